@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_bench - the single-node benchmark of docs/performance.md.
+ *
+ *   vl_bench [--entries N] [--dir DIR] [--queries Q]
+ *
+ * Prints, from one run on this machine:
+ *   1. Ed25519 verifications per second on one core (the limit);
+ *   2. replaying N approved entries (one new authority record of ~1.2 KB
+ *      each, 3 signatures each: the author's and two approvers') into a fresh
+ *      store, in transactions of 1,000 entries, and the ratio of that rate to
+ *      the signature-bound rate (verify rate / 3);
+ *   3. `verify` over that store;
+ *   4. get and find (State + function) latency, p50 and p99.
+ * It asserts nothing: figures only (the machines are shared and noisy).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vl_change.h"
+#include "vl_crypto.h"
+#include "vl_record.h"
+#include "vl_root.h"
+#include "vl_store.h"
+#include "vl_testnet.h"
+
+static double
+s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const char *const s_states[] = { "MU", "MG", "SC", "KM", "FR", "CR", "SV", "GT",
+                                        "HN", "NI", "PA", "DO", "MX", "BZ", "CO", "BF",
+                                        "ML", "MR", "NE", "TD", "AT", "DE", "IT", "ES" };
+#define NSTATES (sizeof s_states / sizeof s_states[0])
+static const char *const s_functions[] = { "mla", "extradition", "transfer_sentenced_persons",
+                                           "drug_trafficking_sea", "migrant_smuggling_sea",
+                                           "firearms_trafficking" };
+
+/* A synthetic authority record of about 1.2 KB of canonical msgpack. */
+static int
+s_record(size_t i, uint8_t **body, size_t *len)
+{
+    char json[4096], err[VL_ERRMSG_MAX] = "";
+    const char *st = s_states[i % NSTATES];
+    snprintf(json, sizeof json,
+             "{\"kind\":\"authority\",\"id\":\"%s-%06zu\",\"state\":\"%s\","
+             "\"name\":{\"en\":\"Central Authority for Mutual Legal Assistance, office %zu\","
+             "\"fr\":\"Autorite centrale pour l'entraide judiciaire, bureau %zu\"},"
+             "\"functions\":[\"%s\",\"%s\"],\"legal_bases\":[\"UNTOC-16\",\"UNTOC-18\"],"
+             "\"contact\":{\"address\":{\"en\":\"%zu Example Avenue, Government Building, "
+             "Floor 4\"},\"phones\":[\"+230 5550 %04zu\",\"+230 5551 %04zu\"],"
+             "\"emails\":[\"mla%zu@example.org\"],\"website\":\"https://example.org/ca/%zu\"},"
+             "\"persons\":[{\"name\":\"Person %zu Example\",\"title\":\"Senior State Counsel\","
+             "\"phones\":[\"+230 5552 %04zu\"],\"emails\":[\"p%zu@example.org\"],"
+             "\"languages\":[\"en\",\"fr\"]}],"
+             "\"office_hours\":\"Monday to Friday, 08:30-16:00\",\"time_zone\":\"UTC+04:00\","
+             "\"languages\":[\"en\",\"fr\"],\"interpol\":true,\"untoc_16_5\":%s,"
+             "\"required_documents\":{\"en\":\"A request in writing, signed by the competent "
+             "authority, stating the facts, the offence, the legal provisions and the assistance "
+             "sought; certified translations into English or French; for searches and "
+             "seizures, a judicial order of the requesting State.\"},"
+             "\"urgent_procedures\":{\"en\":\"Urgent requests may be sent in advance by e-mail "
+             "or through INTERPOL, followed by the original within 30 days.\"},"
+             "\"comments\":{\"en\":\"Synthetic benchmark record %zu; no real person.\"}}",
+             st, i, st, i, i, s_functions[i % 6], s_functions[(i + 1) % 6],
+             i, i % 10000, (i * 7) % 10000, i, i, i, (i * 3) % 10000, i,
+             (i & 1) ? "true" : "false", i);
+    int rc = vl_record_from_json_text(json, strlen(json), body, len, err);
+    if (rc != VL_OK)
+        fprintf(stderr, "record %zu: %s: %s\n", i, vl_strerror(rc), err);
+    return rc;
+}
+
+static double
+s_verify_rate(const vl_keypair_t *kp)
+{
+    uint8_t digest[VL_HASH_LEN], sig[VL_SIG_LEN];
+    vl_hash(digest, "bench", "x", 1);
+    vl_sign(kp, digest, sig);
+    size_t n = 0, ok = 0;
+    double t0 = s_now(), t;
+    do {
+        for (int i = 0; i < 200; i++, n++)
+            ok += vl_verify(vl_keypair_pk(kp), digest, sig) == VL_OK;
+        t = s_now();
+    } while (t - t0 < 1.0);
+    if (ok != n)
+        fprintf(stderr, "verify failed?\n");
+    return (double)n / (t - t0);
+}
+
+typedef struct {
+    size_t n;
+} s_count_t;
+
+static int
+s_count_cb(void *ctx, const vl_record_t *rec, uint64_t rev)
+{
+    ((s_count_t *)ctx)->n++;
+    return 0;
+}
+
+static void
+s_report(void *ctx, const char *line)
+{
+    size_t *n = ctx;
+    if ((*n)++ < 5)
+        fprintf(stderr, "verify: %s\n", line);
+}
+
+int
+main(int argc, char **argv)
+{
+    size_t nentries = 100000, nqueries = 2000;
+    char dirbuf[256] = "";
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--entries") == 0 && i + 1 < argc)
+            nentries = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
+            nqueries = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else {
+            fprintf(stderr, "usage: vl_bench [--entries N] [--queries Q] [--dir DIR]\n");
+            return 2;
+        }
+    }
+    if (vl_crypto_init() != VL_OK || nentries == 0)
+        return 1;
+    if (!dir) {
+        snprintf(dirbuf, sizeof dirbuf, "/tmp/vl_bench.XXXXXX");
+        if (!mkdtemp(dirbuf))
+            return 1;
+        dir = dirbuf;
+    }
+    /* Pin to one core so that "one core" means one core. */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &set);
+    sched_setaffinity(0, sizeof set, &set);
+
+    vl_testnet_t t;
+    if (vl_testnet_init(&t) != VL_OK)
+        return 1;
+    printf("valise single-node benchmark: %zu entries, store in %s, pinned to cpu %d\n",
+           nentries, dir, sched_getcpu());
+
+    /* 1. The limit. */
+    double vrate = s_verify_rate(t.a1);
+    printf("ed25519 verify, one core:      %10.0f /s  (%.1f us each)\n", vrate, 1e6 / vrate);
+
+    /* 2. Make N approved entries (not timed as replay). */
+    uint8_t **entries = calloc(nentries, sizeof *entries);
+    size_t *lens = calloc(nentries, sizeof *lens);
+    char err[VL_ERRMSG_MAX] = "";
+    vl_root_t acc;
+    vl_root_clear(&acc);
+    uint8_t prev[VL_HASH_LEN];
+    memcpy(prev, vl_policy_hash(t.pol), VL_HASH_LEN);
+    size_t body_bytes = 0, entry_bytes = 0;
+    double tg = s_now();
+    for (size_t i = 0; i < nentries; i++) {
+        uint8_t *body = NULL, *prop = NULL, *c0 = NULL, *c1 = NULL;
+        size_t blen, plen, l0, l1;
+        vl_record_t *rec = NULL;
+        vl_op_t op;
+        uint8_t leaf[VL_HASH_LEN], root[VL_HASH_LEN];
+        if (s_record(i, &body, &blen) || vl_record_parse(body, blen, &rec, err) ||
+            vl_op_from_record(&op, rec, 0))
+            return 1;
+        const uint8_t *bodies[1] = { body };
+        size_t bl[1] = { blen };
+        vl_root_leaf(leaf, vl_record_id(rec), 1, body, blen);
+        vl_root_insert(&acc, leaf);
+        vl_root_digest(&acc, root);
+        if (vl_proposal_make(t.pol, t.a1, t.ckey, 1700000000 + i, &op, bodies, bl, 1, &prop,
+                             &plen, err) ||
+            vl_entry_make(t.pol, i + 1, prev, prop, plen, root, 1700000000 + i, &c0, &l0, err) ||
+            vl_entry_sign(t.pol, c0, l0, t.a1, &c1, &l1, err) ||
+            vl_entry_sign(t.pol, c1, l1, t.a2, &entries[i], &lens[i], err)) {
+            fprintf(stderr, "make entry %zu: %s\n", i, err);
+            return 1;
+        }
+        vl_entry_t *e = NULL;
+        if (vl_entry_parse(t.pol, entries[i], lens[i], 0, &e, err))
+            return 1;
+        memcpy(prev, vl_entry_hash(e), VL_HASH_LEN);
+        vl_entry_destroy(&e);
+        body_bytes += blen;
+        entry_bytes += lens[i];
+        vl_record_destroy(&rec);
+        free(body);
+        free(prop);
+        free(c0);
+        free(c1);
+    }
+    printf("made %zu entries in %.1f s: record body %.0f B, entry %.0f B on average\n", nentries,
+           s_now() - tg, (double)body_bytes / nentries, (double)entry_bytes / nentries);
+
+    /* Replay into a fresh store. */
+    vl_store_t *st = NULL;
+    if (vl_store_create(dir, t.genesis, t.genesis_len, t.node, err) ||
+        vl_store_open(dir, t.node, 0, &st, err)) {
+        fprintf(stderr, "store: %s\n", err);
+        return 1;
+    }
+    const size_t batch = 1000;
+    double t0 = s_now();
+    for (size_t i = 0; i < nentries; i += batch) {
+        size_t n = nentries - i < batch ? nentries - i : batch;
+        if (vl_store_append_batch(st, (const uint8_t *const *)&entries[i], &lens[i], n, err)) {
+            fprintf(stderr, "append at %zu: %s\n", i, err);
+            return 1;
+        }
+    }
+    double treplay = s_now() - t0;
+    double rrate = (double)nentries / treplay;
+    double bound = vrate / 3.0;
+    printf("replay %zu entries:            %10.2f s  = %.0f entries/s\n", nentries, treplay,
+           rrate);
+    printf("  signature-bound rate (verify/3): %.0f entries/s; replay/bound = %.2f "
+           "(target >= 0.50)\n",
+           bound, rrate / bound);
+    printf("  i.e. of each entry's %.0f us, signatures take %.0f us and the rest %.0f us\n",
+           1e6 / rrate, 3e6 / vrate, 1e6 / rrate - 3e6 / vrate);
+
+    /* 3. verify. */
+    size_t problems = 0, reported = 0;
+    t0 = s_now();
+    int vrc = vl_store_verify(st, s_report, &reported, &problems);
+    double tver = s_now() - t0;
+    printf("verify over the store:         %10.2f s  (%s, %zu problems) = %.0f entries/s\n", tver,
+           vl_strerror(vrc), problems, nentries / tver);
+
+    /* 4. get and find latency. */
+    double *lat = calloc(nqueries, sizeof *lat);
+    unsigned seed = 12345;
+    for (size_t q = 0; q < nqueries; q++) {
+        char id[32];
+        size_t i = (size_t)rand_r(&seed) % nentries;
+        snprintf(id, sizeof id, "%s-%06zu", s_states[i % NSTATES], i);
+        vl_record_t *rec = NULL;
+        uint64_t rev = 0;
+        double a = s_now();
+        int rc = vl_store_get(st, id, &rec, &rev, err);
+        lat[q] = s_now() - a;
+        if (rc != VL_OK || !rec) {
+            fprintf(stderr, "get %s: %s\n", id, err);
+            return 1;
+        }
+        vl_record_destroy(&rec);
+    }
+    qsort(lat, nqueries, sizeof *lat, s_cmp_double);
+    printf("get (decrypt + decode):        p50 %7.1f us  p99 %7.1f us\n",
+           lat[nqueries / 2] * 1e6, lat[nqueries * 99 / 100] * 1e6);
+    size_t found = 0;
+    for (size_t q = 0; q < nqueries; q++) {
+        vl_query_t query = { 0 };
+        s_count_t c = { 0 };
+        query.state = s_states[q % NSTATES];
+        query.function = s_functions[q % 6];
+        query.limit = 10;
+        double a = s_now();
+        int rc = vl_store_find(st, &query, s_count_cb, &c);
+        lat[q] = s_now() - a;
+        if (rc != VL_OK)
+            return 1;
+        found += c.n;
+    }
+    qsort(lat, nqueries, sizeof *lat, s_cmp_double);
+    printf("find state+function (<=10):    p50 %7.1f us  p99 %7.1f us  (target p99 < 100 us; "
+           "%.1f results/query)\n",
+           lat[nqueries / 2] * 1e6, lat[nqueries * 99 / 100] * 1e6, (double)found / nqueries);
+
+    struct stat sb;
+    char path[300];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &sb) == 0)
+        printf("store file: %.1f MB for %zu entries and records\n", sb.st_size / 1e6, nentries);
+
+    vl_store_close(&st);
+    for (size_t i = 0; i < nentries; i++)
+        free(entries[i]);
+    free(entries);
+    free(lens);
+    free(lat);
+    vl_testnet_fini(&t);
+    if (dirbuf[0]) {
+        unlink(path);
+        snprintf(path, sizeof path, "%s/lock.mdb", dir);
+        unlink(path);
+        rmdir(dir);
+    }
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_limits - every size, depth and count limit of valise, in one place.
+ *
+ * Decoders check these *before* allocating. Each limit says why it has the
+ * value it has; the #error guards catch edits that would make the others
+ * inconsistent. Issue 3 adds the wire limits (frames, batches, peers) here,
+ * with tighter pre-authentication values.
+ */
+#ifndef VL_LIMITS_H
+#define VL_LIMITS_H
+
+/* ---- canonical msgpack documents ---------------------------------------- */
+
+/** Largest encoded document accepted by the codec: a genesis with ~2000
+ *  members and their sealed content keys is ~300 KiB; 1 MiB leaves room and
+ *  matches the ZMQ_MAXMSGSIZE the node will set. */
+#define VL_MAX_DOC            (1024u * 1024u)
+/** Deepest nesting: a record is at most 4 levels (record > persons > person >
+ *  languages); 8 leaves room without letting a hostile input recurse. */
+#define VL_MAX_DEPTH          8
+/** Most elements in one array or map. */
+#define VL_MAX_CONTAINER      4096u
+/** Longest str accepted anywhere (a free-text field in one language). */
+#define VL_MAX_STR            (16u * 1024u)
+
+/* ---- records --------------------------------------------------------------- */
+
+/** Largest record body (canonical msgpack); a full authority record with
+ *  several languages is ~2-4 KiB. */
+#define VL_MAX_RECORD         (64u * 1024u)
+/** Largest JSON file a user may hand to `valise propose`. */
+#define VL_MAX_JSON_FILE      (256u * 1024u)
+/** Record ids: [A-Za-z0-9._-], 1..64 bytes (also an LMDB key part). */
+#define VL_MAX_ID             64u
+/** State codes are ISO 3166-1 alpha-2 (plus EU): exactly 2 letters. */
+#define VL_STATE_LEN          2u
+/** Most State codes one op or one authority binding may name. */
+#define VL_MAX_STATES         64u
+/** Most persons, phones, e-mails, ... in one list field of a record. */
+#define VL_MAX_LIST           64u
+
+/* ---- change sets ----------------------------------------------------------- */
+
+/** Most operations in one proposal. */
+#define VL_MAX_OPS            64u
+/** Largest ciphertext of one proposal: VL_MAX_OPS bodies cannot exceed the
+ *  document limit anyway. */
+#define VL_MAX_PAYLOAD        (VL_MAX_DOC - 4096u)
+/** Longest rejection reason. */
+#define VL_MAX_REASON         1024u
+/** Longest network name, member name. */
+#define VL_MAX_NAME           128u
+
+/* ---- policy ------------------------------------------------------------------ */
+
+#define VL_MAX_APPROVERS      32u
+#define VL_MAX_AUTHORITIES    1024u
+#define VL_MAX_NODES          256u
+/** Argon2id limits accepted from a key file (a crafted file must not demand
+ *  many GiB): at most libsodium's SENSITIVE (1 GiB, 4 passes). */
+#define VL_MAX_KDF_MEM        (1024ull * 1024ull * 1024ull)
+#define VL_MAX_KDF_OPS        8ull
+
+/** Longest passphrase (first line of a passphrase file). */
+#define VL_MAX_PASSPHRASE     1024u
+/** Largest public key file ("valise-pk1 <hex> <label>\n"). */
+#define VL_MAX_PUBFILE        512u
+
+/* ---- store ------------------------------------------------------------------- */
+
+/** Initial LMDB map size; the store doubles it on MDB_MAP_FULL. */
+#define VL_STORE_MAP_INITIAL  (64ull * 1024ull * 1024ull)
+/** The store never grows its map beyond this. */
+#define VL_STORE_MAP_MAX      (256ull * 1024ull * 1024ull * 1024ull)
+
+#if VL_MAX_DEPTH < 5 || VL_MAX_DEPTH > 32
+#error "VL_MAX_DEPTH must hold a record (5) and stay under msgpack-c's 32"
+#endif
+#if VL_MAX_RECORD > VL_MAX_DOC
+#error "a record must fit in a document"
+#endif
+#if VL_MAX_STR > VL_MAX_RECORD
+#error "a string must fit in a record"
+#endif
+#if VL_MAX_ID + 1 + 2 > 511
+#error "index keys must fit LMDB's 511-byte key limit"
+#endif
+
+#endif

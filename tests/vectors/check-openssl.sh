@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Verify the test vectors with implementations that share no code with
+# valise: Python's hashlib (BLAKE2b) recomputes every digest from the signed
+# header bytes, and OpenSSL's Ed25519 derives every public key from its seed
+# and verifies every signature. A flipped digest must then fail to verify,
+# so this check can fail.
+#   bash tests/vectors/check-openssl.sh [vectors.txt]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+vec=${1:-$here/vectors.txt}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+# 1. Digests, containment of headers in documents, and the work list.
+"$py" - "$vec" "$tmp" <<'PY'
+import hashlib, sys, os
+vec, tmp = sys.argv[1], sys.argv[2]
+v = {}
+for line in open(vec):
+    line = line.strip()
+    if not line or line.startswith('#'):
+        continue
+    k, _, val = line.partition('=')
+    v[k] = val
+def h(tag, data):
+    return hashlib.blake2b(tag.encode() + b'\0' + data, digest_size=32).digest()
+jobs = []
+for what in ('genesis', 'proposal', 'entry'):
+    hdr = bytes.fromhex(v[what + '.hdr'])
+    doc = v[what + '.doc']
+    assert v[what + '.hdr'] in doc, what + ': header not inside the document'
+    if what + '.ct' in v:
+        ct = bytes.fromhex(v[what + '.ct'])
+        assert v[what + '.ct'] in doc, what + ': ciphertext not inside the document'
+        d = h(v[what + '.tag'], len(hdr).to_bytes(4, 'big') + hdr + ct)
+    else:
+        d = h(v[what + '.tag'], hdr)
+    assert d.hex() == v[what + '.digest'], what + ': digest differs'
+    i = 0
+    while f'{what}.sig.{i}.pk' in v:
+        jobs.append((what, i, v[f'{what}.sig.{i}.pk'], v[f'{what}.sig.{i}.sig'], d.hex()))
+        i += 1
+# The genesis' prev link: the entry header must contain the genesis digest.
+assert v['genesis.digest'] in v['entry.hdr'], 'entry does not chain to the genesis'
+with open(os.path.join(tmp, 'jobs'), 'w') as f:
+    for j in jobs:
+        f.write(' '.join(map(str, j)) + '\n')
+with open(os.path.join(tmp, 'keys'), 'w') as f:
+    for k in v:
+        if k.startswith('key.') and k.endswith('.seed'):
+            name = k[4:-5]
+            f.write(f"{name} {v[k]} {v['key.' + name + '.pk']}\n")
+print(f"hashlib: {len(jobs)} digests recomputed")
+PY
+
+fail=0
+# 2. Public keys derived from the seeds by OpenSSL.
+while read -r name seed pk; do
+  "$py" -c "import sys;sys.stdout.buffer.write(bytes.fromhex('302e020100300506032b657004220420$seed'))" > "$tmp/sk.der"
+  got=$(openssl pkey -inform DER -in "$tmp/sk.der" -pubout -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')
+  if [ "$got" != "$pk" ]; then echo "FAIL: key $name: OpenSSL derives $got"; fail=1; fi
+done < "$tmp/keys"
+
+# 3. Every signature, then the same with a flipped digest (must fail).
+n=0
+while read -r what i pk sig digest; do
+  "$py" -c "import sys;sys.stdout.buffer.write(bytes.fromhex('302a300506032b6570032100$pk'))" > "$tmp/pk.der"
+  "$py" -c "import sys;sys.stdout.buffer.write(bytes.fromhex('$sig'))" > "$tmp/sig"
+  "$py" -c "import sys;sys.stdout.buffer.write(bytes.fromhex('$digest'))" > "$tmp/msg"
+  if ! openssl pkeyutl -verify -pubin -inkey "$tmp/pk.der" -keyform DER -rawin \
+       -in "$tmp/msg" -sigfile "$tmp/sig" >/dev/null 2>&1; then
+    echo "FAIL: $what signature $i does not verify with OpenSSL"; fail=1
+  fi
+  "$py" -c "import sys;d=bytearray.fromhex('$digest');d[0]^=1;sys.stdout.buffer.write(d)" > "$tmp/msg"
+  if openssl pkeyutl -verify -pubin -inkey "$tmp/pk.der" -keyform DER -rawin \
+       -in "$tmp/msg" -sigfile "$tmp/sig" >/dev/null 2>&1; then
+    echo "FAIL: $what signature $i verifies a flipped digest"; fail=1
+  fi
+  n=$((n + 1))
+done < "$tmp/jobs"
+echo "openssl: $n signatures verified, $n flipped digests refused"
+if [ "$fail" -ne 0 ]; then echo "0 passed, 1 failed"; exit 1; fi
+echo "1 passed, 0 failed"

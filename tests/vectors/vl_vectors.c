@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_vectors - make and check the test vectors of docs/formats.md.
+ *
+ *   vl_vectors --generate          print a fresh vector file (keys from fixed seeds)
+ *   vl_vectors --check FILE        verify a vector file with valise's own decoders
+ *
+ * The vector file is line-oriented, "name=hex" or "name=text", so that an
+ * independent checker (tests/vectors/check-openssl.sh: Python's hashlib for
+ * BLAKE2b and OpenSSL for Ed25519) can verify every signature without any
+ * valise code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_change.h"
+#include "vl_crypto.h"
+#include "vl_policy.h"
+#include "vl_record.h"
+#include "vl_root.h"
+#include "vl_testnet.h"
+
+static void
+s_hexline(const char *name, const uint8_t *p, size_t len)
+{
+    char *hex = malloc(2 * len + 1);
+    if (!hex)
+        exit(1);
+    vl_hex(p, len, hex);
+    printf("%s=%s\n", name, hex);
+    free(hex);
+}
+
+static void
+s_key(const char *name, const vl_keypair_t *kp, uint8_t seedbyte)
+{
+    uint8_t seed[VL_SEED_LEN];
+    char line[64];
+    memset(seed, seedbyte, sizeof seed);
+    snprintf(line, sizeof line, "key.%s.seed", name);
+    s_hexline(line, seed, sizeof seed);
+    snprintf(line, sizeof line, "key.%s.pk", name);
+    s_hexline(line, vl_keypair_pk(kp), VL_PK_LEN);
+}
+
+/* Print the signed header, the digest and every (pk, sig) of a document whose
+ * layout is {"hdr": bin, ..., "sig"/"sigs": ...}. */
+static int
+s_sigs(const char *what, const uint8_t *doc, size_t len, const char *tag)
+{
+    vl_doc_t *d = NULL;
+    char name[64];
+    if (vl_doc_parse(doc, len, 0, &d, NULL) != VL_OK)
+        return 1;
+    vl_val_t root = vl_doc_root(d);
+    const uint8_t *hb, *ct = NULL;
+    size_t hl, ctl = 0;
+    if (vl_val_bin(vl_val_get(root, "hdr"), &hb, &hl) != VL_OK)
+        return 1;
+    snprintf(name, sizeof name, "%s.doc", what);
+    s_hexline(name, doc, len);
+    snprintf(name, sizeof name, "%s.hdr", what);
+    s_hexline(name, hb, hl);
+    printf("%s.tag=%s\n", what, tag);
+    uint8_t digest[VL_HASH_LEN];
+    if (vl_val_bin(vl_val_get(root, "ct"), &ct, &ctl) == VL_OK) {
+        /* proposal: H(tag, u32be(len hdr) || hdr || ct) */
+        snprintf(name, sizeof name, "%s.ct", what);
+        s_hexline(name, ct, ctl);
+        vl_hash_t h;
+        vl_hash_init(&h, tag);
+        vl_hash_lp(&h, hb, hl);
+        vl_hash_update(&h, ct, ctl);
+        vl_hash_final(&h, digest);
+    } else {
+        vl_hash(digest, tag, hb, hl);
+    }
+    snprintf(name, sizeof name, "%s.digest", what);
+    s_hexline(name, digest, sizeof digest);
+    vl_val_t sigs = vl_val_get(root, "sigs");
+    if (vl_val_none(sigs)) {
+        const uint8_t *s;
+        size_t sl;
+        vl_val_t hdoc_author;
+        vl_doc_t *hd = NULL;
+        if (vl_doc_parse(hb, hl, 0, &hd, NULL) != VL_OK)
+            return 1;
+        hdoc_author = vl_val_get(vl_doc_root(hd), "author");
+        if (vl_val_none(hdoc_author))
+            hdoc_author = vl_val_get(vl_doc_root(hd), "approver");
+        const uint8_t *pk;
+        size_t pkl;
+        if (vl_val_bin(hdoc_author, &pk, &pkl) != VL_OK ||
+            vl_val_bin(vl_val_get(root, "sig"), &s, &sl) != VL_OK)
+            return 1;
+        snprintf(name, sizeof name, "%s.sig.0.pk", what);
+        s_hexline(name, pk, pkl);
+        snprintf(name, sizeof name, "%s.sig.0.sig", what);
+        s_hexline(name, s, sl);
+        vl_doc_destroy(&hd);
+    } else {
+        for (uint32_t i = 0; i < vl_val_len(sigs); i++) {
+            const uint8_t *k, *s;
+            size_t kl, sl;
+            vl_val_t e = vl_val_at(sigs, i);
+            if (vl_val_bin(vl_val_get(e, "k"), &k, &kl) != VL_OK ||
+                vl_val_bin(vl_val_get(e, "s"), &s, &sl) != VL_OK)
+                return 1;
+            snprintf(name, sizeof name, "%s.sig.%u.pk", what, i);
+            s_hexline(name, k, kl);
+            snprintf(name, sizeof name, "%s.sig.%u.sig", what, i);
+            s_hexline(name, s, sl);
+        }
+    }
+    vl_doc_destroy(&d);
+    return 0;
+}
+
+static int
+s_generate(void)
+{
+    vl_testnet_t t;
+    uint8_t *body = NULL, *prop = NULL, *cand = NULL, *one = NULL, *entry = NULL;
+    size_t blen, plen, clen, olen, elen;
+    vl_record_t *rec = NULL;
+    vl_op_t op;
+    char err[VL_ERRMSG_MAX] = "";
+    int rc;
+    if (vl_testnet_init(&t) != VL_OK)
+        return 1;
+    if ((rc = vl_testnet_authority("MU-01", "MU", "+230 5550 1234", &body, &blen)) ||
+        (rc = vl_record_parse(body, blen, &rec, err)) ||
+        (rc = vl_op_from_record(&op, rec, 0)))
+        goto out;
+    const uint8_t *bodies[1] = { body };
+    size_t lens[1] = { blen };
+    uint8_t root[VL_HASH_LEN];
+    vl_root_t acc;
+    uint8_t leaf[VL_HASH_LEN];
+    vl_root_clear(&acc);
+    vl_root_leaf(leaf, "MU-01", 1, body, blen);
+    vl_root_insert(&acc, leaf);
+    vl_root_digest(&acc, root);
+    if ((rc = vl_proposal_make(t.pol, t.mu, t.ckey, 1700000100, &op, bodies, lens, 1, &prop,
+                               &plen, err)) ||
+        (rc = vl_entry_make(t.pol, 1, vl_policy_hash(t.pol), prop, plen, root, 1700000200,
+                            &cand, &clen, err)) ||
+        (rc = vl_entry_sign(t.pol, cand, clen, t.a1, &one, &olen, err)) ||
+        (rc = vl_entry_sign(t.pol, one, olen, t.a2, &entry, &elen, err)))
+        goto out;
+    printf("# valise test vectors, format 1 (docs/formats.md, \"Test vectors\")\n");
+    printf("# keys: Ed25519 seeds of 32 equal bytes; pk = public key\n");
+    s_key("approver1", t.a1, 0x11);
+    s_key("approver2", t.a2, 0x22);
+    s_key("authority_mu", t.mu, 0x33);
+    s_key("authority_mg", t.mg, 0x44);
+    s_key("node", t.node, 0x55);
+    s_hexline("record.body", body, blen);
+    s_hexline("record.leaf", leaf, sizeof leaf);
+    s_hexline("state.root", root, sizeof root);
+    if (s_sigs("genesis", t.genesis, t.genesis_len, "valise/policy/1") ||
+        s_sigs("proposal", prop, plen, "valise/proposal/1") ||
+        s_sigs("entry", entry, elen, "valise/entry/1")) {
+        rc = VL_EPROTO;
+        goto out;
+    }
+    /* The content key, so that the proposal's ciphertext can be opened. */
+    s_hexline("content_key", t.ckey, sizeof t.ckey);
+out:
+    if (rc)
+        fprintf(stderr, "vl_vectors: %s: %s\n", vl_strerror(rc), err);
+    vl_record_destroy(&rec);
+    free(body);
+    free(prop);
+    free(cand);
+    free(one);
+    free(entry);
+    vl_testnet_fini(&t);
+    return rc ? 1 : 0;
+}
+
+/* Read "name=hex" into a malloc'd buffer. */
+static uint8_t *
+s_get(FILE *f, const char *name, size_t *len)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    size_t nl = strlen(name);
+    uint8_t *out = NULL;
+    rewind(f);
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if ((size_t)n > nl + 1 && strncmp(line, name, nl) == 0 && line[nl] == '=') {
+            char *hex = line + nl + 1;
+            hex[strcspn(hex, "\r\n")] = '\0';
+            *len = strlen(hex) / 2;
+            out = malloc(*len ? *len : 1);
+            if (out && vl_unhex(hex, out, *len) != VL_OK) {
+                free(out);
+                out = NULL;
+            }
+            break;
+        }
+    }
+    free(line);
+    return out;
+}
+
+static int
+s_check(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int fails = 0;
+    char err[VL_ERRMSG_MAX] = "";
+    size_t gl = 0, pl = 0, el = 0, kl = 0, rl = 0;
+    vl_policy_t *pol = NULL;
+    vl_proposal_t *p = NULL;
+    vl_entry_t *e = NULL;
+    if (!f) {
+        fprintf(stderr, "vl_vectors: cannot open %s\n", path);
+        return 1;
+    }
+    uint8_t *g = s_get(f, "genesis.doc", &gl), *pr = s_get(f, "proposal.doc", &pl),
+            *en = s_get(f, "entry.doc", &el), *ck = s_get(f, "content_key", &kl),
+            *root = s_get(f, "state.root", &rl);
+    if (!g || !pr || !en || !ck || kl != VL_KEY_LEN || !root || rl != VL_HASH_LEN) {
+        fprintf(stderr, "vl_vectors: %s lacks a vector\n", path);
+        fails++;
+        goto out;
+    }
+    if (vl_policy_parse(g, gl, 0, &pol, err) != VL_OK) {
+        fprintf(stderr, "genesis: %s\n", err);
+        fails++;
+        goto out;
+    }
+    if (vl_proposal_parse(pol, pr, pl, &p, err) != VL_OK || vl_proposal_open(p, ck, err) != VL_OK) {
+        fprintf(stderr, "proposal: %s\n", err);
+        fails++;
+    }
+    if (vl_entry_parse(pol, en, el, 0, &e, err) != VL_OK) {
+        fprintf(stderr, "entry: %s\n", err);
+        fails++;
+    } else if (vl_entry_seq(e) != 1 ||
+               memcmp(vl_entry_prev(e), vl_policy_hash(pol), VL_HASH_LEN) != 0 ||
+               memcmp(vl_entry_root(e), root, VL_HASH_LEN) != 0) {
+        fprintf(stderr, "entry: seq, prev or root differ from the vectors\n");
+        fails++;
+    }
+    /* The entry's root is the root of the one record it writes. */
+    if (p && vl_proposal_record(p, 0)) {
+        size_t bl;
+        const uint8_t *b = vl_record_body(vl_proposal_record(p, 0), &bl);
+        uint8_t leaf[VL_HASH_LEN], r[VL_HASH_LEN];
+        vl_root_t acc;
+        vl_root_clear(&acc);
+        vl_root_leaf(leaf, "MU-01", 1, b, bl);
+        vl_root_insert(&acc, leaf);
+        vl_root_digest(&acc, r);
+        if (memcmp(r, root, VL_HASH_LEN) != 0) {
+            fprintf(stderr, "state root differs\n");
+            fails++;
+        }
+    }
+    /* A flipped bit anywhere in the entry must be refused. */
+    en[el / 2] ^= 0x01;
+    vl_entry_destroy(&e);
+    if (vl_entry_parse(pol, en, el, 0, &e, NULL) == VL_OK) {
+        fprintf(stderr, "entry: a flipped bit was accepted\n");
+        fails++;
+    }
+out:
+    printf("%d passed, %d failed\n", fails ? 0 : 1, fails ? 1 : 0);
+    vl_entry_destroy(&e);
+    vl_proposal_destroy(&p);
+    vl_policy_destroy(&pol);
+    free(g);
+    free(pr);
+    free(en);
+    free(ck);
+    free(root);
+    fclose(f);
+    return fails ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (vl_crypto_init() != VL_OK)
+        return 1;
+    if (argc == 2 && strcmp(argv[1], "--generate") == 0)
+        return s_generate();
+    if (argc == 3 && strcmp(argv[1], "--check") == 0)
+        return s_check(argv[2]);
+    fprintf(stderr, "usage: vl_vectors --generate | --check FILE\n");
+    return 2;
+}

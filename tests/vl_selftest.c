@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_selftest - runs the self-test of one module (or all of them).
+ *
+ *   vl_selftest --test codec [-v]     one module (what ctest runs)
+ *   vl_selftest [-v]                  every module
+ *
+ * Each module ends with `int vl_<module>_test(bool verbose)` returning 0 when
+ * every check passed; the table below is the only list of them.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+int vl_codec_test(bool verbose);
+int vl_crypto_test(bool verbose);
+int vl_keyfile_test(bool verbose);
+int vl_record_test(bool verbose);
+int vl_root_test(bool verbose);
+int vl_policy_test(bool verbose);
+int vl_change_test(bool verbose);
+int vl_store_test(bool verbose);
+
+static const struct {
+    const char *name;
+    int (*fn)(bool verbose);
+} s_tests[] = {
+    { "codec",   vl_codec_test },
+    { "crypto",  vl_crypto_test },
+    { "keyfile", vl_keyfile_test },
+    { "record",  vl_record_test },
+    { "root",    vl_root_test },
+    { "policy",  vl_policy_test },
+    { "change",  vl_change_test },
+    { "store",   vl_store_test },
+};
+
+int
+main(int argc, char **argv)
+{
+    const char *only = NULL;
+    bool verbose = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--test") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "-v") == 0)
+            verbose = true;
+        else {
+            fprintf(stderr, "usage: vl_selftest [--test NAME] [-v]\n");
+            return 2;
+        }
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "sodium_init failed\n");
+        return 1;
+    }
+    int run = 0, failed = 0;
+    for (size_t i = 0; i < sizeof s_tests / sizeof s_tests[0]; i++) {
+        if (only && strcmp(only, s_tests[i].name) != 0)
+            continue;
+        run++;
+        int rc = s_tests[i].fn(verbose);
+        printf("%-8s %s\n", s_tests[i].name, rc == 0 ? "ok" : "FAILED");
+        if (rc != 0)
+            failed++;
+    }
+    if (run == 0) {
+        fprintf(stderr, "no such test: %s\n", only ? only : "(none)");
+        return 2;
+    }
+    printf("%d passed, %d failed\n", run - failed, failed);
+    return failed ? 1 : 0;
+}
