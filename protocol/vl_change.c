@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "vl_check.h"
 #include "vl_codec.h"
 #include "vl_fields.h"
@@ -357,6 +359,10 @@ vl_proposal_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, vl_pro
     vl_proposal_t *self = NULL;
     *out = NULL;
 
+    if (len > VL_MAX_ENTRY) {
+        rc = vl_err(err, VL_ELIMIT, "proposal of %zu bytes exceeds %u", len, VL_MAX_ENTRY);
+        goto out;
+    }
     if ((rc = vl_doc_parse(buf, len, 0, &doc, err)) != VL_OK)
         goto out;
     vl_val_t root = vl_doc_root(doc);
@@ -493,7 +499,9 @@ vl_proposal_open(vl_proposal_t *self, const uint8_t ckey[VL_KEY_LEN], char *err)
 
     if (self->opened)
         return VL_OK;
-    if (!(pt = vl_secure_alloc(ptlen)) || !(recs = calloc(self->nops, sizeof *recs))) {
+    /* A plain heap buffer wiped before free: sodium_malloc's guard pages cost
+     * more than the whole decryption at replay rates. */
+    if (!(pt = malloc(ptlen ? ptlen : 1)) || !(recs = calloc(self->nops, sizeof *recs))) {
         rc = VL_ENOMEM;
         goto out;
     }
@@ -539,7 +547,10 @@ out:
         free(recs);
     }
     vl_doc_destroy(&doc);
-    vl_secure_free(&pt);
+    if (pt) {
+        sodium_memzero(pt, ptlen);
+        free(pt);
+    }
     return rc;
 }
 
@@ -658,6 +669,10 @@ vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned 
     vl_entry_t *self = NULL;
     *out = NULL;
 
+    if (len > VL_MAX_ENTRY) {
+        rc = vl_err(err, VL_ELIMIT, "entry of %zu bytes exceeds %u", len, VL_MAX_ENTRY);
+        goto out;
+    }
     if ((rc = vl_doc_parse(buf, len, 0, &doc, err)) != VL_OK)
         goto out;
     vl_val_t root = vl_doc_root(doc);

@@ -161,6 +161,30 @@ vl_keypair_seed(const vl_keypair_t *self, uint8_t seed[VL_SEED_LEN])
     crypto_sign_ed25519_sk_to_seed(seed, self->sk);
 }
 
+int
+vl_keypair_x25519(const vl_keypair_t *kp, uint8_t pk[32], uint8_t sk[32])
+{
+    assert(kp && pk && sk);
+    if (crypto_sign_ed25519_pk_to_curve25519(pk, kp->pk) != 0 ||
+        crypto_sign_ed25519_sk_to_curve25519(sk, kp->sk) != 0) {
+        sodium_memzero(pk, 32);
+        sodium_memzero(sk, 32);
+        return VL_ECRYPTO;
+    }
+    return VL_OK;
+}
+
+int
+vl_pk_x25519(const uint8_t pk[VL_PK_LEN], uint8_t x[32])
+{
+    assert(pk && x);
+    if (crypto_sign_ed25519_pk_to_curve25519(x, pk) != 0) {
+        sodium_memzero(x, 32);
+        return VL_ECRYPTO;
+    }
+    return VL_OK;
+}
+
 void
 vl_kid(const uint8_t pk[VL_PK_LEN], char out[2 * VL_KID_LEN + 1])
 {
@@ -315,6 +339,18 @@ vl_crypto_test(bool verbose)
     uint8_t seed2[VL_SEED_LEN];
     vl_keypair_seed(a, seed2);
     VL_CHECK(memcmp(seed, seed2, sizeof seed) == 0);
+    {
+        /* Transport keys: the converted secret key's public key is the
+         * converted public key; a small-order key does not convert. */
+        uint8_t xpk[32], xsk[32], xpk2[32], xpk3[32], zero[VL_PK_LEN] = { 0 };
+        VL_CHECK_RC(vl_keypair_x25519(a, xpk, xsk), VL_OK);
+        VL_CHECK(crypto_scalarmult_base(xpk2, xsk) == 0);
+        VL_CHECK(memcmp(xpk, xpk2, 32) == 0);
+        VL_CHECK_RC(vl_pk_x25519(vl_keypair_pk(a), xpk3), VL_OK);
+        VL_CHECK(memcmp(xpk, xpk3, 32) == 0);
+        VL_CHECK_RC(vl_pk_x25519(zero, xpk3), VL_ECRYPTO);
+        sodium_memzero(xsk, sizeof xsk);
+    }
 
     /* Domain separation: the same bytes under two tags differ; the tag's NUL
      * keeps "ab"+"c" apart from "a"+"bc". */

@@ -73,6 +73,16 @@ const uint8_t *vl_keypair_pk(const vl_keypair_t *self);
 /** @brief Copy the seed out (for sealing into a key file). Caller wipes it. */
 void vl_keypair_seed(const vl_keypair_t *self, uint8_t seed[VL_SEED_LEN]);
 
+/** @brief The X25519 (CurveZMQ transport) form of our key pair: pk and sk
+ *  (sk is secret: keep it in vl_secure_alloc memory and wipe it).
+ *  @return VL_OK, VL_ECRYPTO (the key does not convert). */
+int vl_keypair_x25519(const vl_keypair_t *kp, uint8_t pk[32], uint8_t sk[32])
+    __attribute__((warn_unused_result));
+/** @brief The X25519 form of an Ed25519 public key (a peer's transport key).
+ *  @return VL_OK, VL_ECRYPTO (small-order or invalid key; x is zeroed). */
+int vl_pk_x25519(const uint8_t pk[VL_PK_LEN], uint8_t x[32])
+    __attribute__((warn_unused_result));
+
 /** @brief Key id: first 8 bytes of H("valise/kid/1", pk) as 16 hex digits + NUL. */
 void vl_kid(const uint8_t pk[VL_PK_LEN], char out[2 * VL_KID_LEN + 1]);
 

@@ -31,6 +31,11 @@
 #define VL_MAX_RECORD         (64u * 1024u)
 /** Largest JSON file a user may hand to `valise propose`. */
 #define VL_MAX_JSON_FILE      (256u * 1024u)
+/** Largest JSON array of records `valise propose --file` loads in one run (a
+ *  bulk load such as the sample directory, ~1.1 MiB for 762 records). Each
+ *  record in it is still held to VL_MAX_RECORD, and the array is split into
+ *  proposals of at most VL_MAX_OPS operations. */
+#define VL_MAX_LOAD_FILE      (16u * 1024u * 1024u)
 /** Record ids: [A-Za-z0-9._-], 1..64 bytes (also an LMDB key part). */
 #define VL_MAX_ID             64u
 /** State codes are ISO 3166-1 alpha-2 (plus EU): exactly 2 letters. */
@@ -44,9 +49,11 @@
 
 /** Most operations in one proposal. */
 #define VL_MAX_OPS            64u
-/** Largest ciphertext of one proposal: VL_MAX_OPS bodies cannot exceed the
- *  document limit anyway. */
-#define VL_MAX_PAYLOAD        (VL_MAX_DOC - 4096u)
+/** Largest plaintext payload of one proposal (its bodies): 256 KiB holds
+ *  dozens of full records, and keeps every entry well inside one frame. */
+#define VL_MAX_PAYLOAD        (256u * 1024u)
+/** Largest log entry (proposal with its payload, headers, signatures). */
+#define VL_MAX_ENTRY          (VL_MAX_PAYLOAD + 64u * 1024u)
 /** Longest rejection reason. */
 #define VL_MAX_REASON         1024u
 /** Longest network name, member name. */
@@ -67,6 +74,20 @@
 /** Largest public key file ("valise-pk1 <hex> <label>\n"). */
 #define VL_MAX_PUBFILE        512u
 
+/* ---- federation (docs/protocol.md) ---------------------------------------------- */
+
+/** Largest ZeroMQ message (also ZMQ_MAXMSGSIZE: a bigger frame is dropped
+ *  with its connection by libzmq before we see it). */
+#define VL_MAX_FRAME          (1024u * 1024u)
+/** Most entries in one `entries` message. */
+#define VL_SYNC_BATCH         1024u
+/** Most bytes of entries in one `entries` message (leaves room for framing). */
+#define VL_SYNC_BYTES         (VL_MAX_FRAME - 16u * 1024u)
+/** Most pending proposal ids in a `have` message (32 bytes each). */
+#define VL_MAX_PENDING        4096u
+/** Most configured peers of one node. */
+#define VL_MAX_PEERS          64u
+
 /* ---- store ------------------------------------------------------------------- */
 
 /** Initial LMDB map size; the store doubles it on MDB_MAP_FULL. */
@@ -82,6 +103,15 @@
 #endif
 #if VL_MAX_STR > VL_MAX_RECORD
 #error "a string must fit in a record"
+#endif
+#if VL_SYNC_BYTES + 4096u > VL_MAX_FRAME || VL_MAX_PENDING * 34u > VL_MAX_FRAME
+#error "a full sync message must fit in a frame"
+#endif
+#if VL_MAX_ENTRY > VL_SYNC_BYTES
+#error "one entry must fit in one sync message"
+#endif
+#if VL_MAX_FRAME > VL_MAX_DOC
+#error "a frame is decoded as one document"
 #endif
 #if VL_MAX_ID + 1 + 2 > 511
 #error "index keys must fit LMDB's 511-byte key limit"

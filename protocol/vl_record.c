@@ -979,11 +979,9 @@ s_encode_body(const json_t *j, uint8_t **body, size_t *len, char *err)
 int
 vl_record_from_json(const json_t *j, uint8_t **body, size_t *len, char *err)
 {
-    assert(body && len);
+    assert(j && body && len);
     *body = NULL;
     *len = 0;
-    if (!j)
-        return vl_err(err, VL_EINVAL, "no record");
     int rc = s_validate(j, err, NULL);
     if (rc != VL_OK)
         return rc;
@@ -994,11 +992,9 @@ int
 vl_record_from_json_text(const char *text, size_t textlen, uint8_t **body, size_t *len,
                          char *err)
 {
-    assert(body && len);
+    assert(text && body && len);
     *body = NULL;
     *len = 0;
-    if (!text)
-        return vl_err(err, VL_EINVAL, "no JSON text");
     if (textlen > VL_MAX_JSON_FILE)
         return vl_err(err, VL_ELIMIT, "JSON text is %zu bytes, more than %u", textlen,
                       VL_MAX_JSON_FILE);
@@ -1626,7 +1622,7 @@ vl_record_test(bool verbose)
 {
     VL_TEST_BEGIN;
     if (verbose)
-        printf(" * vl_record: ");
+        printf(" * vl_record\n");
 
     /* --- predicates ------------------------------------------------------ */
     VL_CHECK(vl_record_id_valid("MU-01", 5));
@@ -2062,6 +2058,6 @@ vl_record_test(bool verbose)
     vl_record_destroy(&recs[0]);
     vl_record_destroy(&recs[1]);
     if (verbose)
-        printf("%s\n", VL_TEST_END == 0 ? "OK" : "FAILED");
+        printf(" * vl_record: %s\n", VL_TEST_END == 0 ? "OK" : "FAILED");
     return VL_TEST_END;
 }

@@ -51,7 +51,7 @@ typedef struct vl_record vl_record_t;
 /** @brief Validate a JSON record and encode its canonical body.
  *  @param[in]  j    A JSON object with "kind" and "id" (see docs/records.md).
  *  @param[out] body,len  New malloc'd canonical msgpack (caller frees).
- *  @param[out] err  Detail naming the field: "persons[1].email: must be a string".
+ *  @param[out] err  Detail naming the field: "persons[1].emails[0]: must be a string".
  *  @return VL_OK, VL_ESCHEMA (schema violation), VL_ELIMIT (too large), VL_ENOMEM. */
 int vl_record_from_json(const json_t *j, uint8_t **body, size_t *len, char *err);
 
@@ -89,7 +89,7 @@ json_t *vl_record_to_json(const vl_record_t *self);
 bool vl_record_match_text(const vl_record_t *self, const char *needle);
 
 /** @brief Field-level differences from old (NULL for a new record) to new
- *  (NULL for a deletion): a JSON array of {"path": "contact.phone[0]",
+ *  (NULL for a deletion): a JSON array of {"path": "contact.phones[0]",
  *  "old": value-or-absent, "new": value-or-absent}, in path order.
  *  @return new array (caller json_decref's) or NULL on out of memory. */
 json_t *vl_record_diff(const vl_record_t *old_rec, const vl_record_t *new_rec);

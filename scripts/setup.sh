@@ -12,6 +12,7 @@ PACKAGES=(
   lmdb-utils                           # mdb_dump/mdb_load: the tests edit a store behind its back
   iso-codes                            # State list for the sample generator
   openssl                              # independent Ed25519 check of the test vectors
+  python3                              # the test scripts read JSON with /usr/bin/python3
 )
 
 missing=()

@@ -22,6 +22,7 @@ int vl_root_test(bool verbose);
 int vl_policy_test(bool verbose);
 int vl_change_test(bool verbose);
 int vl_store_test(bool verbose);
+int vl_msg_test(bool verbose);
 
 static const struct {
     const char *name;
@@ -35,6 +36,7 @@ static const struct {
     { "policy",  vl_policy_test },
     { "change",  vl_change_test },
     { "store",   vl_store_test },
+    { "msg",     vl_msg_test },
 };
 
 int

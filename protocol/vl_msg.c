@@ -1,0 +1,1142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_msg - typed, validated sync messages (docs/protocol.md §2).
+ *
+ * Decoding order: frame size, then vl_doc_parse (pre-validator, canonical
+ * msgpack, nesting at most 2: the map and one array), then "v" and "t",
+ * then the exact key set of the type, then every field. Counts are checked
+ * against vl_limits.h before a loop walks them; nothing is allocated from a
+ * peer number (arrays are read in place through the document).
+ *
+ * Encoding packs keys in canonical order (bytewise, shorter first), which
+ * for our keys is the order written below; the self-test decodes what it
+ * encodes, so a misordered key shows up as VL_EPROTO there.
+ */
+#include "vl_msg.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vl_codec.h"
+
+/* Structure of our class */
+struct vl_msg {
+    vl_msg_type_t type;     /* which of the union below is set */
+    vl_doc_t *doc;          /* the decoded frame; items are views into it */
+    vl_hello_t hello;       /* hello */
+    uint64_t from;          /* get, entries */
+    uint64_t max;           /* get */
+    uint64_t seq;           /* entries */
+    vl_val_t list;          /* entries "e", have "ids", props "p" */
+    vl_val_t list2;         /* props "r" */
+    int code;               /* error */
+    char text[VL_MSG_ERRTEXT_MAX + 1]; /* error, NUL-terminated */
+};
+
+/* Deepest nesting of any message: the top map holding one array of bins. */
+#define S_DEPTH 2u
+
+static const char *const s_names[] = {
+    [VL_MSG_HELLO] = "hello", [VL_MSG_GET] = "get",   [VL_MSG_ENTRIES] = "entries",
+    [VL_MSG_HAVE] = "have",   [VL_MSG_PROPS] = "props", [VL_MSG_ERROR] = "error",
+};
+
+/* Exact key sets (all required, nothing optional). */
+static const char *const s_keys_hello[] = { "head", "net", "pd", "pn", "policy", "seq",
+                                            "t", "v", NULL };
+static const char *const s_keys_get[] = { "from", "max", "t", "v", NULL };
+static const char *const s_keys_entries[] = { "e", "from", "seq", "t", "v", NULL };
+static const char *const s_keys_have[] = { "ids", "t", "v", NULL };
+static const char *const s_keys_props[] = { "p", "r", "t", "v", NULL };
+static const char *const s_keys_error[] = { "code", "msg", "t", "v", NULL };
+
+/* Smallest and largest VL_E* code an `error` may carry; anything else is
+ * not one of ours. */
+#define S_CODE_MIN (-1000)
+#define S_CODE_MAX 0
+
+void
+vl_msg_destroy(vl_msg_t **self_p)
+{
+    assert(self_p);
+    if (*self_p) {
+        vl_msg_t *self = *self_p;
+        vl_doc_destroy(&self->doc);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+vl_msg_type_name(vl_msg_type_t type)
+{
+    if (type >= VL_MSG_HELLO && type <= VL_MSG_ERROR)
+        return s_names[type];
+    return "?";
+}
+
+/* ---- decoding ------------------------------------------------------------------ */
+
+static int
+s_uint(vl_val_t map, const char *key, const char *what, uint64_t *out, char *err)
+{
+    if (vl_val_uint(vl_val_get(map, key), out) != VL_OK)
+        return vl_err(err, VL_EPROTO, "%s: \"%s\" is not a uint", what, key);
+    return VL_OK;
+}
+
+static int
+s_bin_exact(vl_val_t map, const char *key, const char *what, void *out, size_t len,
+            char *err)
+{
+    if (vl_val_bin_exact(vl_val_get(map, key), out, len) != VL_OK)
+        return vl_err(err, VL_EPROTO, "%s: \"%s\" is not a bin of %zu bytes", what, key,
+                      len);
+    return VL_OK;
+}
+
+/* An array of bins: count <= max_n, each 1..max_item bytes, total <= *budget
+ * (decremented). */
+static int
+s_bin_list(vl_val_t map, const char *key, const char *what, uint32_t max_n,
+           size_t max_item, size_t *budget, vl_val_t *out, char *err)
+{
+    vl_val_t arr = vl_val_get(map, key);
+    if (vl_val_type(arr) != VL_T_ARRAY)
+        return vl_err(err, VL_EPROTO, "%s: \"%s\" is not an array", what, key);
+    uint32_t n = vl_val_len(arr);
+    if (n > max_n)
+        return vl_err(err, VL_ELIMIT, "%s: %u items in \"%s\", limit %u", what, n, key,
+                      max_n);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *p;
+        size_t len;
+        if (vl_val_bin(vl_val_at(arr, i), &p, &len) != VL_OK)
+            return vl_err(err, VL_EPROTO, "%s: %s[%u] is not a bin", what, key, i);
+        if (len == 0)
+            return vl_err(err, VL_EPROTO, "%s: %s[%u] is empty", what, key, i);
+        if (len > max_item)
+            return vl_err(err, VL_ELIMIT, "%s: %s[%u] has %zu bytes, limit %zu", what, key,
+                          i, len, max_item);
+        if (len > *budget)
+            return vl_err(err, VL_ELIMIT, "%s: more than %u bytes of items", what,
+                          VL_SYNC_BYTES);
+        *budget -= len;
+    }
+    *out = arr;
+    return VL_OK;
+}
+
+static int
+s_decode_hello(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int rc;
+    vl_hello_t *h = &m->hello;
+    if ((rc = s_bin_exact(root, "net", "hello", h->net, VL_NETID_LEN, err)) != VL_OK ||
+        (rc = s_bin_exact(root, "policy", "hello", h->policy, VL_HASH_LEN, err)) != VL_OK ||
+        (rc = s_uint(root, "seq", "hello", &h->seq, err)) != VL_OK ||
+        (rc = s_bin_exact(root, "head", "hello", h->head, VL_HASH_LEN, err)) != VL_OK ||
+        (rc = s_uint(root, "pn", "hello", &h->pn, err)) != VL_OK ||
+        (rc = s_bin_exact(root, "pd", "hello", h->pd, VL_HASH_LEN, err)) != VL_OK)
+        return rc;
+    return VL_OK;
+}
+
+static int
+s_decode_get(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int rc;
+    if ((rc = s_uint(root, "from", "get", &m->from, err)) != VL_OK ||
+        (rc = s_uint(root, "max", "get", &m->max, err)) != VL_OK)
+        return rc;
+    if (m->from == 0)
+        return vl_err(err, VL_EPROTO, "get: \"from\" is 0 (entries start at 1)");
+    if (m->max == 0)
+        return vl_err(err, VL_EPROTO, "get: \"max\" is 0");
+    if (m->max > VL_SYNC_BATCH)
+        return vl_err(err, VL_ELIMIT, "get: \"max\" %llu exceeds the limit of %u",
+                      (unsigned long long)m->max, VL_SYNC_BATCH);
+    return VL_OK;
+}
+
+static int
+s_decode_entries(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int rc;
+    size_t budget = VL_SYNC_BYTES;
+    if ((rc = s_uint(root, "from", "entries", &m->from, err)) != VL_OK ||
+        (rc = s_uint(root, "seq", "entries", &m->seq, err)) != VL_OK ||
+        (rc = s_bin_list(root, "e", "entries", VL_SYNC_BATCH, VL_MAX_ENTRY, &budget,
+                         &m->list, err)) != VL_OK)
+        return rc;
+    if (m->from == 0)
+        return vl_err(err, VL_EPROTO, "entries: \"from\" is 0 (entries start at 1)");
+    uint32_t n = vl_val_len(m->list);
+    /* The last entry sent, from + n - 1, cannot be past the sender's head;
+     * written so that nothing overflows. */
+    if (n > 0 && (m->from > m->seq || (uint64_t)(n - 1) > m->seq - m->from))
+        return vl_err(err, VL_EPROTO, "entries: %u entries from %llu exceed the head %llu",
+                      n, (unsigned long long)m->from, (unsigned long long)m->seq);
+    return VL_OK;
+}
+
+static int
+s_decode_have(vl_msg_t *m, vl_val_t root, char *err)
+{
+    vl_val_t arr = vl_val_get(root, "ids");
+    if (vl_val_type(arr) != VL_T_ARRAY)
+        return vl_err(err, VL_EPROTO, "have: \"ids\" is not an array");
+    uint32_t n = vl_val_len(arr);
+    if (n > VL_MAX_PENDING)
+        return vl_err(err, VL_ELIMIT, "have: %u ids, limit %u", n, VL_MAX_PENDING);
+    const uint8_t *prev = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *p;
+        size_t len;
+        if (vl_val_bin(vl_val_at(arr, i), &p, &len) != VL_OK || len != VL_HASH_LEN)
+            return vl_err(err, VL_EPROTO, "have: ids[%u] is not a bin of %u bytes", i,
+                          VL_HASH_LEN);
+        if (prev && memcmp(prev, p, VL_HASH_LEN) >= 0)
+            return vl_err(err, VL_EPROTO, "have: ids are not strictly increasing at %u", i);
+        prev = p;
+    }
+    m->list = arr;
+    return VL_OK;
+}
+
+static int
+s_decode_props(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int rc;
+    size_t budget = VL_SYNC_BYTES;
+    if ((rc = s_bin_list(root, "p", "props", VL_MAX_PENDING, VL_MSG_OBJECT_MAX, &budget,
+                         &m->list, err)) != VL_OK ||
+        (rc = s_bin_list(root, "r", "props", VL_MAX_PENDING, VL_MSG_OBJECT_MAX, &budget,
+                         &m->list2, err)) != VL_OK)
+        return rc;
+    return VL_OK;
+}
+
+static int
+s_decode_error(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int64_t code;
+    uint64_t ucode;
+    vl_val_t c = vl_val_get(root, "code");
+    if (vl_val_type(c) == VL_T_UINT) {
+        if (vl_val_uint(c, &ucode) != VL_OK || ucode > (uint64_t)S_CODE_MAX)
+            return vl_err(err, VL_EPROTO, "error: \"code\" out of range");
+        code = (int64_t)ucode;
+    } else if (vl_val_int(c, &code) != VL_OK) {
+        return vl_err(err, VL_EPROTO, "error: \"code\" is not an int");
+    }
+    if (code < S_CODE_MIN || code > S_CODE_MAX)
+        return vl_err(err, VL_EPROTO, "error: \"code\" out of range");
+    const char *s;
+    size_t len;
+    if (vl_val_str(vl_val_get(root, "msg"), &s, &len) != VL_OK)
+        return vl_err(err, VL_EPROTO, "error: \"msg\" is not a str");
+    if (len > VL_MSG_ERRTEXT_MAX)
+        return vl_err(err, VL_ELIMIT, "error: \"msg\" of %zu bytes, limit %u", len,
+                      VL_MSG_ERRTEXT_MAX);
+    m->code = (int)code;
+    memcpy(m->text, s, len);   /* the codec checked UTF-8 without NUL */
+    m->text[len] = '\0';
+    return VL_OK;
+}
+
+int
+vl_msg_decode(const uint8_t *buf, size_t len, vl_msg_t **out, char *err)
+{
+    int rc = VL_EPROTO;
+    vl_msg_t *m = NULL;
+    assert(out);
+    *out = NULL;
+    assert(buf || len == 0);
+
+    if (len > VL_MAX_FRAME) {
+        rc = vl_err(err, VL_ELIMIT, "frame of %zu bytes exceeds the limit of %u", len,
+                    VL_MAX_FRAME);
+        goto out;
+    }
+    m = calloc(1, sizeof *m);
+    if (!m) {
+        rc = vl_err(err, VL_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = vl_doc_parse(buf, len, S_DEPTH, &m->doc, err);
+    if (rc != VL_OK)
+        goto out;
+    vl_val_t root = vl_doc_root(m->doc);
+    if (vl_val_type(root) != VL_T_MAP) {
+        rc = vl_err(err, VL_EPROTO, "message is not a map");
+        goto out;
+    }
+    /* Version first: a peer speaking another version is told so, whatever
+     * the rest of its message looks like. */
+    uint64_t v;
+    vl_val_t vv = vl_val_get(root, "v");
+    if (vl_val_uint(vv, &v) != VL_OK) {
+        rc = vl_err(err, VL_EPROTO, "message has no uint \"v\" (protocol version)");
+        goto out;
+    }
+    if (v != VL_PROTO_VERSION) {
+        rc = vl_err(err, VL_EPROTO, "protocol version %llu not supported",
+                    (unsigned long long)v);
+        goto out;
+    }
+    vl_val_t t = vl_val_get(root, "t");
+    const char *const *keys = NULL;
+    if (vl_val_streq(t, "hello")) {
+        m->type = VL_MSG_HELLO;
+        keys = s_keys_hello;
+    } else if (vl_val_streq(t, "get")) {
+        m->type = VL_MSG_GET;
+        keys = s_keys_get;
+    } else if (vl_val_streq(t, "entries")) {
+        m->type = VL_MSG_ENTRIES;
+        keys = s_keys_entries;
+    } else if (vl_val_streq(t, "have")) {
+        m->type = VL_MSG_HAVE;
+        keys = s_keys_have;
+    } else if (vl_val_streq(t, "props")) {
+        m->type = VL_MSG_PROPS;
+        keys = s_keys_props;
+    } else if (vl_val_streq(t, "error")) {
+        m->type = VL_MSG_ERROR;
+        keys = s_keys_error;
+    } else {
+        rc = vl_err(err, VL_EPROTO, vl_val_type(t) == VL_T_STR
+                                        ? "unknown message type"
+                                        : "message has no str \"t\" (message type)");
+        goto out;
+    }
+    rc = vl_val_map_keys(root, keys, NULL, s_names[m->type], err);
+    if (rc != VL_OK)
+        goto out;
+    switch (m->type) {
+    case VL_MSG_HELLO:   rc = s_decode_hello(m, root, err); break;
+    case VL_MSG_GET:     rc = s_decode_get(m, root, err); break;
+    case VL_MSG_ENTRIES: rc = s_decode_entries(m, root, err); break;
+    case VL_MSG_HAVE:    rc = s_decode_have(m, root, err); break;
+    case VL_MSG_PROPS:   rc = s_decode_props(m, root, err); break;
+    case VL_MSG_ERROR:   rc = s_decode_error(m, root, err); break;
+    }
+    if (rc != VL_OK)
+        goto out;
+    *out = m;
+    m = NULL;
+    rc = VL_OK;
+out:
+    vl_msg_destroy(&m);
+    return rc;
+}
+
+vl_msg_type_t
+vl_msg_type(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type;
+}
+
+const vl_hello_t *
+vl_msg_hello(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_HELLO ? &self->hello : NULL;
+}
+
+uint64_t
+vl_msg_get_from(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_GET ? self->from : 0;
+}
+
+uint64_t
+vl_msg_get_max(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_GET ? self->max : 0;
+}
+
+uint64_t
+vl_msg_entries_from(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_ENTRIES ? self->from : 0;
+}
+
+uint64_t
+vl_msg_entries_seq(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_ENTRIES ? self->seq : 0;
+}
+
+size_t
+vl_msg_entries_count(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_ENTRIES ? vl_val_len(self->list) : 0;
+}
+
+static const uint8_t *
+s_item(vl_val_t list, size_t i, size_t *len)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    if (i >= vl_val_len(list) || vl_val_bin(vl_val_at(list, (uint32_t)i), &p, &n) != VL_OK) {
+        p = NULL;
+        n = 0;
+    }
+    if (len)
+        *len = n;
+    return p;
+}
+
+const uint8_t *
+vl_msg_entry(const vl_msg_t *self, size_t i, size_t *len)
+{
+    assert(self);
+    if (self->type != VL_MSG_ENTRIES) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    return s_item(self->list, i, len);
+}
+
+size_t
+vl_msg_have_count(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_HAVE ? vl_val_len(self->list) : 0;
+}
+
+const uint8_t *
+vl_msg_have_id(const vl_msg_t *self, size_t i)
+{
+    assert(self);
+    return self->type == VL_MSG_HAVE ? s_item(self->list, i, NULL) : NULL;
+}
+
+size_t
+vl_msg_props_count(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_PROPS ? vl_val_len(self->list) : 0;
+}
+
+const uint8_t *
+vl_msg_prop(const vl_msg_t *self, size_t i, size_t *len)
+{
+    assert(self);
+    if (self->type != VL_MSG_PROPS) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    return s_item(self->list, i, len);
+}
+
+size_t
+vl_msg_rejections_count(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_PROPS ? vl_val_len(self->list2) : 0;
+}
+
+const uint8_t *
+vl_msg_rejection(const vl_msg_t *self, size_t i, size_t *len)
+{
+    assert(self);
+    if (self->type != VL_MSG_PROPS) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    return s_item(self->list2, i, len);
+}
+
+int
+vl_msg_error_code(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_ERROR ? self->code : 0;
+}
+
+const char *
+vl_msg_error_text(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_ERROR ? self->text : NULL;
+}
+
+/* ---- encoding ------------------------------------------------------------------ */
+
+/* Finish a writer into *out (the writer is destroyed on every path). */
+static int
+s_finish(vl_wr_t **w_p, uint8_t **out, size_t *len)
+{
+    int rc = vl_wr_dup(*w_p, out, len);
+    vl_wr_destroy(w_p);
+    return rc;
+}
+
+static void
+s_tail(vl_wr_t *w, const char *type)
+{
+    vl_wr_cstr(w, "t");
+    vl_wr_cstr(w, type);
+    vl_wr_cstr(w, "v");
+    vl_wr_uint(w, VL_PROTO_VERSION);
+}
+
+int
+vl_msg_encode_hello(const vl_hello_t *h, uint8_t **out, size_t *len)
+{
+    assert(h && out && len);
+    *out = NULL;
+    *len = 0;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 8);
+    vl_wr_cstr(w, "head");
+    vl_wr_bin(w, h->head, VL_HASH_LEN);
+    vl_wr_cstr(w, "net");
+    vl_wr_bin(w, h->net, VL_NETID_LEN);
+    vl_wr_cstr(w, "pd");
+    vl_wr_bin(w, h->pd, VL_HASH_LEN);
+    vl_wr_cstr(w, "pn");
+    vl_wr_uint(w, h->pn);
+    vl_wr_cstr(w, "policy");
+    vl_wr_bin(w, h->policy, VL_HASH_LEN);
+    vl_wr_cstr(w, "seq");
+    vl_wr_uint(w, h->seq);
+    s_tail(w, "hello");
+    return s_finish(&w, out, len);
+}
+
+int
+vl_msg_encode_get(uint64_t from, uint64_t max, uint8_t **out, size_t *len)
+{
+    assert(out && len);
+    *out = NULL;
+    *len = 0;
+    if (from == 0 || max == 0 || max > VL_SYNC_BATCH)
+        return VL_EINVAL;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "from");
+    vl_wr_uint(w, from);
+    vl_wr_cstr(w, "max");
+    vl_wr_uint(w, max);
+    s_tail(w, "get");
+    return s_finish(&w, out, len);
+}
+
+/* Check an item list for the encoders: count, item sizes and byte budget. */
+static int
+s_check_items(const uint8_t *const *items, const size_t *lens, size_t n, size_t max_n,
+              size_t max_item, size_t *budget)
+{
+    if (n > max_n)
+        return VL_ELIMIT;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i] || lens[i] == 0 || lens[i] > max_item)
+            return VL_EINVAL;
+        if (lens[i] > *budget)
+            return VL_ELIMIT;
+        *budget -= lens[i];
+    }
+    return VL_OK;
+}
+
+static void
+s_items(vl_wr_t *w, const uint8_t *const *items, const size_t *lens, size_t n)
+{
+    vl_wr_array(w, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        vl_wr_bin(w, items[i], lens[i]);
+}
+
+int
+vl_msg_encode_entries(uint64_t from, uint64_t seq, const uint8_t *const *e,
+                      const size_t *lens, size_t n, uint8_t **out, size_t *len)
+{
+    assert(out && len && (n == 0 || (e && lens)));
+    *out = NULL;
+    *len = 0;
+    size_t budget = VL_SYNC_BYTES;
+    int rc = s_check_items(e, lens, n, VL_SYNC_BATCH, VL_MAX_ENTRY, &budget);
+    if (rc != VL_OK)
+        return rc;
+    if (from == 0 || (n > 0 && (from > seq || (uint64_t)(n - 1) > seq - from)))
+        return VL_EINVAL;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 5);
+    vl_wr_cstr(w, "e");
+    s_items(w, e, lens, n);
+    vl_wr_cstr(w, "from");
+    vl_wr_uint(w, from);
+    vl_wr_cstr(w, "seq");
+    vl_wr_uint(w, seq);
+    s_tail(w, "entries");
+    return s_finish(&w, out, len);
+}
+
+int
+vl_msg_encode_have(const uint8_t (*ids)[VL_HASH_LEN], size_t n, uint8_t **out,
+                   size_t *len)
+{
+    assert(out && len && (n == 0 || ids));
+    *out = NULL;
+    *len = 0;
+    if (n > VL_MAX_PENDING)
+        return VL_ELIMIT;
+    for (size_t i = 1; i < n; i++)
+        if (memcmp(ids[i - 1], ids[i], VL_HASH_LEN) >= 0)
+            return VL_EINVAL;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 3);
+    vl_wr_cstr(w, "ids");
+    vl_wr_array(w, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        vl_wr_bin(w, ids[i], VL_HASH_LEN);
+    s_tail(w, "have");
+    return s_finish(&w, out, len);
+}
+
+int
+vl_msg_encode_props(const uint8_t *const *p, const size_t *plens, size_t np,
+                    const uint8_t *const *r, const size_t *rlens, size_t nr,
+                    uint8_t **out, size_t *len)
+{
+    assert(out && len && (np == 0 || (p && plens)) && (nr == 0 || (r && rlens)));
+    *out = NULL;
+    *len = 0;
+    size_t budget = VL_SYNC_BYTES;
+    int rc = s_check_items(p, plens, np, VL_MAX_PENDING, VL_MSG_OBJECT_MAX, &budget);
+    if (rc == VL_OK)
+        rc = s_check_items(r, rlens, nr, VL_MAX_PENDING, VL_MSG_OBJECT_MAX, &budget);
+    if (rc != VL_OK)
+        return rc;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "p");
+    s_items(w, p, plens, np);
+    vl_wr_cstr(w, "r");
+    s_items(w, r, rlens, nr);
+    s_tail(w, "props");
+    return s_finish(&w, out, len);
+}
+
+int
+vl_msg_encode_error(int code, const char *text, uint8_t **out, size_t *len)
+{
+    assert(out && len);
+    *out = NULL;
+    *len = 0;
+    char buf[VL_MSG_ERRTEXT_MAX + 1];
+    size_t n = 0;
+    /* Printable ASCII only: the text is for a log line on the other side and
+     * must decode as UTF-8 there whatever we were given. */
+    for (const char *s = text ? text : ""; *s && n < VL_MSG_ERRTEXT_MAX; s++)
+        buf[n++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    buf[n] = '\0';
+    if (code < S_CODE_MIN || code > S_CODE_MAX)
+        code = VL_EPROTO;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "code");
+    vl_wr_int(w, code);
+    vl_wr_cstr(w, "msg");
+    vl_wr_str(w, buf, n);
+    s_tail(w, "error");
+    return s_finish(&w, out, len);
+}
+
+/* ======================================================================== */
+/* Self-test                                                                */
+/* ======================================================================== */
+
+#include "vl_check.h"
+
+/* Decode expecting rc; returns the message on success (caller destroys). */
+static vl_msg_t *
+s_dec(const uint8_t *buf, size_t len, int want, const char *want_err, int *fails)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    vl_msg_t *m = NULL;
+    int rc = vl_msg_decode(buf, len, &m, err);
+    if (rc != want || (rc == VL_OK) != (m != NULL) ||
+        (want_err && !strstr(err, want_err))) {
+        fprintf(stderr, "vl_msg_test: decode gave %d (%s) \"%s\", want %d \"%s\"\n", rc,
+                vl_strerror(rc), err, want, want_err ? want_err : "");
+        (*fails)++;
+    }
+    return m;
+}
+
+/* A hand-built map: pairs of key and a packing callback are overkill; the
+ * malformed cases build documents with the writer directly. */
+static int
+s_doc(vl_wr_t *w, uint8_t **out, size_t *len)
+{
+    int rc = vl_wr_dup(w, out, len);
+    vl_wr_reset(w);
+    return rc;
+}
+
+int
+vl_msg_test(bool verbose)
+{
+    VL_TEST_BEGIN;
+    int fails = 0;
+    uint8_t *buf = NULL, *buf2 = NULL;
+    size_t len = 0, len2 = 0;
+    vl_msg_t *m = NULL;
+    vl_wr_t *w = vl_wr_new();
+    VL_CHECK(w != NULL);
+    if (!w)
+        return 1;
+
+    /* ---- hello round trip ------------------------------------------------ */
+    vl_hello_t h;
+    memset(&h, 0, sizeof h);
+    for (size_t i = 0; i < VL_NETID_LEN; i++)
+        h.net[i] = (uint8_t)i;
+    memset(h.policy, 0xa1, sizeof h.policy);
+    memset(h.head, 0xb2, sizeof h.head);
+    memset(h.pd, 0xc3, sizeof h.pd);
+    h.seq = 123456789012ull;
+    h.pn = 17;
+    VL_CHECK_RC(vl_msg_encode_hello(&h, &buf, &len), VL_OK);
+    VL_CHECK(len > 100 && len <= 200);
+    VL_CHECK(len <= VL_MSG_PREHELLO_MAX);
+    m = s_dec(buf, len, VL_OK, NULL, &fails);
+    VL_CHECK(m && vl_msg_type(m) == VL_MSG_HELLO);
+    VL_CHECK(m && vl_msg_hello(m) && memcmp(vl_msg_hello(m), &h, sizeof h) == 0);
+    VL_CHECK(m && vl_msg_get_from(m) == 0 && vl_msg_entries_count(m) == 0 &&
+             vl_msg_error_text(m) == NULL && vl_msg_have_id(m, 0) == NULL);
+    if (verbose)
+        printf("hello: %zu bytes\n", len);
+    vl_msg_destroy(&m);
+    vl_msg_destroy(&m); /* idempotent */
+
+    /* Truncation at every offset, and every single-byte corruption of the
+     * type byte positions, never crash and never succeed half-way. */
+    for (size_t cut = 0; cut < len; cut++) {
+        vl_msg_t *t = NULL;
+        int rc = vl_msg_decode(buf, cut, &t, NULL);
+        VL_CHECK(rc != VL_OK && t == NULL);
+    }
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            buf[i] ^= (uint8_t)(1u << bit);
+            vl_msg_t *t = NULL;
+            int rc = vl_msg_decode(buf, len, &t, NULL);
+            /* A flipped bit inside a hash field still decodes: that is data. */
+            if (rc == VL_OK) {
+                VL_CHECK(t && vl_msg_type(t) == VL_MSG_HELLO);
+            } else {
+                VL_CHECK(t == NULL);
+            }
+            vl_msg_destroy(&t);
+            buf[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    free(buf);
+    buf = NULL;
+
+    /* ---- get ------------------------------------------------------------------ */
+    VL_CHECK_RC(vl_msg_encode_get(5, VL_SYNC_BATCH, &buf, &len), VL_OK);
+    m = s_dec(buf, len, VL_OK, NULL, &fails);
+    VL_CHECK(m && vl_msg_type(m) == VL_MSG_GET && vl_msg_get_from(m) == 5 &&
+             vl_msg_get_max(m) == VL_SYNC_BATCH && vl_msg_hello(m) == NULL);
+    vl_msg_destroy(&m);
+    free(buf);
+    buf = NULL;
+    VL_CHECK_RC(vl_msg_encode_get(0, 1, &buf, &len), VL_EINVAL);
+    VL_CHECK(buf == NULL);
+    VL_CHECK_RC(vl_msg_encode_get(1, 0, &buf, &len), VL_EINVAL);
+    VL_CHECK_RC(vl_msg_encode_get(1, VL_SYNC_BATCH + 1, &buf, &len), VL_EINVAL);
+    /* Hand-made gets that the encoder refuses to make. */
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "from"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "max"); vl_wr_uint(w, VL_SYNC_BATCH + 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "max", &fails) });
+    free(buf);
+    buf = NULL;
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "from"); vl_wr_uint(w, 0);
+    vl_wr_cstr(w, "max"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "from", &fails) });
+    free(buf);
+    buf = NULL;
+    /* Negative "from". */
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "from"); vl_wr_int(w, -1);
+    vl_wr_cstr(w, "max"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "not a uint", &fails) });
+    free(buf);
+    buf = NULL;
+
+    /* ---- version, type, keys -------------------------------------------------- */
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "from"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "max"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 2);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){
+        s_dec(buf, len, VL_EPROTO, "protocol version 2 not supported", &fails) });
+    free(buf);
+    buf = NULL;
+    vl_wr_map(w, 2);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "gossip");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "unknown message type", &fails) });
+    free(buf);
+    buf = NULL;
+    vl_wr_map(w, 1);
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "no str \"t\"", &fails) });
+    free(buf);
+    buf = NULL;
+    vl_wr_map(w, 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"v\"", &fails) });
+    free(buf);
+    buf = NULL;
+    /* Extra key. */
+    vl_wr_map(w, 5);
+    vl_wr_cstr(w, "from"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "max"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "x"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "unknown key \"x\"", &fails) });
+    free(buf);
+    buf = NULL;
+    /* Missing key. */
+    vl_wr_map(w, 3);
+    vl_wr_cstr(w, "from"); vl_wr_uint(w, 1);
+    vl_wr_cstr(w, "t"); vl_wr_cstr(w, "get");
+    vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "missing key \"max\"", &fails) });
+    free(buf);
+    buf = NULL;
+    /* Not a map; keys out of order (non-canonical); too deep. */
+    vl_wr_array(w, 0);
+    VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+    vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "not a map", &fails) });
+    free(buf);
+    buf = NULL;
+    {
+        static const uint8_t unsorted[] = { 0x82, 0xa1, 'v', 0x01, 0xa1, 't', 0xa3, 'g', 'e', 't' };
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(unsorted, sizeof unsorted, VL_EPROTO, NULL, &fails) });
+        static const uint8_t deep[] = { 0x81, 0xa1, 'e', 0x91, 0x91, 0x90 };
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(deep, sizeof deep, VL_ELIMIT, NULL, &fails) });
+        /* An array header claiming 2^32-1 elements in 5 bytes. */
+        static const uint8_t huge[] = { 0x81, 0xa1, 'e', 0xdd, 0xff, 0xff, 0xff, 0xff };
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(huge, sizeof huge, VL_ELIMIT, NULL, &fails) });
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(huge, 0, VL_EPROTO, NULL, &fails) });
+    }
+    /* Oversized frame: refused before parsing. */
+    {
+        uint8_t *big = calloc(1, VL_MAX_FRAME + 1);
+        VL_CHECK(big != NULL);
+        if (big)
+            vl_msg_destroy(&(vl_msg_t *){ s_dec(big, VL_MAX_FRAME + 1, VL_ELIMIT, "frame", &fails) });
+        free(big);
+    }
+
+    /* ---- entries ------------------------------------------------------------------ */
+    {
+        static const uint8_t e1[] = { 1, 2, 3 }, e2[] = { 4 }, e3[] = { 5, 6 };
+        const uint8_t *es[] = { e1, e2, e3 };
+        size_t el[] = { sizeof e1, sizeof e2, sizeof e3 };
+        VL_CHECK_RC(vl_msg_encode_entries(7, 9, es, el, 3, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_type(m) == VL_MSG_ENTRIES && vl_msg_entries_from(m) == 7 &&
+                 vl_msg_entries_seq(m) == 9 && vl_msg_entries_count(m) == 3);
+        size_t l = 0;
+        const uint8_t *p = m ? vl_msg_entry(m, 2, &l) : NULL;
+        VL_CHECK(p && l == 2 && p[0] == 5 && p[1] == 6);
+        VL_CHECK(m && vl_msg_entry(m, 3, &l) == NULL && l == 0);
+        vl_msg_destroy(&m);
+        for (size_t cut = 0; cut < len; cut++) {
+            vl_msg_t *t = NULL;
+            VL_CHECK(vl_msg_decode(buf, cut, &t, NULL) != VL_OK && t == NULL);
+        }
+        free(buf);
+        buf = NULL;
+        /* Past the sender's head, from 0, empty entry, too many. */
+        VL_CHECK_RC(vl_msg_encode_entries(8, 9, es, el, 3, &buf, &len), VL_EINVAL);
+        VL_CHECK_RC(vl_msg_encode_entries(0, 9, es, el, 3, &buf, &len), VL_EINVAL);
+        el[1] = 0;
+        VL_CHECK_RC(vl_msg_encode_entries(1, 9, es, el, 3, &buf, &len), VL_EINVAL);
+        el[1] = 1;
+        VL_CHECK_RC(vl_msg_encode_entries(1, 9, es, el, VL_SYNC_BATCH + 1, &buf, &len),
+                    VL_ELIMIT);
+        /* Empty answer (nothing past the head). */
+        VL_CHECK_RC(vl_msg_encode_entries(10, 9, NULL, NULL, 0, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_entries_count(m) == 0 && vl_msg_entries_from(m) == 10);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+
+        vl_wr_map(w, 5);
+        vl_wr_cstr(w, "e"); vl_wr_array(w, 2); vl_wr_bin(w, e1, 3); vl_wr_bin(w, e1, 3);
+        vl_wr_cstr(w, "from"); vl_wr_uint(w, UINT64_MAX);
+        vl_wr_cstr(w, "seq"); vl_wr_uint(w, UINT64_MAX);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "entries");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "exceed the head", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 5);
+        vl_wr_cstr(w, "e"); vl_wr_array(w, 2); vl_wr_bin(w, e1, 3); vl_wr_cstr(w, "x");
+        vl_wr_cstr(w, "from"); vl_wr_uint(w, 1);
+        vl_wr_cstr(w, "seq"); vl_wr_uint(w, 5);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "entries");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "e[1] is not a bin", &fails) });
+        free(buf);
+        buf = NULL;
+        /* More entries than VL_SYNC_BATCH (tiny ones, so only the count is over). */
+        vl_wr_map(w, 5);
+        vl_wr_cstr(w, "e");
+        vl_wr_array(w, VL_SYNC_BATCH + 1);
+        for (size_t i = 0; i < VL_SYNC_BATCH + 1; i++)
+            vl_wr_bin(w, e2, 1);
+        vl_wr_cstr(w, "from"); vl_wr_uint(w, 1);
+        vl_wr_cstr(w, "seq"); vl_wr_uint(w, 5000);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "entries");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "limit", &fails) });
+        free(buf);
+        buf = NULL;
+    }
+    /* Total bytes over VL_SYNC_BYTES: four entries of VL_MAX_ENTRY each. */
+    {
+        uint8_t *big = calloc(1, VL_MAX_ENTRY);
+        VL_CHECK(big != NULL);
+        if (big) {
+            const uint8_t *es[4] = { big, big, big, big };
+            size_t el[4] = { VL_MAX_ENTRY, VL_MAX_ENTRY, VL_MAX_ENTRY, VL_MAX_ENTRY };
+            VL_CHECK_RC(vl_msg_encode_entries(1, 4, es, el, 4, &buf, &len), VL_ELIMIT);
+            VL_CHECK(buf == NULL);
+            VL_CHECK_RC(vl_msg_encode_entries(1, 4, es, el, 3, &buf, &len), VL_OK);
+            m = s_dec(buf, len, VL_OK, NULL, &fails);
+            VL_CHECK(m && vl_msg_entries_count(m) == 3);
+            VL_CHECK(len <= VL_MAX_FRAME);
+            vl_msg_destroy(&m);
+            free(buf);
+            buf = NULL;
+            /* Entry over VL_MAX_ENTRY. */
+            el[0] = VL_MAX_ENTRY + 1;
+            VL_CHECK_RC(vl_msg_encode_entries(1, 4, es, el, 1, &buf, &len), VL_EINVAL);
+        }
+        free(big);
+    }
+
+    /* ---- have ------------------------------------------------------------------- */
+    {
+        uint8_t ids[3][VL_HASH_LEN];
+        memset(ids, 0, sizeof ids);
+        ids[0][31] = 1;
+        ids[1][0] = 2;
+        ids[2][0] = 3;
+        VL_CHECK_RC(vl_msg_encode_have((const uint8_t(*)[VL_HASH_LEN])ids, 3, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_type(m) == VL_MSG_HAVE && vl_msg_have_count(m) == 3);
+        VL_CHECK(m && vl_msg_have_id(m, 1) && memcmp(vl_msg_have_id(m, 1), ids[1], 32) == 0);
+        VL_CHECK(m && vl_msg_have_id(m, 3) == NULL);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        VL_CHECK_RC(vl_msg_encode_have((const uint8_t(*)[VL_HASH_LEN])ids, 0, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_have_count(m) == 0);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        memcpy(ids[2], ids[1], VL_HASH_LEN); /* duplicate: not strictly increasing */
+        VL_CHECK_RC(vl_msg_encode_have((const uint8_t(*)[VL_HASH_LEN])ids, 3, &buf, &len),
+                    VL_EINVAL);
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "ids"); vl_wr_array(w, 3);
+        for (int i = 0; i < 3; i++)
+            vl_wr_bin(w, ids[i], VL_HASH_LEN);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "have");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "strictly increasing", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "ids"); vl_wr_array(w, 1); vl_wr_bin(w, ids[0], 31);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "have");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "32 bytes", &fails) });
+        free(buf);
+        buf = NULL;
+        /* VL_MAX_PENDING + 1 ids (the codec's container limit is the same
+         * number, so either layer may refuse: both say VL_ELIMIT). */
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "ids"); vl_wr_array(w, VL_MAX_PENDING + 1);
+        for (uint32_t i = 0; i < VL_MAX_PENDING + 1; i++) {
+            uint8_t id[VL_HASH_LEN] = { 0 };
+            id[0] = (uint8_t)(i >> 8);
+            id[1] = (uint8_t)i;
+            vl_wr_bin(w, id, VL_HASH_LEN);
+        }
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "have");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, NULL, &fails) });
+        free(buf);
+        buf = NULL;
+    }
+
+    /* ---- props -------------------------------------------------------------------- */
+    {
+        static const uint8_t p1[] = { 9, 9 }, r1[] = { 7 };
+        const uint8_t *ps[] = { p1 }, *rs[] = { r1, p1 };
+        size_t pl[] = { sizeof p1 }, rl[] = { sizeof r1, sizeof p1 };
+        VL_CHECK_RC(vl_msg_encode_props(ps, pl, 1, rs, rl, 2, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_type(m) == VL_MSG_PROPS && vl_msg_props_count(m) == 1 &&
+                 vl_msg_rejections_count(m) == 2);
+        size_t l = 0;
+        const uint8_t *p = m ? vl_msg_rejection(m, 1, &l) : NULL;
+        VL_CHECK(p && l == 2 && p[0] == 9);
+        p = m ? vl_msg_prop(m, 0, &l) : NULL;
+        VL_CHECK(p && l == 2);
+        VL_CHECK(m && vl_msg_prop(m, 1, &l) == NULL);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        VL_CHECK_RC(vl_msg_encode_props(NULL, NULL, 0, NULL, NULL, 0, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_props_count(m) == 0 && vl_msg_rejections_count(m) == 0);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "p"); vl_wr_array(w, 1); vl_wr_bin(w, p1, 0);
+        vl_wr_cstr(w, "r"); vl_wr_array(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "props");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "p[0] is empty", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "p"); vl_wr_array(w, 0);
+        vl_wr_cstr(w, "r"); vl_wr_map(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "props");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "not an array", &fails) });
+        free(buf);
+        buf = NULL;
+    }
+
+    /* ---- error -------------------------------------------------------------------- */
+    VL_CHECK_RC(vl_msg_encode_error(VL_EPERM, "wrong network\n\x1b[31m", &buf, &len), VL_OK);
+    m = s_dec(buf, len, VL_OK, NULL, &fails);
+    VL_CHECK(m && vl_msg_type(m) == VL_MSG_ERROR && vl_msg_error_code(m) == VL_EPERM);
+    VL_CHECK(m && strcmp(vl_msg_error_text(m), "wrong network??[31m") == 0);
+    vl_msg_destroy(&m);
+    free(buf);
+    buf = NULL;
+    {
+        char longtext[1000];
+        memset(longtext, 'x', sizeof longtext - 1);
+        longtext[sizeof longtext - 1] = '\0';
+        VL_CHECK_RC(vl_msg_encode_error(VL_EPROTO, longtext, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && strlen(vl_msg_error_text(m)) == VL_MSG_ERRTEXT_MAX);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "code"); vl_wr_int(w, -3);
+        vl_wr_cstr(w, "msg"); vl_wr_str(w, longtext, VL_MSG_ERRTEXT_MAX + 1);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "error");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "msg", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "code"); vl_wr_int(w, INT64_MIN);
+        vl_wr_cstr(w, "msg"); vl_wr_cstr(w, "x");
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "error");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "out of range", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "code"); vl_wr_uint(w, 5);
+        vl_wr_cstr(w, "msg"); vl_wr_cstr(w, "x");
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "error");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "out of range", &fails) });
+        free(buf);
+        buf = NULL;
+    }
+
+    /* Every message type re-encodes to the same bytes it decoded from (the
+     * codec's canonical check would refuse anything else): hello twice. */
+    VL_CHECK_RC(vl_msg_encode_hello(&h, &buf, &len), VL_OK);
+    VL_CHECK_RC(vl_msg_encode_hello(&h, &buf2, &len2), VL_OK);
+    VL_CHECK(buf && buf2 && len == len2 && memcmp(buf, buf2, len) == 0);
+    free(buf);
+    free(buf2);
+    buf = buf2 = NULL;
+
+    vl_wr_destroy(&w);
+    if (fails)
+        vl_test_fails__ += fails;
+    return VL_TEST_END;
+}

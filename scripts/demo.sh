@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# demo.sh - the single-node story of valise, step by step.
+#
+# The UNODC Secretariat creates a network for the judicial platform of the
+# Indian Ocean Commission, loads a (fictitious) sample directory, and
+# Mauritius' central authority updates its own record under the
+# Secretariat's review. Runs in a fresh temporary directory; exits non-zero
+# as soon as a step does not behave as expected.
+#
+#   scripts/demo.sh                 uses $VALISE, else build/valise
+#   KEEP=1 scripts/demo.sh          keeps the demo directory
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VALISE=${VALISE:-$ROOT/build/valise}
+[ -x "$VALISE" ] || { echo "demo: no valise binary at $VALISE (build first, or set VALISE)" >&2; exit 1; }
+VALISE=$(cd "$(dirname "$VALISE")" && pwd)/$(basename "$VALISE")
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/valise-demo.XXXXXX")
+if [ "${KEEP:-0}" = 1 ]; then
+    trap 'echo "(demo files kept in $DIR)"' EXIT
+else
+    trap 'rm -rf "$DIR"' EXIT
+fi
+cd "$DIR"
+
+# Each key file is sealed under a passphrase. A real user types it at a
+# prompt; the demo gives it once through the environment.
+export VALISE_PASSPHRASE="demo passphrase, not for real use"
+export VALISE_STORE="$DIR/store"
+
+step=0
+say() {
+    step=$((step + 1))
+    printf '\n== %d. %s\n' "$step" "$*"
+}
+# show ARGS...: print "$ valise ARGS" with shell quoting where needed.
+show() {
+    local a out="$ valise"
+    for a in "$@"; do
+        if [[ "$a" =~ ^[A-Za-z0-9_./=:,+@-]+$ ]]; then
+            out+=" $a"
+        else
+            out+=" '${a//\'/\'\\\'\'}'"
+        fi
+    done
+    printf '%s\n' "$out"
+}
+# run ARGS...: show and run a valise command; stop the demo if it fails.
+run() {
+    show "$@"
+    "$VALISE" "$@" || { echo "demo: 'valise $*' failed" >&2; exit 1; }
+}
+# contact_part: the first line, the contact and persons blocks of `valise get`.
+contact_part() {
+    awk '/^\$ valise / { print; next } !title++ { print; next }
+         /^  [a-z_]+:/ { keep = ($1 == "contact:" || $1 == "persons:") } keep'
+}
+die() {
+    echo "demo: $*" >&2
+    exit 1
+}
+
+say "The Secretariat creates two approver keys (k = 2 of 2), a key for its node, and one key per central authority of the platform."
+run keygen --out secretariat-a --label "Secretariat approver A" --kdf interactive
+run keygen --out secretariat-b --label "Secretariat approver B" --kdf interactive
+run keygen --out vienna-node --label "Secretariat node (Vienna)" --kdf interactive
+for s in MU MG SC KM FR; do
+    run keygen --out "ca-$s" --label "$s central authority" --kdf interactive
+done
+
+say "It writes the genesis: who approves, which authority may edit which States, which nodes are members."
+run genesis create --name "IOC judicial platform" --threshold 2 \
+    --approver secretariat-a.pub secretariat-b.pub \
+    --authority MU=ca-MU.pub MG=ca-MG.pub SC=ca-SC.pub KM=ca-KM.pub FR=ca-FR.pub \
+    --node vienna-node.pub --out genesis.vlg
+
+say "Both approvers sign the genesis; it is valid once the threshold is met."
+run genesis sign genesis.vlg --key secretariat-a.key
+run genesis sign genesis.vlg --key secretariat-b.key
+run genesis show genesis.vlg
+
+say "The node creates its store from the signed genesis."
+run init --genesis genesis.vlg --key vienna-node.key
+
+say "The Secretariat generates the sample directory (fictitious authorities of every State, and agreements)."
+run sample --out sample.json
+
+say "Approver A proposes loading it; valise splits it into signed proposals of at most 64 records."
+run propose --file sample.json --key secretariat-a.key >proposals.txt
+head -3 proposals.txt
+echo "..."
+nprop=$(grep -c '^proposed ' proposals.txt)
+echo "($nprop proposals)"
+[ "$nprop" -gt 1 ] || die "expected several proposals for the sample"
+
+say "Both approvers approve each proposal; each becomes a signed, hash-chained log entry."
+for id in $(awk '/^proposed /{sub(":","",$2); print $2}' proposals.txt); do
+    "$VALISE" approve "$id" --key secretariat-a.key >/dev/null || die "approve $id by A failed"
+    "$VALISE" approve "$id" --key secretariat-b.key >last-approval.txt || die "approve $id by B failed"
+    grep -q 'applied as entry' last-approval.txt || die "proposal $id was not applied"
+done
+cat last-approval.txt
+run status --key vienna-node.key
+records=$("$VALISE" status --json --key vienna-node.key | grep '"records"' | tr -dc 0-9)
+[ "$records" -gt 700 ] || die "expected the whole sample in the store, found $records records"
+
+say "Mauritius' central authority looks at its record."
+run get MU-01 --key ca-MU.key | contact_part
+
+NEW_PHONE="+230 5550 7777"
+NEW_EMAIL="duty.officer@example.mu"
+say "Mauritius proposes a new main phone number and a new contact person for MU-01."
+run propose --key ca-MU.key --set MU-01 "contact.phones[0]=$NEW_PHONE" \
+    "persons[+]={\"name\":\"Duty Officer (sample)\",\"title\":\"Duty officer, urgent requests\",\"phones\":[\"+230 5552 0000\"],\"emails\":[\"$NEW_EMAIL\"]}" \
+    >mu-proposal.txt
+cat mu-proposal.txt
+mu_id=$(awk '/^proposed /{sub(":","",$2); print $2}' mu-proposal.txt)
+[ -n "$mu_id" ] || die "no proposal id"
+
+say "The Secretariat reviews the change: a field-level diff against the current record."
+run review "${mu_id:0:12}" --key secretariat-a.key | tee review.txt
+grep -q "~ contact.phones\[0\]: .* -> \"$NEW_PHONE\"" review.txt || die "the diff does not show the new phone"
+grep -q "+ persons\[[0-9]*\]: .*$NEW_EMAIL" review.txt || die "the diff does not show the new person"
+
+say "Approver A approves: one signature is below the threshold, so nothing changes yet."
+run approve "${mu_id:0:12}" --key secretariat-a.key
+"$VALISE" get MU-01 --key ca-MU.key | grep -qF "$NEW_PHONE" && die "the change is visible after one approval"
+echo "(MU-01 still shows the old number)"
+
+say "Approver B approves: the threshold is met and the change joins the log."
+run approve "${mu_id:0:12}" --key secretariat-b.key | tee approve.txt
+grep -q 'applied as entry' approve.txt || die "the change was not applied"
+
+say "Anyone in the network now reads the new values (here: Madagascar's authority)."
+run get MU-01 --key ca-MG.key | tee mu01.txt | contact_part
+grep -qF "$NEW_PHONE" mu01.txt || die "the new phone is not in MU-01"
+grep -qF "$NEW_EMAIL" mu01.txt || die "the new contact is not in MU-01"
+
+say "The log holds the signed entry: who proposed, which approvers signed, the state root after it."
+seq=$("$VALISE" status --json --key vienna-node.key | grep '"seq"' | tr -dc 0-9)
+run log --from "$seq" --key vienna-node.key
+
+say "Mauritius tries to change Madagascar's record: refused, nothing is signed or stored."
+before=$("$VALISE" status --json --key vienna-node.key)
+show propose --key ca-MU.key --set MG-01 "office_hours=Closed"
+if "$VALISE" propose --key ca-MU.key --set MG-01 "office_hours=Closed" 2>refused.txt; then
+    die "Mauritius was allowed to edit a record of Madagascar"
+fi
+cat refused.txt
+grep -q 'not permitted' refused.txt || die "unexpected refusal: $(cat refused.txt)"
+[ "$before" = "$("$VALISE" status --json --key vienna-node.key)" ] || die "the refused proposal changed the store"
+
+say "verify recomputes every hash, chain link, signature and the state root from the log."
+run verify --key vienna-node.key
+
+say "The store file holds no contact details in clear (a lost laptop reveals none), while valise shows them to members."
+for needle in "$NEW_PHONE" "$NEW_EMAIL" "central.authority@example.mu"; do
+    n=$(grep -c -a -F -- "$needle" store/data.mdb || true)
+    shown=$("$VALISE" get MU-01 --key vienna-node.key | grep -c -F -- "$needle" || true)
+    printf '  %-32s in data.mdb: %s   in valise get MU-01: %s\n' "$needle" "$n" "$shown"
+    [ "$n" -eq 0 ] || die "\"$needle\" is readable in the store file"
+    [ "$shown" -ge 1 ] || die "\"$needle\" is not shown by valise get"
+done
+
+printf '\ndemo: all steps behaved as expected.\n'

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_store - the node's signed replica in LMDB (docs/design.md §7,
+ * docs/store.md).
+ *
+ * One store = one directory holding one LMDB environment. It holds the
+ * genesis, the hash-chained log of entries as received, pending proposals,
+ * candidate entries (approver signatures gathered below the threshold),
+ * settled proposal ids (replay refusal), rejections, the current records
+ * (bodies encrypted at rest), the indexes and the state-root accumulator.
+ *
+ * Everything read back from LMDB goes through the same checked decoders as
+ * peer input: a store file edited behind our back yields VL_ECORRUPT (or a
+ * verify report), never a crash.
+ *
+ * Every mutating call is one write transaction: all or nothing. On
+ * MDB_MAP_FULL the store aborts, doubles the map (up to VL_STORE_MAP_MAX)
+ * and replays the transaction.
+ *
+ * Opening takes a member key pair: it unseals the content key (needed to
+ * read bodies, check proposals against the schema and compute the root).
+ * The key pair is borrowed for the life of the store.
+ *
+ * Thread safety: a vl_store_t is used by one thread at a time. Several
+ * processes may open the same directory (LMDB serialises writers).
+ */
+#ifndef VL_STORE_H
+#define VL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vl_change.h"
+#include "vl_crypto.h"
+#include "vl_error.h"
+#include "vl_policy.h"
+#include "vl_record.h"
+
+typedef struct vl_store vl_store_t;
+
+/** @brief Create a new store in dir (created if missing, must hold no store)
+ *  from a signed genesis, opening it with a member key to check that the
+ *  content key opens for it.
+ *  @return VL_OK, VL_EEXIST (a store is already there), VL_EIO, VL_EPERM (kp
+ *          is not a member), the errors of vl_policy_parse, VL_ESTORE. */
+int vl_store_create(const char *dir, const uint8_t *genesis, size_t len,
+                    const vl_keypair_t *kp, char *err);
+
+enum {
+    VL_STORE_RDONLY = 1, /**< read-only open (no write transactions) */
+};
+
+/** @brief Open an existing store with a member key pair (borrowed; must
+ *  outlive the store).
+ *  @return VL_OK, VL_ENOTFOUND (no store in dir), VL_EPERM (not a member of
+ *          this network), VL_ECORRUPT (meta unreadable), VL_ESTORE, VL_ENOMEM. */
+int vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags,
+                  vl_store_t **out, char *err);
+/** @brief Close, wiping keys; sets *self_p to NULL. NULL-safe. */
+void vl_store_close(vl_store_t **self_p);
+
+const vl_policy_t *vl_store_policy(const vl_store_t *self);
+
+/** Head of the log. seq 0 means empty (hash = policy hash, root = empty root). */
+typedef struct {
+    uint64_t seq;
+    uint8_t hash[VL_HASH_LEN];
+    uint8_t root[VL_HASH_LEN];
+    uint64_t records;  /**< number of current records */
+    uint64_t pending;  /**< number of pending proposals */
+} vl_head_t;
+
+int vl_store_head(vl_store_t *self, vl_head_t *head);
+
+/* ---- proposals ---------------------------------------------------------------- */
+
+/** @brief Verify a proposal (signature, role, States, schema of the bodies,
+ *  base revisions not newer than current) and add it to pending.
+ *  @param[out] id  The proposal id (may be NULL).
+ *  @return VL_OK, the errors of vl_proposal_parse / vl_proposal_open,
+ *          VL_EEXIST (already pending, or already settled: replay),
+ *          VL_ESTALE (a base revision does not match the current one),
+ *          VL_ESTORE. */
+int vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len,
+                     uint8_t id[VL_HASH_LEN], char *err);
+
+/** @brief Find a pending proposal by an id prefix of at least 4 hex digits.
+ *  @return VL_OK, VL_ENOTFOUND, VL_EINVAL (ambiguous or bad prefix). */
+int vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix,
+                            uint8_t id[VL_HASH_LEN], char *err);
+
+/** @brief Call cb for every pending proposal (opened: bodies readable), in id
+ *  order. The proposal is borrowed for the call. Signatures gathered so far
+ *  are passed as n_approvals. cb returns non-zero to stop.
+ *  @return VL_OK, or cb's value, or VL_ESTORE / VL_ECORRUPT. */
+int vl_store_pending_each(vl_store_t *self,
+                          int (*cb)(void *ctx, const vl_proposal_t *p, size_t n_approvals),
+                          void *ctx);
+
+/** @brief Current record for a proposal's op (for review diffs): the record
+ *  and its revision, or *rec = NULL and *rev = 0 if it does not exist. */
+int vl_store_get(vl_store_t *self, const char *id, vl_record_t **rec, uint64_t *rev,
+                 char *err);
+
+/** @brief One approver approves a pending proposal: builds (or extends) the
+ *  candidate entry on the current head and adds the signature; when the
+ *  threshold is met the entry is applied in the same transaction.
+ *  @param[out] applied_seq  The new entry's seq when applied, else 0.
+ *  @param[out] nsigs  Signatures on the candidate after this call.
+ *  @return VL_OK, VL_ENOTFOUND (not pending), VL_EPERM (not an approver),
+ *          VL_EEXIST (this approver already approved), VL_ESTALE (needs
+ *          rebase: a base revision is no longer current; the proposal stays
+ *          pending), VL_ESTORE. */
+int vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
+                     const vl_keypair_t *approver, uint64_t now,
+                     uint64_t *applied_seq, size_t *nsigs, char *err);
+
+/** @brief Reject a pending proposal with a reason (one approver suffices).
+ *  @return VL_OK, VL_ENOTFOUND, VL_EPERM, VL_EINVAL, VL_ESTORE. */
+int vl_store_reject(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
+                    const vl_keypair_t *approver, const char *reason, uint64_t now,
+                    char *err);
+
+/* ---- log ------------------------------------------------------------------------ */
+
+/** @brief Verify a complete entry against the store (network, seq = head+1,
+ *  prev = head hash, threshold of distinct approvers, embedded proposal,
+ *  authority binding, base revisions, state root after applying) and apply
+ *  it in one transaction. Used for replay, bulk load and (issue 3) peers.
+ *  @return VL_OK, VL_ECHAIN (wrong seq or prev), VL_ESTALE, VL_EEXIST
+ *          (proposal already settled), VL_ECORRUPT (root mismatch), the
+ *          errors of vl_entry_parse, VL_ESTORE. */
+int vl_store_append(vl_store_t *self, const uint8_t *entry, size_t len, char *err);
+
+/** @brief Same for a batch of entries in ONE transaction (all or nothing). */
+int vl_store_append_batch(vl_store_t *self, const uint8_t *const *entries,
+                          const size_t *lens, size_t n, char *err);
+
+/** @brief Call cb for entries with seq in [from, to] (to = 0: up to head),
+ *  in order; the entry is borrowed for the call. */
+int vl_store_log_each(vl_store_t *self, uint64_t from, uint64_t to,
+                      int (*cb)(void *ctx, const vl_entry_t *e), void *ctx);
+
+/* ---- queries -------------------------------------------------------------------- */
+
+/** A find query: every set field must match (AND). NULL = any. */
+typedef struct {
+    const char *kind;      /**< "authority" / "agreement" */
+    const char *state;     /**< "MU" */
+    const char *function;  /**< "mla" (agreements: subject) */
+    const char *legal_basis;
+    const char *language;
+    const char *text;      /**< case-insensitive substring (decrypts) */
+    size_t limit;          /**< 0 = no limit */
+} vl_query_t;
+
+/** @brief Call cb for every current record matching q, in id order. The
+ *  record is borrowed for the call. cb returns non-zero to stop.
+ *  @return VL_OK, VL_EINVAL (bad query), cb's value, VL_ECORRUPT, VL_ESTORE. */
+int vl_store_find(vl_store_t *self, const vl_query_t *q,
+                  int (*cb)(void *ctx, const vl_record_t *rec, uint64_t rev), void *ctx);
+
+/** @brief Rejections, most recent first; cb gets the parsed rejection. */
+int vl_store_rejections_each(vl_store_t *self,
+                             int (*cb)(void *ctx, const vl_rejection_t *r), void *ctx);
+
+/* ---- verification --------------------------------------------------------------- */
+
+/** @brief Recompute everything from the log: every entry's hash, chain
+ *  link, signatures, proposal, authority binding and revisions; the state
+ *  root after every entry against the entry's; then the current records
+ *  (decrypt, schema, revision, body equal to the log's) and the index (exactly
+ *  the terms of the current records) and the incremental root accumulator.
+ *  Each problem found is reported through report(ctx, line) (one line, e.g.
+ *  "entry 17: bad signature by approver 9877ab013bb1430c").
+ *  @param[out] problems  Number of problems found.
+ *  @return VL_OK when no problem was found, VL_ECORRUPT otherwise, VL_ESTORE. */
+int vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line),
+                    void *ctx, size_t *problems);
+
+/* ---- federation support (issue 3; docs/protocol.md) ------------------------- */
+
+/** @brief Copy out the bytes of log entry seq (caller frees *out).
+ *  @return VL_OK, VL_ENOTFOUND, VL_ESTORE. */
+int vl_store_entry_bytes(vl_store_t *self, uint64_t seq, uint8_t **out, size_t *len,
+                         char *err);
+
+/** @brief Append consecutive entries received from a peer, in ONE transaction,
+ *  trusting the hash chain (docs/protocol.md §4): for every entry the chain
+ *  link, proposal id, decryption and schema of the bodies, base revisions and
+ *  state root are checked; the full signatures (approver threshold and the
+ *  proposal author) only for the LAST entry of the batch. The seqs of the
+ *  entries whose signatures were not checked are recorded (meta
+ *  "sigs_checked" stays behind the head) for vl_store_check_sigs.
+ *  @return as vl_store_append_batch. */
+int vl_store_append_chain(vl_store_t *self, const uint8_t *const *entries,
+                          const size_t *lens, size_t n, char *err);
+
+/** @brief Background audit: verify the full signatures of up to max entries
+ *  after meta "sigs_checked", advancing it. *checked gets the new value.
+ *  @return VL_OK, VL_ECORRUPT (a bad signature: reported in err), VL_ESTORE. */
+int vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err);
+
+/** @brief The pending proposal ids, sorted (caller frees *ids), and their
+ *  digest H("valise/pending/1", id_1 || ... || id_n) (digest may be NULL). */
+int vl_store_pending_ids(vl_store_t *self, uint8_t (**ids)[VL_HASH_LEN], size_t *n,
+                         uint8_t digest[VL_HASH_LEN]);
+
+/** @brief Copy out a pending proposal (VL_ENOTFOUND if not pending). */
+int vl_store_pending_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint8_t **out,
+                           size_t *len);
+
+/** @brief Copy out the rejection of a proposal (VL_ENOTFOUND if none). */
+int vl_store_rejection_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint8_t **out,
+                             size_t *len);
+
+/** @brief Accept a rejection received from a peer: verify it, record it,
+ *  settle the proposal (remove it from pending and candidates). A rejection of
+ *  a proposal already settled by an entry is ignored (VL_OK).
+ *  @return VL_OK, VL_EEXIST (already rejected), errors of vl_rejection_parse. */
+int vl_store_accept_rejection(vl_store_t *self, const uint8_t *rej, size_t len, char *err);
+
+/** What a node knows of one peer; kept in the `peers` database by the daemon
+ *  and read by `valise status`. Plain data carrier. */
+typedef struct {
+    uint8_t pk[VL_PK_LEN];       /**< the peer's node key (zero if unknown/refused) */
+    char addr[128];              /**< endpoint, e.g. "tcp://127.0.0.1:7101" */
+    char state[16];              /**< "connecting", "open", "pulling", "idle", "bad", "refused" */
+    uint64_t last_contact;       /**< unix seconds of the last valid message, 0 = never */
+    uint64_t their_seq;          /**< the peer's head seq as last reported */
+    uint64_t received;           /**< entries received from this peer */
+    uint64_t sent;               /**< entries sent to this peer */
+    uint64_t dropped;            /**< times dropped for invalid input */
+    uint64_t their_pending;      /**< pending proposals the peer reported */
+    char last_error[128];        /**< last problem, empty if none */
+} vl_peer_info_t;
+
+/** @brief Insert or replace the record of a peer, keyed by addr. */
+int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
+/** @brief Call cb for every peer record, in addr order. */
+int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
+                        void *ctx);
+
+/** @brief Self-test (uses $VL_TEST_TMP or /tmp for its directories). */
+int vl_store_test(bool verbose);
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# scripts/demo.sh runs from start to end against the built binary, and its
+# key claims show in its output.
+set -euo pipefail
+: "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}" "${VALISE:?VALISE must name the binary}"
+mkdir -p "${VL_TEST_TMP:=/tmp}"
+out=$(mktemp "$VL_TEST_TMP/demo.XXXXXX")
+trap 'rm -f "$out"' EXIT
+if ! TMPDIR="$VL_TEST_TMP" VALISE="$VALISE" bash "$VL_SOURCE_DIR/scripts/demo.sh" >"$out" 2>&1; then
+    cat "$out" >&2
+    echo "FAIL: scripts/demo.sh failed" >&2
+    exit 1
+fi
+for want in 'demo: all steps behaved as expected' \
+    'valise propose: not permitted: MU central authority .* may not edit records of MG' \
+    '~ contact.phones\[0\]: ".*" -> "\+230 5550 7777"' \
+    'applied as entry' \
+    '^verify: OK' \
+    'in data.mdb: 0'; do
+    grep -Eq -- "$want" "$out" || { cat "$out" >&2; echo "FAIL: demo output lacks /$want/" >&2; exit 1; }
+done
+echo "t_demo: OK"

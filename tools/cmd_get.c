@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * valise get - one current record, decrypted, with its revision: as an
+ * indented text layout for people or as JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_cli.h"
+#include "vl_record.h"
+
+static const char s_usage[] =
+    "usage: valise get ID [--json | --record] --key MEMBER.key\n"
+    "\n"
+    "Show the current record ID and its revision.\n"
+    "  --json    {\"id\", \"kind\", \"revision\", \"record\": {...}}\n"
+    "  --record  only the record object: a file 'valise propose --file' takes back\n";
+
+static void
+s_indent(int n)
+{
+    for (int i = 0; i < n; i++)
+        putchar(' ');
+}
+
+static bool
+s_scalar(const json_t *v)
+{
+    return !json_is_object(v) && !json_is_array(v);
+}
+
+static void
+s_print_scalar(const json_t *v)
+{
+    if (json_is_string(v)) {
+        fputs(json_string_value(v), stdout);
+    } else if (json_is_true(v)) {
+        fputs("yes", stdout);
+    } else if (json_is_false(v)) {
+        fputs("no", stdout);
+    } else {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        fputs(s ? s : "?", stdout);
+        free(s);
+    }
+}
+
+static void s_print_object(const json_t *o, int indent, bool first_inline);
+
+/* "key: value" lines; `first_inline` means the cursor already stands after
+ * "- " for the first member of an array element. */
+static void
+s_print_member(const char *key, const json_t *v, int indent, bool inline_key)
+{
+    if (!inline_key)
+        s_indent(indent);
+    printf("%s:", key);
+    if (s_scalar(v)) {
+        putchar(' ');
+        s_print_scalar(v);
+        putchar('\n');
+        return;
+    }
+    if (json_is_array(v)) {
+        bool all_scalar = true;
+        size_t i;
+        const json_t *e;
+        json_array_foreach(v, i, e) all_scalar = all_scalar && s_scalar(e);
+        if (all_scalar) {
+            json_array_foreach(v, i, e) {
+                fputs(i ? ", " : " ", stdout);
+                s_print_scalar(e);
+            }
+            putchar('\n');
+            return;
+        }
+        putchar('\n');
+        json_array_foreach(v, i, e) {
+            s_indent(indent + 2);
+            fputs("- ", stdout);
+            if (json_is_object(e)) {
+                s_print_object(e, indent + 4, true);
+            } else {
+                char *s = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+                printf("%s\n", s ? s : "?");
+                free(s);
+            }
+        }
+        return;
+    }
+    putchar('\n');
+    s_print_object(v, indent + 2, false);
+}
+
+/* Members people look for first; the others follow in canonical order. */
+static const char *const s_first[] = {
+    "id", "kind", "state", "parties", "name", "title", "type", "status", "functions",
+    "subjects", "legal_bases", "languages", "contact", "persons", NULL
+};
+
+static bool
+s_is_first(const char *key)
+{
+    for (size_t i = 0; s_first[i]; i++)
+        if (strcmp(s_first[i], key) == 0)
+            return true;
+    return false;
+}
+
+static void
+s_print_object(const json_t *o, int indent, bool first_inline)
+{
+    const char *key;
+    const json_t *v;
+    bool first = true;
+    /* Only a record (the top level) is reordered; nested objects keep theirs. */
+    if (indent == 2 && !first_inline) {
+        for (size_t i = 0; s_first[i]; i++) {
+            v = json_object_get(o, s_first[i]);
+            if (v)
+                s_print_member(s_first[i], v, indent, false);
+        }
+    }
+    json_object_foreach((json_t *)o, key, v) {
+        if (indent == 2 && !first_inline && s_is_first(key))
+            continue;
+        s_print_member(key, v, indent, first && first_inline);
+        first = false;
+    }
+    if (first && first_inline)
+        printf("{}\n");
+}
+
+int
+cmd_get(int argc, char **argv)
+{
+    vl_cli_t cli;
+    vl_cli_init(&cli, "get", s_usage);
+    bool record_only = false;
+    const vl_opt_t opts[] = {
+        { "record", VL_OPT_FLAG, &record_only },
+        { NULL, VL_OPT_FLAG, NULL },
+    };
+    int ret = vl_cli_parse(&cli, argc, argv, opts, true);
+    if (ret != VL_EXIT_OK || cli.help)
+        return ret;
+    if (cli.args.n != 1)
+        return vl_cli_usage(&cli, "give exactly one record ID");
+    const char *id = cli.args.v[0];
+    if (!vl_record_id_valid(id, strlen(id)))
+        return vl_cli_usage(&cli, "'%s' is not a record id", id);
+
+    ret = VL_EXIT_ERR;
+    vl_record_t *rec = NULL;
+    uint64_t rev = 0;
+    json_t *j = NULL;
+    if (vl_cli_open_store(&cli, VL_STORE_RDONLY) != VL_OK)
+        goto out;
+    int rc = vl_store_get(cli.store, id, &rec, &rev, cli.err);
+    if (rc == VL_OK && !rec)
+        rc = VL_ENOTFOUND;
+    if (rc != VL_OK) {
+        if (rc == VL_ENOTFOUND && !cli.err[0])
+            snprintf(cli.err, sizeof cli.err, "no record %s", id);
+        vl_cli_fail(&cli, rc, NULL);
+        goto out;
+    }
+    j = vl_record_to_json(rec);
+    if (!j) {
+        vl_cli_fail(&cli, VL_ENOMEM, NULL);
+        goto out;
+    }
+    if (record_only) {
+        vl_cli_print_json(j);
+        j = NULL;
+    } else if (cli.json) {
+        json_t *o = json_pack("{s:s, s:s, s:I, s:o}", "id", vl_record_id(rec), "kind",
+                              vl_kind_name(vl_record_kind(rec)), "revision", (json_int_t)rev,
+                              "record", j);
+        j = NULL;
+        if (vl_cli_print_json(o) != VL_OK) {
+            vl_cli_fail(&cli, VL_ENOMEM, NULL);
+            goto out;
+        }
+    } else {
+        printf("%s: %s (%s, revision %llu)\n", vl_record_id(rec), vl_cli_record_title(j),
+               vl_kind_name(vl_record_kind(rec)), (unsigned long long)rev);
+        s_print_object(j, 2, false);
+    }
+    ret = VL_EXIT_OK;
+out:
+    json_decref(j);
+    vl_record_destroy(&rec);
+    vl_cli_done(&cli);
+    return ret;
+}

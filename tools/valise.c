@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * valise - the command-line tool: the subcommand table, global usage and
+ * dispatch. Each subcommand lives in its own tools/cmd_<name>.c and
+ * returns the process exit code (0 ok, 1 error, 2 usage).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vl_cli.h"
+#include "vl_crypto.h"
+
+int cmd_keygen(int argc, char **argv);
+int cmd_genesis(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_propose(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_reject(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_find(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} s_commands[] = {
+    { "keygen",  cmd_keygen,  "Create a key pair (sealed secret key file + public key file)" },
+    { "genesis", cmd_genesis, "Create, sign and show the genesis (the network's first policy)" },
+    { "init",    cmd_init,    "Create a store from a signed genesis" },
+    { "propose", cmd_propose, "Propose record changes (JSON file, field updates or a delete)" },
+    { "review",  cmd_review,  "Show pending proposals with a field-level diff" },
+    { "approve", cmd_approve, "Add your approval to pending proposals" },
+    { "reject",  cmd_reject,  "Reject a pending proposal with a reason" },
+    { "get",     cmd_get,     "Show one current record" },
+    { "find",    cmd_find,    "Find records by State, function, legal basis, language, text" },
+    { "log",     cmd_log,     "Show the signed, hash-chained log" },
+    { "verify",  cmd_verify,  "Check the whole store from its log and report every problem" },
+    { "export",  cmd_export,  "Export current records as JSON or CSV" },
+    { "status",  cmd_status,  "Show the network, the head of the log and pending work" },
+    { "sample",  cmd_sample,  "Generate a sample directory (fictitious data) as JSON" },
+};
+#define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
+
+static void
+s_usage(FILE *f)
+{
+    fputs("usage: valise [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "A signed, encrypted, hash-chained replica of the directory of competent\n"
+          "national authorities and of regional compendiums of agreements.\n"
+          "\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < S_NCOMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", s_commands[i].name, s_commands[i].help);
+    fputs("\n"
+          "Options every command takes (also accepted before COMMAND):\n"
+          "  --store DIR       store directory (default $VALISE_STORE, else ./valise-store)\n"
+          "  --key FILE        acting secret key file (default $VALISE_KEY); it opens the\n"
+          "                    store and signs what you propose, approve or reject\n"
+          "  --pass-file FILE  read the key's passphrase from the first line of FILE\n"
+          "  --pass-env VAR    else from environment variable VAR (default\n"
+          "                    VALISE_PASSPHRASE), else a no-echo prompt on the terminal\n"
+          "  --json            machine-readable output (read commands)\n"
+          "  --help            help for a command: valise COMMAND --help\n"
+          "\n"
+          "Environment: VALISE_STORE, VALISE_KEY, VALISE_PASSPHRASE, and VALISE_NOW (unix\n"
+          "seconds) to fix the clock for reproducible runs.\n"
+          "\n"
+          "Exit status: 0 success, 1 error (one line on stderr, store unchanged),\n"
+          "2 usage error.\n",
+          f);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (vl_crypto_init() != VL_OK) {
+        fputs("valise: crypto error: libsodium failed to initialise\n", stderr);
+        return VL_EXIT_ERR;
+    }
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            return VL_EXIT_OK;
+        }
+        if (strcmp(a, "--version") == 0) {
+            puts("valise 0.1.0");
+            return VL_EXIT_OK;
+        }
+        if (strcmp(a, "--store") == 0)
+            dst = &vl_cli_default_store;
+        else if (strcmp(a, "--key") == 0)
+            dst = &vl_cli_default_key;
+        else if (strcmp(a, "--pass-file") == 0)
+            dst = &vl_cli_default_pass_file;
+        else if (strcmp(a, "--pass-env") == 0)
+            dst = &vl_cli_default_pass_env;
+        if (!dst) {
+            fprintf(stderr, "valise: unknown option %s (see 'valise --help')\n", a);
+            return VL_EXIT_USAGE;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "valise: option %s needs a value (see 'valise --help')\n", a);
+            return VL_EXIT_USAGE;
+        }
+        *dst = argv[++i];
+    }
+    if (i >= argc) {
+        s_usage(stderr);
+        return VL_EXIT_USAGE;
+    }
+    const char *name = argv[i];
+    if (strcmp(name, "help") == 0) {
+        if (i + 1 >= argc) {
+            s_usage(stdout);
+            return VL_EXIT_OK;
+        }
+        name = argv[i + 1];
+        for (size_t c = 0; c < S_NCOMMANDS; c++) {
+            if (strcmp(s_commands[c].name, name) == 0) {
+                char *hargv[] = { argv[i + 1], "--help", NULL };
+                return s_commands[c].fn(2, hargv);
+            }
+        }
+        fprintf(stderr, "valise: unknown command '%s' (see 'valise --help')\n", name);
+        return VL_EXIT_USAGE;
+    }
+    for (size_t c = 0; c < S_NCOMMANDS; c++)
+        if (strcmp(s_commands[c].name, name) == 0)
+            return s_commands[c].fn(argc - i, argv + i);
+    fprintf(stderr, "valise: unknown command '%s' (see 'valise --help')\n", name);
+    return VL_EXIT_USAGE;
+}

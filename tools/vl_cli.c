@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_cli - shared helpers of the `valise` subcommands (see vl_cli.h).
+ *
+ * The option parser is ours rather than getopt_long so that options and
+ * positionals may come in any order without global state, and so that a
+ * repeatable option can take several values in a row
+ * (`--approver a.pub b.pub`).
+ */
+#include "vl_cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vl_keyfile.h"
+
+const char *vl_cli_default_store = NULL;
+const char *vl_cli_default_key = NULL;
+const char *vl_cli_default_pass_file = NULL;
+const char *vl_cli_default_pass_env = NULL;
+
+void
+vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->cmd = cmd;
+    cli->usage = usage;
+    const char *env_store = getenv("VALISE_STORE");
+    const char *env_key = getenv("VALISE_KEY");
+    cli->store_dir = vl_cli_default_store ? vl_cli_default_store
+                     : (env_store && *env_store) ? env_store
+                                                 : "./valise-store";
+    cli->key_path = vl_cli_default_key ? vl_cli_default_key
+                    : (env_key && *env_key) ? env_key
+                                            : NULL;
+    cli->pass_file = vl_cli_default_pass_file;
+    cli->pass_env = vl_cli_default_pass_env ? vl_cli_default_pass_env : "VALISE_PASSPHRASE";
+}
+
+int
+vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "valise %s: ", cli->cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'valise %s --help')\n", cli->cmd);
+    return VL_EXIT_USAGE;
+}
+
+int
+vl_cli_fail(vl_cli_t *cli, int rc, const char *fmt, ...)
+{
+    fprintf(stderr, "valise %s: %s", cli->cmd, vl_strerror(rc));
+    if (fmt) {
+        va_list ap;
+        fputs(": ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    }
+    if (cli->err[0])
+        fprintf(stderr, ": %s", cli->err);
+    fputc('\n', stderr);
+    cli->err[0] = '\0';
+    return VL_EXIT_ERR;
+}
+
+int
+vl_cli_failx(const vl_cli_t *cli, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "valise %s: ", cli->cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return VL_EXIT_ERR;
+}
+
+/* ---- option parsing ------------------------------------------------------ */
+
+static const vl_opt_t *
+s_find_opt(const vl_opt_t *opts, const char *name, size_t len)
+{
+    for (size_t i = 0; opts && opts[i].name; i++)
+        if (strlen(opts[i].name) == len && memcmp(opts[i].name, name, len) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+int
+vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool with_json)
+{
+    const vl_opt_t common[] = {
+        { "store", VL_OPT_ARG, &cli->store_dir },
+        { "key", VL_OPT_ARG, &cli->key_path },
+        { "pass-file", VL_OPT_ARG, &cli->pass_file },
+        { "pass-env", VL_OPT_ARG, &cli->pass_env },
+        { with_json ? "json" : "", VL_OPT_FLAG, &cli->json },
+        { NULL, VL_OPT_FLAG, NULL },
+    };
+
+    /* --help wins over anything else on the line. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            cli->help = true;
+            fputs(cli->usage, stdout);
+            return VL_EXIT_OK;
+        }
+    }
+
+    bool opts_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (opts_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (cli->args.n == VL_CLI_MAX_MULTI)
+                return vl_cli_usage(cli, "too many arguments");
+            cli->args.v[cli->args.n++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            opts_done = true;
+            continue;
+        }
+        if (a[1] != '-')
+            return vl_cli_usage(cli, "unknown option %s", a);
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const vl_opt_t *o = s_find_opt(opts, name, nlen);
+        if (!o && nlen > 0)
+            o = s_find_opt(common, name, nlen);
+        if (!o)
+            return vl_cli_usage(cli, "unknown option --%.*s", (int)nlen, name);
+        if (o->kind == VL_OPT_FLAG) {
+            if (eq)
+                return vl_cli_usage(cli, "option --%s takes no value", o->name);
+            *(bool *)o->dst = true;
+            continue;
+        }
+        const char *val = NULL;
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return vl_cli_usage(cli, "option --%s needs a value", o->name);
+        if (o->kind == VL_OPT_ARG) {
+            *(const char **)o->dst = val;
+            continue;
+        }
+        vl_strlist_t *l = o->dst;
+        for (;;) {
+            if (l->n == VL_CLI_MAX_MULTI)
+                return vl_cli_usage(cli, "too many values for --%s", o->name);
+            l->v[l->n++] = val;
+            if (eq || i + 1 >= argc || argv[i + 1][0] == '-')
+                break;
+            val = argv[++i];
+        }
+    }
+    return VL_EXIT_OK;
+}
+
+/* ---- key and store -------------------------------------------------------- */
+
+int
+vl_cli_load_key(vl_cli_t *cli)
+{
+    if (cli->kp)
+        return VL_OK;
+    if (!cli->key_path || !*cli->key_path) {
+        vl_cli_failx(cli, "no key: give --key FILE or set VALISE_KEY");
+        return VL_EINVAL;
+    }
+    char prompt[512];
+    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", cli->key_path);
+    char *pass = NULL;
+    size_t passlen = 0;
+    cli->err[0] = '\0';
+    int rc = vl_passphrase_get(cli->pass_file, cli->pass_env, prompt, &pass, &passlen,
+                               cli->err);
+    if (rc != VL_OK) {
+        vl_cli_fail(cli, rc, "passphrase for %s", cli->key_path);
+        return rc;
+    }
+    rc = vl_keyfile_read(cli->key_path, pass, passlen, &cli->kp, cli->err);
+    vl_secure_free(&pass);
+    if (rc != VL_OK) {
+        if (rc == VL_EAUTH && !cli->err[0])
+            snprintf(cli->err, sizeof cli->err, "wrong passphrase or damaged key file");
+        vl_cli_fail(cli, rc, "key %s", cli->key_path);
+        return rc;
+    }
+    return VL_OK;
+}
+
+int
+vl_cli_open_store(vl_cli_t *cli, unsigned flags)
+{
+    if (cli->store)
+        return VL_OK;
+    int rc = vl_cli_load_key(cli);
+    if (rc != VL_OK)
+        return rc;
+    cli->err[0] = '\0';
+    rc = vl_store_open(cli->store_dir, cli->kp, flags, &cli->store, cli->err);
+    if (rc != VL_OK) {
+        if (rc == VL_ENOTFOUND && !cli->err[0])
+            snprintf(cli->err, sizeof cli->err, "no store here (create one with 'valise init')");
+        if (rc == VL_EPERM && !cli->err[0])
+            snprintf(cli->err, sizeof cli->err, "key %s is not a member of this network",
+                     cli->key_path);
+        vl_cli_fail(cli, rc, "store %s", cli->store_dir);
+        return rc;
+    }
+    return VL_OK;
+}
+
+void
+vl_cli_done(vl_cli_t *cli)
+{
+    vl_store_close(&cli->store);
+    vl_keypair_destroy(&cli->kp);
+}
+
+/* ---- time, files, output -------------------------------------------------- */
+
+uint64_t
+vl_cli_now(void)
+{
+    const char *s = getenv("VALISE_NOW");
+    if (s && *s) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno == 0 && end && *end == '\0')
+            return (uint64_t)v;
+    }
+    time_t t = time(NULL);
+    return t < 0 ? 0 : (uint64_t)t;
+}
+
+void
+vl_cli_time(uint64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "%llu", (unsigned long long)t);
+}
+
+int
+vl_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *err)
+{
+    *out = NULL;
+    *len = 0;
+    int rc = VL_EIO;
+    uint8_t *buf = NULL;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return vl_err(err, errno == ENOENT ? VL_ENOTFOUND : VL_EIO, "%s: %s", path,
+                      strerror(errno));
+    size_t cap = 4096, n = 0;
+    buf = malloc(cap + 1);
+    if (!buf) {
+        rc = VL_ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                rc = vl_err(err, VL_ELIMIT, "%s: larger than %zu bytes", path, max);
+                goto out;
+            }
+            size_t ncap = cap * 2;
+            uint8_t *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                rc = VL_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                rc = vl_err(err, VL_EIO, "%s: read error", path);
+                goto out;
+            }
+            break;
+        }
+    }
+    if (n > max) {
+        rc = vl_err(err, VL_ELIMIT, "%s: larger than %zu bytes", path, max);
+        goto out;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    buf = NULL;
+    rc = VL_OK;
+out:
+    free(buf);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int
+vl_cli_write_file(const char *path, const void *buf, size_t len, bool exclusive, int mode,
+                  char *err)
+{
+    int rc = VL_EIO;
+    int fd = -1;
+    char *dcopy = strdup(path);
+    char *tmp = NULL;
+    if (!dcopy)
+        return VL_ENOMEM;
+    const char *dir = dirname(dcopy);
+    size_t tlen = strlen(dir) + 32;
+    tmp = malloc(tlen);
+    if (!tmp) {
+        rc = VL_ENOMEM;
+        goto out;
+    }
+    snprintf(tmp, tlen, "%s/.valise-tmp.XXXXXX", dir);
+    if (exclusive && access(path, F_OK) == 0) {
+        rc = vl_err(err, VL_EEXIST, "%s already exists (refusing to overwrite)", path);
+        goto out;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = vl_err(err, VL_EIO, "%s: %s", path, strerror(errno));
+        tmp[0] = '\0';
+        goto out;
+    }
+    const uint8_t *p = buf;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = vl_err(err, VL_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) {
+        rc = vl_err(err, VL_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    fd = -1;
+    if (exclusive) {
+        /* link() fails if path appeared meanwhile: no silent overwrite. */
+        if (link(tmp, path) != 0) {
+            rc = vl_err(err, errno == EEXIST ? VL_EEXIST : VL_EIO, "%s: %s", path,
+                        errno == EEXIST ? "already exists (refusing to overwrite)"
+                                        : strerror(errno));
+            goto out;
+        }
+    } else if (rename(tmp, path) != 0) {
+        rc = vl_err(err, VL_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    } else {
+        tmp[0] = '\0';
+    }
+    rc = VL_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp && tmp[0])
+        unlink(tmp);
+    free(tmp);
+    free(dcopy);
+    return rc;
+}
+
+int
+vl_cli_print_json(json_t *j)
+{
+    if (!j)
+        return VL_ENOMEM;
+    int r = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    fputc('\n', stdout);
+    json_decref(j);
+    return r == 0 ? VL_OK : VL_EIO;
+}
+
+void
+vl_cli_short(const uint8_t id[VL_HASH_LEN], char out[17])
+{
+    vl_hex(id, 8, out);
+}
+
+void
+vl_cli_member(const vl_policy_t *pol, const uint8_t pk[VL_PK_LEN], char *out, size_t cap)
+{
+    char kid[2 * VL_KID_LEN + 1];
+    vl_kid(pk, kid);
+    const char *name = vl_policy_member_name(pol, pk);
+    snprintf(out, cap, "%s (%s)", name ? name : "unknown", kid);
+}
+
+const char *
+vl_cli_record_title(const json_t *j)
+{
+    const json_t *t = json_object_get(j, "name");
+    if (!t)
+        t = json_object_get(j, "title");
+    if (json_is_string(t))
+        return json_string_value(t);
+    if (!json_is_object(t))
+        return "";
+    const json_t *en = json_object_get(t, "en");
+    if (json_is_string(en))
+        return json_string_value(en);
+    void *it = json_object_iter((json_t *)t);
+    const json_t *first = it ? json_object_iter_value(it) : NULL;
+    return json_is_string(first) ? json_string_value(first) : "";
+}
+
+int
+vl_cli_pending_id(vl_cli_t *cli, const char *prefix, uint8_t id[VL_HASH_LEN])
+{
+    cli->err[0] = '\0';
+    int rc = vl_store_pending_lookup(cli->store, prefix, id, cli->err);
+    if (rc != VL_OK) {
+        if (!cli->err[0])
+            snprintf(cli->err, sizeof cli->err, "no pending proposal %s", prefix);
+        vl_cli_fail(cli, rc, NULL);
+    }
+    return rc;
+}

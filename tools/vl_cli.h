@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_cli - what every `valise` subcommand shares: option parsing, the
+ * global options (store, key, passphrase), loading the acting key, opening
+ * the store, printing JSON and reporting errors.
+ *
+ * Conventions (docs/cli.md): exit 0 on success, 1 on an error, 2 on a usage
+ * error. Every error is ONE line on stderr that starts with "valise <cmd>: ".
+ * Output meant for people and for scripts goes to stdout; --help goes to
+ * stdout and exits 0.
+ *
+ * A vl_cli_t lives on the stack of one subcommand; vl_cli_done() releases
+ * what it holds (store first, then the key, whose memory is wiped).
+ */
+#ifndef VL_CLI_H
+#define VL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vl_crypto.h"
+#include "vl_error.h"
+#include "vl_policy.h"
+#include "vl_store.h"
+
+/** Exit codes of every subcommand. */
+enum { VL_EXIT_OK = 0, VL_EXIT_ERR = 1, VL_EXIT_USAGE = 2 };
+
+/** Upper bound on values one repeatable option may collect. */
+#define VL_CLI_MAX_MULTI 256
+
+/** Values of a repeatable option (`--approver a.pub --approver b.pub` or
+ *  `--approver a.pub b.pub`). Borrowed from argv. */
+typedef struct {
+    const char *v[VL_CLI_MAX_MULTI];
+    size_t n;
+} vl_strlist_t;
+
+typedef enum {
+    VL_OPT_FLAG,   /**< --x            dst: bool * */
+    VL_OPT_ARG,    /**< --x VALUE      dst: const char ** */
+    VL_OPT_MULTI,  /**< --x V [V...]   dst: vl_strlist_t * (greedy up to the next -option) */
+} vl_opt_kind_t;
+
+/** One option of a subcommand; tables end with { NULL }. */
+typedef struct {
+    const char *name;   /**< long name without the leading "--" */
+    vl_opt_kind_t kind;
+    void *dst;
+} vl_opt_t;
+
+/** The state of one subcommand run. */
+typedef struct {
+    const char *cmd;             /**< "propose", "genesis sign": the message prefix */
+    const char *usage;           /**< full help text (printed by --help) */
+    const char *store_dir;       /**< --store, $VALISE_STORE, ./valise-store */
+    const char *key_path;        /**< --key, $VALISE_KEY */
+    const char *pass_file;       /**< --pass-file */
+    const char *pass_env;        /**< --pass-env, default VALISE_PASSPHRASE */
+    bool json;                   /**< --json */
+    bool help;                   /**< --help / -h seen */
+    vl_strlist_t args;           /**< positional arguments */
+    vl_keypair_t *kp;            /**< the acting key, once loaded */
+    vl_store_t *store;           /**< the store, once opened */
+    char err[VL_ERRMSG_MAX];     /**< detail buffer for the failing call */
+} vl_cli_t;
+
+/** @brief Global options given before the subcommand name
+ *  (`valise --store DIR status`); they become the defaults of every
+ *  subcommand. Set by valise.c. */
+extern const char *vl_cli_default_store;
+extern const char *vl_cli_default_key;
+extern const char *vl_cli_default_pass_file;
+extern const char *vl_cli_default_pass_env;
+
+/** @brief Initialise cli for subcommand `cmd` with its help text. */
+void vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage);
+
+/** @brief Parse argv[1..argc-1] against `opts` plus the common options
+ *  (--store, --key, --pass-file, --pass-env, --help; --json when
+ *  `with_json`). Positionals go to cli->args.
+ *  @return VL_EXIT_OK to go on, or an exit code to return now: VL_EXIT_OK
+ *          after printing --help (cli->help is set), VL_EXIT_USAGE after a
+ *          usage error line. So: `if ((rc = vl_cli_parse(...)) || cli.help) return rc;`. */
+int vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool with_json);
+
+/** @brief Print "valise <cmd>: <message> (see 'valise <cmd> --help')" and
+ *  return VL_EXIT_USAGE. */
+int vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** @brief Print "valise <cmd>: <vl_strerror(rc)>: <detail>" where detail is
+ *  cli->err when set, else the formatted text (fmt may be NULL); with both,
+ *  "<what>: <detail>". Clears cli->err. @return VL_EXIT_ERR. */
+int vl_cli_fail(vl_cli_t *cli, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** @brief Print "valise <cmd>: <formatted text>" (no error code). @return VL_EXIT_ERR. */
+int vl_cli_failx(const vl_cli_t *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** @brief Load the acting key (cli->key_path) with its passphrase.
+ *  Prints the error line itself. @return VL_OK or a VL_E* code. */
+int vl_cli_load_key(vl_cli_t *cli);
+
+/** @brief Load the key if needed, then open the store (VL_STORE_RDONLY for
+ *  read commands). Prints the error line itself. @return VL_OK or VL_E*. */
+int vl_cli_open_store(vl_cli_t *cli, unsigned flags);
+
+/** @brief Release the store and the key (wiped). Idempotent. */
+void vl_cli_done(vl_cli_t *cli);
+
+/** @brief The current time: $VALISE_NOW (unix seconds) or time(NULL). */
+uint64_t vl_cli_now(void);
+
+/** @brief "2024-05-01T10:00:00Z" into out[21]. */
+void vl_cli_time(uint64_t t, char out[32]);
+
+/** @brief Read a whole file of at most max bytes into a new malloc'd buffer
+ *  (NUL-terminated one byte past *len). Writes the detail into err.
+ *  @return VL_OK, VL_ENOTFOUND, VL_EIO, VL_ELIMIT, VL_ENOMEM. */
+int vl_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *err);
+
+/** @brief Write a file atomically: a temporary file in the same directory,
+ *  fsync, rename over path. With `exclusive`, refuse if path exists.
+ *  @return VL_OK, VL_EEXIST, VL_EIO. */
+int vl_cli_write_file(const char *path, const void *buf, size_t len, bool exclusive,
+                      int mode, char *err);
+
+/** @brief Print j to stdout, indented, with a trailing newline; steals j.
+ *  @return VL_OK or VL_ENOMEM (NULL j). */
+int vl_cli_print_json(json_t *j);
+
+/** @brief Short id: the first 16 hex digits of a 32-byte id. */
+void vl_cli_short(const uint8_t id[VL_HASH_LEN], char out[17]);
+
+/** @brief "name (kid)" of a member key, or "unknown (kid)". */
+void vl_cli_member(const vl_policy_t *pol, const uint8_t pk[VL_PK_LEN], char *out,
+                   size_t cap);
+
+/** @brief A one-line title for a record's JSON view: its "name" (authority)
+ *  or "title" (agreement), in English when present, else in the first
+ *  language. Borrowed from j; "" when there is none. */
+const char *vl_cli_record_title(const json_t *j);
+
+/** @brief Resolve a pending proposal from an id prefix; prints the error
+ *  line itself. @return VL_OK or VL_E*. */
+int vl_cli_pending_id(vl_cli_t *cli, const char *prefix, uint8_t id[VL_HASH_LEN]);
+
+#endif
