@@ -44,7 +44,8 @@ struct vl_proposal {
 struct vl_entry {
     uint8_t *bytes;
     size_t len;
-    uint8_t hash[VL_HASH_LEN];
+    uint8_t hash[VL_HASH_LEN];    /* H("valise/link/1", bytes): the chain link */
+    uint8_t digest[VL_HASH_LEN];  /* H("valise/entry/1", hdr): what approvers sign */
     uint8_t prev[VL_HASH_LEN];
     uint8_t root[VL_HASH_LEN];
     uint8_t prop_id[VL_HASH_LEN];
@@ -350,9 +351,12 @@ s_parse_op(vl_val_t v, vl_op_t *op, size_t i, char *err)
     return VL_OK;
 }
 
-int
-vl_proposal_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, vl_proposal_t **out,
-                  char *err)
+/* The proposal decoder. With verify_sig false everything is checked but the
+ * author's signature itself (an entry parsed with VL_ENTRY_NO_SIGS: the
+ * signature is audited later, the id still binds header and ciphertext). */
+static int
+s_proposal_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, bool verify_sig,
+                 vl_proposal_t **out, char *err)
 {
     int rc = VL_EPROTO;
     vl_doc_t *doc = NULL, *hdoc = NULL;
@@ -437,7 +441,7 @@ vl_proposal_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, vl_pro
         if ((rc = s_authorized(pol, self->author, &self->ops[i], err)) != VL_OK)
             goto out;
     s_proposal_digest(hb, hlen, ct, ctlen, self->id);
-    if (vl_verify(self->author, self->id, sig) != VL_OK) {
+    if (verify_sig && vl_verify(self->author, self->id, sig) != VL_OK) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(self->author, kid);
         rc = vl_err(err, VL_EAUTH, "proposal: bad signature by %s", kid);
@@ -461,6 +465,13 @@ out:
     vl_doc_destroy(&hdoc);
     vl_doc_destroy(&doc);
     return rc;
+}
+
+int
+vl_proposal_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, vl_proposal_t **out,
+                  char *err)
+{
+    return s_proposal_parse(pol, buf, len, true, out, err);
 }
 
 const uint8_t *vl_proposal_id(const vl_proposal_t *self) { return self->id; }
@@ -660,6 +671,46 @@ vl_entry_destroy(vl_entry_t **self_p)
     }
 }
 
+/* The form of an approval list without verifying a signature (for
+ * VL_ENTRY_NO_SIGS): the same checks as vl_policy_check_sigs, in the same
+ * order and with the same codes, except vl_verify. */
+static int
+s_sigs_form(const vl_policy_t *pol, vl_val_t sigs, size_t *nsigs, char *err)
+{
+    static const char *const req[] = { "k", "s", NULL };
+    uint8_t prev[VL_PK_LEN];
+    *nsigs = 0;
+    if (vl_val_type(sigs) != VL_T_ARRAY || vl_val_len(sigs) > VL_MAX_APPROVERS)
+        return vl_err(err, VL_EPROTO, "sigs: not an array of at most %u", VL_MAX_APPROVERS);
+    for (uint32_t i = 0; i < vl_val_len(sigs); i++) {
+        vl_val_t s = vl_val_at(sigs, i);
+        uint8_t pk[VL_PK_LEN], sig[VL_SIG_LEN];
+        int rc;
+        if ((rc = vl_val_map_keys(s, req, NULL, "sigs[]", err)) != VL_OK ||
+            (rc = vl_field_bin_exact(s, "k", pk, VL_PK_LEN, "sigs[]", err)) != VL_OK ||
+            (rc = vl_field_bin_exact(s, "s", sig, VL_SIG_LEN, "sigs[]", err)) != VL_OK)
+            return rc;
+        if (i > 0) {
+            int c = memcmp(prev, pk, VL_PK_LEN);
+            if (c == 0) {
+                char kid[2 * VL_KID_LEN + 1];
+                vl_kid(pk, kid);
+                return vl_err(err, VL_EEXIST, "approver %s counted twice", kid);
+            }
+            if (c > 0)
+                return vl_err(err, VL_EPROTO, "sigs: not sorted by key");
+        }
+        memcpy(prev, pk, VL_PK_LEN);
+        if (!(vl_policy_roles(pol, pk) & VL_ROLE_APPROVER)) {
+            char kid[2 * VL_KID_LEN + 1];
+            vl_kid(pk, kid);
+            return vl_err(err, VL_EPERM, "signature by %s, who is not an approver", kid);
+        }
+        (*nsigs)++;
+    }
+    return VL_OK;
+}
+
 int
 vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned flags,
                vl_entry_t **out, char *err)
@@ -717,12 +768,18 @@ vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned 
         rc = vl_err(err, VL_EPROTO, "entry: seq 0 or unknown policy version");
         goto out;
     }
-    vl_hash(self->hash, "valise/entry/1", hb, hlen);
+    vl_hash(self->digest, "valise/entry/1", hb, hlen);
+    /* The link covers the whole document, signatures included, so the
+     * approvers of entry n+1 vouch for every byte of entry n (and, through
+     * it, of the whole history): docs/protocol.md §4. */
+    vl_hash(self->hash, "valise/link/1", buf, len);
 
-    /* Approver signatures over the entry hash. */
+    /* Approver signatures over the entry hash (or only their form). */
     vl_val_t sigs = vl_val_get(root, "sigs");
     size_t nvalid = 0;
-    if ((rc = vl_policy_check_sigs(pol, sigs, self->hash, &nvalid, err)) != VL_OK) {
+    rc = (flags & VL_ENTRY_NO_SIGS) ? s_sigs_form(pol, sigs, &nvalid, err)
+                                    : vl_policy_check_sigs(pol, sigs, self->digest, &nvalid, err);
+    if (rc != VL_OK) {
         char what[VL_ERRMSG_MAX];
         if (err) {
             snprintf(what, sizeof what, "entry %llu: %s", (unsigned long long)self->seq, err);
@@ -735,6 +792,15 @@ vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned 
                     (unsigned long long)self->seq, nvalid, vl_policy_threshold(pol));
         goto out;
     }
+    /* A final entry carries exactly `threshold` signatures, so that its bytes
+     * (and so its link) are unique: a relay cannot drop "extra" signatures
+     * and fork the chain (docs/formats.md §6). */
+    if (!(flags & VL_ENTRY_CANDIDATE) && nvalid > vl_policy_threshold(pol)) {
+        rc = vl_err(err, VL_EPROTO, "entry %llu: %zu approver signatures, a final entry has "
+                    "exactly %u", (unsigned long long)self->seq, nvalid,
+                    vl_policy_threshold(pol));
+        goto out;
+    }
     self->nsigs = nvalid;
     if (!(self->signers = calloc(nvalid ? nvalid : 1, VL_PK_LEN))) {
         rc = VL_ENOMEM;
@@ -745,7 +811,8 @@ vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned 
                          VL_PK_LEN);
 
     /* The proposal it settles. */
-    if ((rc = vl_proposal_parse(pol, pb, plen, &self->prop, err)) != VL_OK)
+    if ((rc = s_proposal_parse(pol, pb, plen, !(flags & VL_ENTRY_NO_SIGS), &self->prop, err)) !=
+        VL_OK)
         goto out;
     if (memcmp(vl_proposal_id(self->prop), self->prop_id, VL_HASH_LEN) != 0) {
         rc = vl_err(err, VL_EPROTO, "entry %llu: names another proposal than it carries",
@@ -792,7 +859,7 @@ vl_entry_sign(const vl_policy_t *pol, const uint8_t *in, size_t in_len,
     vl_val_bin(vl_val_get(root, "hdr"), &hb, &hlen);
     vl_val_bin(vl_val_get(root, "prop"), &pb, &plen);
     uint8_t sig[VL_SIG_LEN];
-    vl_sign(approver, e->hash, sig);
+    vl_sign(approver, e->digest, sig);
     if (!(w = vl_wr_new())) {
         rc = VL_ENOMEM;
         goto out;
@@ -823,6 +890,7 @@ out:
 
 uint64_t vl_entry_seq(const vl_entry_t *self) { return self->seq; }
 const uint8_t *vl_entry_hash(const vl_entry_t *self) { return self->hash; }
+const uint8_t *vl_entry_digest(const vl_entry_t *self) { return self->digest; }
 const uint8_t *vl_entry_prev(const vl_entry_t *self) { return self->prev; }
 const uint8_t *vl_entry_root(const vl_entry_t *self) { return self->root; }
 uint64_t vl_entry_time(const vl_entry_t *self) { return self->time; }
@@ -1020,6 +1088,284 @@ s_test_prop(vl_testnet_t *t, const vl_keypair_t *author, const char *id, const c
     return rc;
 }
 
+/* An entry header as vl_entry_make writes it, but naming any proposal id
+ * (so the self-test can build entries that make refuses to build). */
+static vl_wr_t *
+s_test_entry_hdr(const vl_policy_t *pol, uint64_t seq, const uint8_t prev[VL_HASH_LEN],
+                 const uint8_t pid[VL_HASH_LEN], const uint8_t root[VL_HASH_LEN])
+{
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return NULL;
+    vl_wr_map(w, 9);
+    vl_wr_cstr(w, "net");
+    vl_wr_bin(w, vl_policy_net(pol), VL_NETID_LEN);
+    vl_wr_cstr(w, "policy");
+    vl_wr_uint(w, vl_policy_version(pol));
+    vl_wr_cstr(w, "prev");
+    vl_wr_bin(w, prev, VL_HASH_LEN);
+    vl_wr_cstr(w, "prop");
+    vl_wr_bin(w, pid, VL_HASH_LEN);
+    vl_wr_cstr(w, "root");
+    vl_wr_bin(w, root, VL_HASH_LEN);
+    vl_wr_cstr(w, "seq");
+    vl_wr_uint(w, seq);
+    vl_wr_cstr(w, "time");
+    vl_wr_uint(w, 1700000300);
+    vl_wr_cstr(w, "type");
+    vl_wr_cstr(w, "entry");
+    vl_wr_cstr(w, "v");
+    vl_wr_uint(w, 1);
+    return w;
+}
+
+/* An entry document from its parts: header, proposal and n (key, sig)
+ * pairs written in the order given (sorted or not). */
+static vl_wr_t *
+s_test_entry_doc(const uint8_t *hb, size_t hl, const uint8_t *pb, size_t pl,
+                 const uint8_t (*keys)[VL_PK_LEN], const uint8_t (*sigs)[VL_SIG_LEN], size_t n)
+{
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return NULL;
+    vl_wr_map(w, 3);
+    vl_wr_cstr(w, "hdr");
+    vl_wr_bin(w, hb, hl);
+    vl_wr_cstr(w, "prop");
+    vl_wr_bin(w, pb, pl);
+    vl_wr_cstr(w, "sigs");
+    vl_wr_array(w, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        vl_wr_map(w, 2);
+        vl_wr_cstr(w, "k");
+        vl_wr_bin(w, keys[i], VL_PK_LEN);
+        vl_wr_cstr(w, "s");
+        vl_wr_bin(w, sigs[i], VL_SIG_LEN);
+    }
+    return w;
+}
+
+/* VL_ENTRY_NO_SIGS: forged signatures pass, everything else is still checked. */
+static int
+s_test_no_sigs(vl_testnet_t *t, const uint8_t *c1, size_t l1, const uint8_t *c2, size_t l2,
+               const uint8_t *prop, size_t plen, const uint8_t prev[VL_HASH_LEN],
+               const uint8_t root[VL_HASH_LEN], bool verbose)
+{
+    VL_TEST_BEGIN;
+    vl_doc_t *d = NULL;
+    vl_entry_t *e = NULL;
+    vl_wr_t *w = NULL, *hw = NULL;
+    uint8_t *forged = NULL, *pcopy = NULL;
+    size_t flen = 0;
+    char err[VL_ERRMSG_MAX];
+    const uint8_t *hb = NULL, *pb = NULL;
+    size_t hl = 0, pl = 0;
+    uint8_t keys[3][VL_PK_LEN], sigs[3][VL_SIG_LEN];
+
+    VL_CHECK_RC(vl_doc_parse(c2, l2, 0, &d, NULL), VL_OK);
+    if (!d)
+        goto out;
+    vl_val_t rt = vl_doc_root(d), sl = vl_val_get(rt, "sigs");
+    VL_CHECK_RC(vl_val_bin(vl_val_get(rt, "hdr"), &hb, &hl), VL_OK);
+    VL_CHECK_RC(vl_val_bin(vl_val_get(rt, "prop"), &pb, &pl), VL_OK);
+    VL_CHECK(vl_val_len(sl) == 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        VL_CHECK_RC(vl_val_bin_exact(vl_val_get(vl_val_at(sl, i), "k"), keys[i], VL_PK_LEN),
+                    VL_OK);
+        VL_CHECK_RC(vl_val_bin_exact(vl_val_get(vl_val_at(sl, i), "s"), sigs[i], VL_SIG_LEN),
+                    VL_OK);
+    }
+    if (!hb || !pb)
+        goto out;
+
+    /* The untouched entry parses both ways, with the same signers. */
+    VL_CHECK_RC(vl_entry_parse(t->pol, c2, l2, VL_ENTRY_NO_SIGS, &e, NULL), VL_OK);
+    VL_CHECK(e && vl_entry_nsigs(e) == 2 &&
+             memcmp(vl_entry_signer(e, 1), keys[1], VL_PK_LEN) == 0);
+    vl_entry_destroy(&e);
+
+    /* 1. A forged approver signature: refused by a full parse only. */
+    sigs[1][10] ^= 0x40;
+    w = s_test_entry_doc(hb, hl, pb, pl, (const uint8_t(*)[VL_PK_LEN])keys,
+                         (const uint8_t(*)[VL_SIG_LEN])sigs, 2);
+    sigs[1][10] ^= 0x40;
+    VL_CHECK(w != NULL);
+    if (w) {
+        err[0] = '\0';
+        VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), 0, &e, err), VL_EAUTH);
+        VL_CHECK(strstr(err, "entry 1: bad signature by approver") != NULL);
+        VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), VL_ENTRY_NO_SIGS, &e,
+                                   NULL), VL_OK);
+        vl_entry_destroy(&e);
+        vl_wr_destroy(&w);
+    }
+
+    /* 2. A forged author signature (last byte of the proposal is the last
+     * byte of its "sig"; the id, hence the entry header, is unchanged). */
+    if ((pcopy = malloc(pl))) {
+        memcpy(pcopy, pb, pl);
+        pcopy[pl - 1] ^= 0x01;
+        w = s_test_entry_doc(hb, hl, pcopy, pl, (const uint8_t(*)[VL_PK_LEN])keys,
+                             (const uint8_t(*)[VL_SIG_LEN])sigs, 2);
+        if (w) {
+            err[0] = '\0';
+            VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), 0, &e, err),
+                        VL_EAUTH);
+            VL_CHECK(strstr(err, "proposal: bad signature") != NULL);
+            VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), VL_ENTRY_NO_SIGS, &e,
+                                       NULL), VL_OK);
+            vl_entry_destroy(&e);
+            vl_wr_destroy(&w);
+        }
+        /* vl_proposal_parse itself still verifies the author. */
+        vl_proposal_t *p = NULL;
+        VL_CHECK_RC(vl_proposal_parse(t->pol, pcopy, pl, &p, NULL), VL_EAUTH);
+        vl_proposal_destroy(&p);
+    }
+
+    /* 3. The form of the list is still checked. */
+    {
+        struct {
+            const char *what;
+            int want;
+        } cases[] = {
+            { "below threshold", VL_ETHRESHOLD },
+            { "non-approver key", VL_EPERM },
+            { "approver twice", VL_EEXIST },
+            { "unsorted", VL_EPROTO },
+            { "short signature", VL_EPROTO },
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            uint8_t k2[2][VL_PK_LEN], s2[2][VL_SIG_LEN];
+            size_t n = 2;
+            memcpy(k2, keys, sizeof k2);
+            memcpy(s2, sigs, sizeof s2);
+            if (c == 0) {
+                n = 1;
+            } else if (c == 1) {
+                /* an approver and mu's key, in sorted order */
+                const uint8_t *a = keys[0], *b = vl_keypair_pk(t->mu);
+                if (memcmp(a, b, VL_PK_LEN) > 0) {
+                    const uint8_t *x = a;
+                    a = b;
+                    b = x;
+                }
+                memcpy(k2[0], a, VL_PK_LEN);
+                memcpy(k2[1], b, VL_PK_LEN);
+            } else if (c == 2) {
+                memcpy(k2[1], k2[0], VL_PK_LEN);
+            } else if (c == 3) {
+                memcpy(k2[0], keys[1], VL_PK_LEN);
+                memcpy(k2[1], keys[0], VL_PK_LEN);
+            }
+            if (c == 4) {
+                /* one signature of 63 bytes: written by hand */
+                w = vl_wr_new();
+                if (w) {
+                    vl_wr_map(w, 3);
+                    vl_wr_cstr(w, "hdr");
+                    vl_wr_bin(w, hb, hl);
+                    vl_wr_cstr(w, "prop");
+                    vl_wr_bin(w, pb, pl);
+                    vl_wr_cstr(w, "sigs");
+                    vl_wr_array(w, 2);
+                    for (int i = 0; i < 2; i++) {
+                        vl_wr_map(w, 2);
+                        vl_wr_cstr(w, "k");
+                        vl_wr_bin(w, keys[i], VL_PK_LEN);
+                        vl_wr_cstr(w, "s");
+                        vl_wr_bin(w, sigs[i], i ? VL_SIG_LEN - 1 : VL_SIG_LEN);
+                    }
+                }
+            } else {
+                w = s_test_entry_doc(hb, hl, pb, pl, (const uint8_t(*)[VL_PK_LEN])k2,
+                                     (const uint8_t(*)[VL_SIG_LEN])s2, n);
+            }
+            VL_CHECK(w != NULL);
+            if (!w)
+                continue;
+            err[0] = '\0';
+            VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), VL_ENTRY_NO_SIGS, &e,
+                                       err), cases[c].want);
+            if (verbose)
+                printf("change: no-sigs %s refused: %s\n", cases[c].what, err);
+            vl_entry_destroy(&e);
+            vl_wr_destroy(&w);
+        }
+        /* A candidate with one signature is still a candidate. */
+        VL_CHECK_RC(vl_entry_parse(t->pol, c1, l1, VL_ENTRY_NO_SIGS | VL_ENTRY_CANDIDATE, &e,
+                                   NULL), VL_OK);
+        VL_CHECK(e && vl_entry_nsigs(e) == 1);
+        vl_entry_destroy(&e);
+    }
+
+    /* 4. The embedded proposal's authorization and id are still checked:
+     * MU editing MG (garbage signatures everywhere), and a header naming
+     * another proposal than the one carried. */
+    {
+        uint8_t junk[2][VL_SIG_LEN];
+        memset(junk, 0x33, sizeof junk);
+        VL_CHECK_RC(s_test_prop(t, t->mu, "MG-01", "MG", false, t->ckey, &forged, &flen), VL_OK);
+        uint8_t fid[VL_HASH_LEN];
+        vl_hash_t hh;
+        memset(fid, 0, sizeof fid);
+        /* The forged proposal's id, computed as the decoder does. */
+        vl_doc_t *fd = NULL;
+        const uint8_t *fhb = NULL, *fct = NULL;
+        size_t fhl = 0, fcl = 0;
+        if (forged && vl_doc_parse(forged, flen, 0, &fd, NULL) == VL_OK &&
+            vl_val_bin(vl_val_get(vl_doc_root(fd), "hdr"), &fhb, &fhl) == VL_OK &&
+            vl_val_bin(vl_val_get(vl_doc_root(fd), "ct"), &fct, &fcl) == VL_OK) {
+            vl_hash_init(&hh, "valise/proposal/1");
+            vl_hash_lp(&hh, fhb, fhl);
+            vl_hash_update(&hh, fct, fcl);
+            vl_hash_final(&hh, fid);
+            hw = s_test_entry_hdr(t->pol, 1, prev, fid, root);
+            w = hw ? s_test_entry_doc(vl_wr_data(hw), vl_wr_len(hw), forged, flen,
+                                      (const uint8_t(*)[VL_PK_LEN])keys,
+                                      (const uint8_t(*)[VL_SIG_LEN])junk, 2)
+                   : NULL;
+            VL_CHECK(w != NULL);
+            if (w) {
+                err[0] = '\0';
+                VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), VL_ENTRY_NO_SIGS,
+                                           &e, err), VL_EPERM);
+                VL_CHECK(strstr(err, "may not edit records of MG") != NULL);
+                vl_entry_destroy(&e);
+            }
+            vl_wr_destroy(&w);
+            vl_wr_destroy(&hw);
+        } else {
+            VL_CHECK(!"forged proposal decodes");
+        }
+        vl_doc_destroy(&fd);
+        /* The header names the forged id but carries the good proposal. */
+        hw = s_test_entry_hdr(t->pol, 1, prev, fid, root);
+        w = hw ? s_test_entry_doc(vl_wr_data(hw), vl_wr_len(hw), prop, plen,
+                                  (const uint8_t(*)[VL_PK_LEN])keys,
+                                  (const uint8_t(*)[VL_SIG_LEN])junk, 2)
+               : NULL;
+        VL_CHECK(w != NULL);
+        if (w) {
+            err[0] = '\0';
+            VL_CHECK_RC(vl_entry_parse(t->pol, vl_wr_data(w), vl_wr_len(w), VL_ENTRY_NO_SIGS, &e,
+                                       err), VL_EPROTO);
+            VL_CHECK(strstr(err, "names another proposal") != NULL);
+            vl_entry_destroy(&e);
+        }
+        vl_wr_destroy(&w);
+        vl_wr_destroy(&hw);
+    }
+out:
+    vl_entry_destroy(&e);
+    vl_wr_destroy(&w);
+    vl_wr_destroy(&hw);
+    vl_doc_destroy(&d);
+    free(forged);
+    free(pcopy);
+    return VL_TEST_END;
+}
+
 int
 vl_change_test(bool verbose)
 {
@@ -1173,6 +1519,9 @@ vl_change_test(bool verbose)
         vl_doc_destroy(&d);
         vl_wr_destroy(&w);
     }
+    /* VL_ENTRY_NO_SIGS skips exactly the signatures. */
+    if (c1 && c2 && prop)
+        VL_CHECK(s_test_no_sigs(&t, c1, l1, c2, l2, prop, plen, prev, root, verbose) == 0);
     /* An entry carrying a forged proposal (MU editing MG) is refused even
      * with both approver signatures. */
     VL_CHECK_RC(s_test_prop(&t, t.mu, "MG-01", "MG", false, t.ckey, &forged, &flen), VL_OK);

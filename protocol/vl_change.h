@@ -117,11 +117,21 @@ int vl_entry_sign(const vl_policy_t *pol, const uint8_t *in, size_t in_len,
 
 enum {
     VL_ENTRY_CANDIDATE = 1, /**< accept fewer than threshold signatures */
+    /** Verify no signature: neither the approvers' nor the embedded
+     *  proposal's author's. Everything else is still checked: canonical
+     *  form, network, the proposal's header and the author's role and States
+     *  for every op, the proposal id, and the form of the signature list
+     *  (approver keys, strictly increasing, unless VL_ENTRY_CANDIDATE at least
+     *  `threshold` of them). For the older entries of a batch that chains to
+     *  a fully verified newer one (docs/protocol.md §4); the signatures must
+     *  be audited later. */
+    VL_ENTRY_NO_SIGS = 2,
 };
 
 /** @brief Decode and verify an entry: header, embedded proposal (fully
  *  verified), proposal id, every signature by a distinct approver, and unless
- *  VL_ENTRY_CANDIDATE at least `threshold` of them.
+ *  VL_ENTRY_CANDIDATE at least `threshold` of them. With VL_ENTRY_NO_SIGS
+ *  the same without verifying any signature (see the flag).
  *  @return VL_OK, VL_EPROTO, VL_ELIMIT, VL_EPERM, VL_EAUTH, VL_EEXIST (one
  *          approver twice), VL_ETHRESHOLD, VL_ENOMEM. */
 int vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned flags,
@@ -129,7 +139,12 @@ int vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsig
 void vl_entry_destroy(vl_entry_t **self_p);
 
 uint64_t vl_entry_seq(const vl_entry_t *self);
-const uint8_t *vl_entry_hash(const vl_entry_t *self); /**< H("valise/entry/1", hdr) */
+/** @brief The chain link: H("valise/link/1", the whole entry document,
+ *  signatures included). The next entry's `prev` names it; the store's head
+ *  hash is the link of the head entry. */
+const uint8_t *vl_entry_hash(const vl_entry_t *self);
+/** @brief What approvers sign: H("valise/entry/1", hdr). */
+const uint8_t *vl_entry_digest(const vl_entry_t *self);
 const uint8_t *vl_entry_prev(const vl_entry_t *self);
 const uint8_t *vl_entry_root(const vl_entry_t *self);
 uint64_t vl_entry_time(const vl_entry_t *self);

@@ -183,44 +183,74 @@ int vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line
 
 /* ---- federation support (issue 3; docs/protocol.md) ------------------------- */
 
-/** @brief Copy out the bytes of log entry seq (caller frees *out).
- *  @return VL_OK, VL_ENOTFOUND, VL_ESTORE. */
+/** @brief Copy out the bytes of log entry seq (caller frees *out), as stored
+ *  (the receiving peer verifies them; only the size is checked here).
+ *  @param[out] out,len  NULL and 0 on failure.
+ *  @return VL_OK, VL_ENOTFOUND (seq 0 or past the head), VL_ECORRUPT (an
+ *          empty or oversized value), VL_ENOMEM, VL_ESTORE. */
 int vl_store_entry_bytes(vl_store_t *self, uint64_t seq, uint8_t **out, size_t *len,
                          char *err);
 
 /** @brief Append consecutive entries received from a peer, in ONE transaction,
  *  trusting the hash chain (docs/protocol.md §4): for every entry the chain
  *  link, proposal id, decryption and schema of the bodies, base revisions and
- *  state root are checked; the full signatures (approver threshold and the
- *  proposal author) only for the LAST entry of the batch. The seqs of the
- *  entries whose signatures were not checked are recorded (meta
- *  "sigs_checked" stays behind the head) for vl_store_check_sigs.
- *  @return as vl_store_append_batch. */
+ *  state root are checked, and the form of its signature list (threshold of
+ *  distinct approver keys) and the author's role and States; the full
+ *  signatures (approver threshold and the proposal author) only for the LAST
+ *  entry of the batch. The seqs of the entries whose signatures were not
+ *  checked are recorded (meta "sigs_checked" stays behind the head) for
+ *  vl_store_check_sigs. Note: signature bytes are not covered by the entry
+ *  hashes, so a relaying peer can make this store keep (and serve) entries
+ *  whose earlier signatures do not verify, until the audit finds them
+ *  (docs/store.md §3.3).
+ *  @return as vl_store_append_batch (n = 0: VL_OK, nothing done); a message
+ *          from a batch of several starts with "batch item i: ". */
 int vl_store_append_chain(vl_store_t *self, const uint8_t *const *entries,
                           const size_t *lens, size_t n, char *err);
 
-/** @brief Background audit: verify the full signatures of up to max entries
- *  after meta "sigs_checked", advancing it. *checked gets the new value.
- *  @return VL_OK, VL_ECORRUPT (a bad signature: reported in err), VL_ESTORE. */
+/** @brief Background audit: verify the full signatures (and the hash link)
+ *  of up to max entries after meta "sigs_checked", oldest first, advancing it
+ *  in one small write transaction (verification runs in a read transaction).
+ *  max = 0 only reports the watermark (a read; fine on a read-only store).
+ *  @param[out] checked  The watermark after the call (may be NULL): every
+ *              entry with seq <= it has had its signatures verified; equals
+ *              the head when everything is checked.
+ *  @return VL_OK, VL_ECORRUPT (a bad entry: "entry N: ..." in err; the
+ *          watermark stays at N-1 and later calls stop there again; also a
+ *          malformed watermark), VL_EINVAL (read-only store and max > 0),
+ *          VL_ENOMEM, VL_ESTORE. */
 int vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err);
 
-/** @brief The pending proposal ids, sorted (caller frees *ids), and their
- *  digest H("valise/pending/1", id_1 || ... || id_n) (digest may be NULL). */
+/** @brief The pending proposal ids, sorted (caller frees *ids; NULL when
+ *  *n is 0), and their digest H("valise/pending/1", id_1 || ... || id_n)
+ *  (digest may be NULL; with no pending proposal it is H(tag, "")). All of
+ *  them: the caller applies VL_MAX_PENDING to what it sends.
+ *  @return VL_OK, VL_ECORRUPT (a key that is not a proposal id), VL_ENOMEM,
+ *          VL_ESTORE. */
 int vl_store_pending_ids(vl_store_t *self, uint8_t (**ids)[VL_HASH_LEN], size_t *n,
                          uint8_t digest[VL_HASH_LEN]);
 
-/** @brief Copy out a pending proposal (VL_ENOTFOUND if not pending). */
+/** @brief Copy out a pending proposal to relay it (caller frees *out). It is
+ *  decoded and verified first (signature included).
+ *  @return VL_OK, VL_ENOTFOUND (not pending), VL_ECORRUPT (the stored value
+ *          does not verify or is another proposal), VL_ENOMEM, VL_ESTORE. */
 int vl_store_pending_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint8_t **out,
                            size_t *len);
 
-/** @brief Copy out the rejection of a proposal (VL_ENOTFOUND if none). */
+/** @brief Copy out the rejection of a proposal to relay it (caller frees
+ *  *out), verified first like vl_store_pending_bytes.
+ *  @return VL_OK, VL_ENOTFOUND (none), VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
 int vl_store_rejection_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint8_t **out,
                              size_t *len);
 
 /** @brief Accept a rejection received from a peer: verify it, record it,
- *  settle the proposal (remove it from pending and candidates). A rejection of
- *  a proposal already settled by an entry is ignored (VL_OK).
- *  @return VL_OK, VL_EEXIST (already rejected), errors of vl_rejection_parse. */
+ *  settle the proposal (remove it from pending and candidates), in one
+ *  transaction. Recorded even when the proposal is not pending here (it is
+ *  then refused as settled if it arrives later). A rejection of a proposal
+ *  already settled by an entry is ignored (VL_OK, nothing written).
+ *  @return VL_OK, VL_EEXIST (already rejected), errors of vl_rejection_parse
+ *          (VL_EPROTO, VL_EPERM, VL_EAUTH, ...), VL_EINVAL (read-only store),
+ *          VL_ECORRUPT, VL_ESTORE. */
 int vl_store_accept_rejection(vl_store_t *self, const uint8_t *rej, size_t len, char *err);
 
 /** What a node knows of one peer; kept in the `peers` database by the daemon
@@ -238,9 +268,18 @@ typedef struct {
     char last_error[128];        /**< last problem, empty if none */
 } vl_peer_info_t;
 
-/** @brief Insert or replace the record of a peer, keyed by addr. */
+/** @brief Insert or replace the record of a peer, keyed by addr, in one small
+ *  write transaction (docs/store.md §2.5 has the value format).
+ *  @return VL_OK, VL_EINVAL (addr or state empty or not NUL-terminated in
+ *          their arrays, last_error not NUL-terminated, a control character
+ *          or invalid UTF-8 in any of them; or a read-only store), VL_ENOMEM,
+ *          VL_ESTORE. */
 int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
-/** @brief Call cb for every peer record, in addr order. */
+/** @brief Call cb for every peer record, in addr order. The records are read
+ *  and decoded strictly in one read transaction first; cb runs after it ended
+ *  (it may write). cb returns non-zero to stop.
+ *  @return VL_OK, cb's value, VL_ECORRUPT (a malformed value, or one stored
+ *          under another addr), VL_ENOMEM, VL_ESTORE. */
 int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                         void *ctx);
 

@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * valise status - the network this store belongs to, the head of its log
- * and the work waiting in it. (Issue 3 adds the peers.)
+ * valise status - the network this store belongs to, the head of its log,
+ * the work waiting in it, and (issue 3) what the valise-node daemon running
+ * on this store knows of its peers.
+ *
+ * The peer records are written by the daemon into the store's `peers`
+ * database (vl_store_peer_put) and read here with vl_store_peers_each; the
+ * tool never talks to the daemon. Record keys (addr) say what a record is:
+ *   "tcp://..."  a configured peer (our connection to it),
+ *   "in:<kid>"   a peer that connected to us,
+ *   "zap:..."    the count of clients our ZAP handler refused.
+ * A record is data read back from a file: every string is printed through
+ * s_clean (printable ASCII only), never trusted to be text.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vl_cli.h"
 
@@ -12,14 +24,195 @@ static const char s_usage[] =
     "\n"
     "Show the network (name, id, policy version, threshold), this store's head (log\n"
     "sequence number, entry hash, state root), the number of current records and of\n"
-    "pending proposals.\n"
+    "pending proposals; then what the valise-node daemon of this store knows of each\n"
+    "peer: address, key id and node name, state, last contact, the peer's head against\n"
+    "ours (\"they lack N\": entries we hold that the peer did not report; \"we lack N\":\n"
+    "the reverse), entries received and sent, times dropped for invalid input and the\n"
+    "last problem; and the clients refused at the handshake (keys that are not nodes\n"
+    "of the network), and the peers that refused us.\n"
     "  --json  {\"network\", \"network_id\", \"policy_version\", \"threshold\", \"store\",\n"
-    "           \"head\": {\"seq\", \"hash\", \"root\"}, \"records\", \"pending\", \"me\"}\n";
+    "           \"head\": {\"seq\", \"hash\", \"root\"}, \"records\", \"pending\", \"me\",\n"
+    "           \"peers\": [{\"addr\", \"direction\" (out|in), \"key\", \"kid\", \"name\",\n"
+    "                      \"state\", \"last_contact\", \"age_s\", \"their_seq\",\n"
+    "                      \"they_lack\", \"we_lack\", \"their_pending\", \"received\",\n"
+    "                      \"sent\", \"dropped\", \"last_error\"}],\n"
+    "           \"refused\": {\"by_us\": {\"count\", \"last\", \"last_contact\", \"age_s\"},\n"
+    "                       \"by_peers\": [addr...]}}\n"
+    "  (last_contact is ISO 8601 or null; age_s is seconds since then, or null)\n";
+
+/* Most peer records shown (the daemon keeps at most VL_MAX_PEERS out records
+ * plus one per node key that connected to us, plus the ZAP record). */
+#define S_MAX_RECORDS (VL_MAX_PEERS + 2u * 256u + 8u)
+
+typedef struct {
+    vl_peer_info_t *v;
+    size_t n;
+    size_t skipped;
+} s_peers_t;
+
+static int
+s_collect(void *ctx, const vl_peer_info_t *p)
+{
+    s_peers_t *c = ctx;
+    if (c->n >= S_MAX_RECORDS) {
+        c->skipped++;
+        return 0;
+    }
+    c->v[c->n++] = *p;
+    return 0;
+}
+
+/* Copy a fixed-size field read from the store as printable ASCII. */
+static void
+s_clean(char *dst, size_t cap, const char *src, size_t srccap)
+{
+    size_t i = 0;
+    for (; i < srccap && src[i] && i + 1 < cap; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        dst[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    dst[i] = '\0';
+}
+
+static bool
+s_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+typedef enum { S_OUT, S_IN, S_ZAP } s_kind_t;
+
+static s_kind_t
+s_kind(const char *addr)
+{
+    if (strncmp(addr, "in:", 3) == 0)
+        return S_IN;
+    if (strncmp(addr, "zap:", 4) == 0)
+        return S_ZAP;
+    return S_OUT;
+}
+
+/* "3 s", "5 min", "2 h", "4 d" ago. */
+static void
+s_age(uint64_t now, uint64_t t, char *out, size_t cap)
+{
+    if (t == 0) {
+        snprintf(out, cap, "never");
+        return;
+    }
+    if (t > now) {
+        snprintf(out, cap, "just now");
+        return;
+    }
+    uint64_t d = now - t;
+    if (d < 120)
+        snprintf(out, cap, "%llu s ago", (unsigned long long)d);
+    else if (d < 7200)
+        snprintf(out, cap, "%llu min ago", (unsigned long long)(d / 60));
+    else if (d < 172800)
+        snprintf(out, cap, "%llu h ago", (unsigned long long)(d / 3600));
+    else
+        snprintf(out, cap, "%llu d ago", (unsigned long long)(d / 86400));
+}
+
+/* Who a record names: "Sahel node (1a2b3c4d5e6f7a8b)" / "unknown (...)" / "?". */
+static void
+s_who(const vl_policy_t *pol, const vl_peer_info_t *p, char *name, size_t ncap, char *kid)
+{
+    if (s_zero(p->pk, VL_PK_LEN)) {
+        snprintf(name, ncap, "?");
+        kid[0] = '\0';
+        return;
+    }
+    vl_kid(p->pk, kid);
+    const char *n = vl_policy_member_name(pol, p->pk);
+    if (n)
+        s_clean(name, ncap, n, strlen(n));
+    else
+        snprintf(name, ncap, "not a node of this network");
+}
+
+static json_t *
+s_json_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, uint64_t now)
+{
+    char addr[sizeof p->addr], state[sizeof p->state], lerr[sizeof p->last_error];
+    char name[VL_MAX_NAME + 1], kid[2 * VL_KID_LEN + 1], key[2 * VL_PK_LEN + 1];
+    char when[32];
+    s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
+    s_clean(state, sizeof state, p->state, sizeof p->state);
+    s_clean(lerr, sizeof lerr, p->last_error, sizeof p->last_error);
+    s_who(pol, p, name, sizeof name, kid);
+    bool known = !s_zero(p->pk, VL_PK_LEN);
+    if (known)
+        vl_hex(p->pk, VL_PK_LEN, key);
+    bool heard = p->last_contact != 0;
+    if (heard)
+        vl_cli_time(p->last_contact, when);
+    uint64_t they_lack = our_seq > p->their_seq ? our_seq - p->their_seq : 0;
+    uint64_t we_lack = p->their_seq > our_seq ? p->their_seq - our_seq : 0;
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
+                     "s:I, s:s}",
+                     "addr", addr, "direction", s_kind(addr) == S_IN ? "in" : "out",
+                     "key", known ? json_string(key) : json_null(),
+                     "kid", known ? json_string(kid) : json_null(),
+                     "name", known ? json_string(name) : json_null(),
+                     "state", state,
+                     "last_contact", heard ? json_string(when) : json_null(),
+                     "age_s", heard ? json_integer(now >= p->last_contact
+                                                       ? (json_int_t)(now - p->last_contact)
+                                                       : 0)
+                                    : json_null(),
+                     "their_seq", (json_int_t)p->their_seq, "they_lack", (json_int_t)they_lack,
+                     "we_lack", (json_int_t)we_lack, "their_pending",
+                     (json_int_t)p->their_pending, "received", (json_int_t)p->received, "sent",
+                     (json_int_t)p->sent, "dropped", (json_int_t)p->dropped, "last_error", lerr);
+}
+
+static void
+s_text_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, uint64_t now)
+{
+    char addr[sizeof p->addr], state[sizeof p->state], lerr[sizeof p->last_error];
+    char name[VL_MAX_NAME + 1], kid[2 * VL_KID_LEN + 1], age[32];
+    s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
+    s_clean(state, sizeof state, p->state, sizeof p->state);
+    s_clean(lerr, sizeof lerr, p->last_error, sizeof p->last_error);
+    s_who(pol, p, name, sizeof name, kid);
+    s_age(now, p->last_contact, age, sizeof age);
+    if (kid[0])
+        printf("  %-28s %s (%s)\n", addr, name, kid);
+    else
+        printf("  %-28s (key unknown)\n", addr);
+    printf("      %s, last contact %s\n", state, age);
+    if (p->last_contact == 0 && p->their_seq == 0) {
+        printf("      head: not reported yet (ours: entry %llu)\n", (unsigned long long)our_seq);
+    } else if (p->their_seq == our_seq) {
+        printf("      head: entry %llu, same as ours\n", (unsigned long long)our_seq);
+    } else if (p->their_seq < our_seq) {
+        printf("      head: entry %llu, ours %llu: they lack %llu\n",
+               (unsigned long long)p->their_seq, (unsigned long long)our_seq,
+               (unsigned long long)(our_seq - p->their_seq));
+    } else {
+        printf("      head: entry %llu, ours %llu: we lack %llu\n",
+               (unsigned long long)p->their_seq, (unsigned long long)our_seq,
+               (unsigned long long)(p->their_seq - our_seq));
+    }
+    printf("      entries received %llu, sent %llu; pending there %llu; dropped %llu time%s\n",
+           (unsigned long long)p->received, (unsigned long long)p->sent,
+           (unsigned long long)p->their_pending, (unsigned long long)p->dropped,
+           p->dropped == 1 ? "" : "s");
+    if (lerr[0])
+        printf("      last error: %s\n", lerr);
+}
 
 int
 cmd_status(int argc, char **argv)
 {
     vl_cli_t cli;
+    s_peers_t peers = { NULL, 0, 0 };
+    json_t *o = NULL;
     vl_cli_init(&cli, "status", s_usage);
     int ret = vl_cli_parse(&cli, argc, argv, NULL, true);
     if (ret != VL_EXIT_OK || cli.help)
@@ -36,25 +229,90 @@ cmd_status(int argc, char **argv)
         vl_cli_fail(&cli, rc, "head");
         goto out;
     }
+    peers.v = calloc(S_MAX_RECORDS, sizeof *peers.v);
+    if (!peers.v) {
+        vl_cli_fail(&cli, VL_ENOMEM, NULL);
+        goto out;
+    }
+    rc = vl_store_peers_each(cli.store, s_collect, &peers);
+    if (rc != VL_OK) {
+        vl_cli_fail(&cli, rc, "peers");
+        goto out;
+    }
     const vl_policy_t *pol = vl_store_policy(cli.store);
+    uint64_t now = vl_cli_now();
     char net[2 * VL_NETID_LEN + 1], hash[2 * VL_HASH_LEN + 1], root[2 * VL_HASH_LEN + 1];
     char me[VL_MAX_NAME + 40];
     vl_hex(vl_policy_net(pol), VL_NETID_LEN, net);
     vl_hex(head.hash, VL_HASH_LEN, hash);
     vl_hex(head.root, VL_HASH_LEN, root);
     vl_cli_member(pol, vl_keypair_pk(cli.kp), me, sizeof me);
+
+    /* The ZAP record(s) and the configured peers that refused us. */
+    uint64_t zap_count = 0, zap_when = 0;
+    char zap_last[sizeof peers.v[0].last_error] = "";
+    size_t nout = 0, nin = 0;
+    for (size_t i = 0; i < peers.n; i++) {
+        const vl_peer_info_t *p = &peers.v[i];
+        switch (s_kind(p->addr)) {
+        case S_ZAP:
+            zap_count += p->dropped;
+            if (p->last_contact >= zap_when) {
+                zap_when = p->last_contact;
+                s_clean(zap_last, sizeof zap_last, p->last_error, sizeof p->last_error);
+            }
+            break;
+        case S_IN:
+            nin++;
+            break;
+        case S_OUT:
+            nout++;
+            break;
+        }
+    }
+
     if (cli.json) {
-        json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:I, s:s, s:s}, s:I, s:I, s:s}",
-                              "network", vl_policy_name(pol), "network_id", net,
-                              "policy_version", (json_int_t)vl_policy_version(pol), "threshold",
-                              (json_int_t)vl_policy_threshold(pol), "store", cli.store_dir,
-                              "head", "seq", (json_int_t)head.seq, "hash", hash, "root", root,
-                              "records", (json_int_t)head.records, "pending",
-                              (json_int_t)head.pending, "me", me);
-        if (vl_cli_print_json(o) != VL_OK) {
+        json_t *jp = json_array(), *by_peers = json_array();
+        if (!jp || !by_peers) {
+            json_decref(jp);
+            json_decref(by_peers);
             vl_cli_fail(&cli, VL_ENOMEM, NULL);
             goto out;
         }
+        for (size_t i = 0; i < peers.n; i++) {
+            const vl_peer_info_t *p = &peers.v[i];
+            s_kind_t k = s_kind(p->addr);
+            if (k == S_ZAP)
+                continue;
+            json_array_append_new(jp, s_json_peer(pol, p, head.seq, now));
+            if (k == S_OUT && strncmp(p->state, "refused", sizeof p->state) == 0) {
+                char addr[sizeof p->addr];
+                s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
+                json_array_append_new(by_peers, json_string(addr));
+            }
+        }
+        char when[32];
+        if (zap_when)
+            vl_cli_time(zap_when, when);
+        o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:I, s:s, s:s}, s:I, s:I, s:s, s:o, "
+                      "s:{s:{s:I, s:s, s:o, s:o}, s:o}}",
+                      "network", vl_policy_name(pol), "network_id", net, "policy_version",
+                      (json_int_t)vl_policy_version(pol), "threshold",
+                      (json_int_t)vl_policy_threshold(pol), "store", cli.store_dir, "head",
+                      "seq", (json_int_t)head.seq, "hash", hash, "root", root, "records",
+                      (json_int_t)head.records, "pending", (json_int_t)head.pending, "me", me,
+                      "peers", jp, "refused", "by_us", "count", (json_int_t)zap_count, "last",
+                      zap_last, "last_contact", zap_when ? json_string(when) : json_null(),
+                      "age_s",
+                      zap_when ? json_integer(now >= zap_when ? (json_int_t)(now - zap_when) : 0)
+                               : json_null(),
+                      "by_peers", by_peers);
+        if (vl_cli_print_json(o) != VL_OK) {
+            o = NULL;
+            vl_cli_fail(&cli, VL_ENOMEM, NULL);
+            goto out;
+        }
+        o = NULL;
     } else {
         printf("network   %s (id %s, policy version %llu, threshold %u)\n", vl_policy_name(pol),
                net, (unsigned long long)vl_policy_version(pol), vl_policy_threshold(pol));
@@ -64,9 +322,40 @@ cmd_status(int argc, char **argv)
         printf("records   %llu\n", (unsigned long long)head.records);
         printf("pending   %llu proposal%s\n", (unsigned long long)head.pending,
                head.pending == 1 ? "" : "s");
+        if (nout + nin == 0) {
+            printf("peers     none (no valise-node has run on this store)\n");
+        } else {
+            printf("peers     %zu configured, %zu connected to us\n", nout, nin);
+            for (size_t i = 0; i < peers.n; i++)
+                if (s_kind(peers.v[i].addr) != S_ZAP)
+                    s_text_peer(pol, &peers.v[i], head.seq, now);
+        }
+        bool titled = zap_count != 0;
+        if (zap_count) {
+            char age[32];
+            s_age(now, zap_when, age, sizeof age);
+            printf("refused   by us: %llu connection%s (keys that are not nodes of the network); "
+                   "%s, %s\n",
+                   (unsigned long long)zap_count, zap_count == 1 ? "" : "s",
+                   zap_last[0] ? zap_last : "last: ?", age);
+        }
+        for (size_t i = 0; i < peers.n; i++) {
+            const vl_peer_info_t *p = &peers.v[i];
+            if (s_kind(p->addr) == S_OUT && strncmp(p->state, "refused", sizeof p->state) == 0) {
+                char addr[sizeof p->addr];
+                s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
+                printf("%s by peers: %s refuses our key\n", titled ? "         " : "refused  ",
+                       addr);
+                titled = true;
+            }
+        }
+        if (peers.skipped)
+            printf("          (%zu more peer records not shown)\n", peers.skipped);
     }
     ret = VL_EXIT_OK;
 out:
+    json_decref(o);
+    free(peers.v);
     vl_cli_done(&cli);
     return ret;
 }

@@ -43,6 +43,8 @@ for what in ('genesis', 'proposal', 'entry'):
     while f'{what}.sig.{i}.pk' in v:
         jobs.append((what, i, v[f'{what}.sig.{i}.pk'], v[f'{what}.sig.{i}.sig'], d.hex()))
         i += 1
+# The entry's link covers the whole document, signatures included.
+assert h('valise/link/1', bytes.fromhex(v['entry.doc'])).hex() == v['entry.link'], 'entry link differs'
 # The genesis' prev link: the entry header must contain the genesis digest.
 assert v['genesis.digest'] in v['entry.hdr'], 'entry does not chain to the genesis'
 with open(os.path.join(tmp, 'jobs'), 'w') as f:

@@ -165,6 +165,10 @@ s_generate(void)
         rc = VL_EPROTO;
         goto out;
     }
+    /* The entry's link: what the next entry's prev names (formats.md §6). */
+    uint8_t link[VL_HASH_LEN];
+    vl_hash(link, "valise/link/1", entry, elen);
+    s_hexline("entry.link", link, sizeof link);
     /* The content key, so that the proposal's ciphertext can be opened. */
     s_hexline("content_key", t.ckey, sizeof t.ckey);
 out:
@@ -213,7 +217,8 @@ s_check(const char *path)
     FILE *f = fopen(path, "r");
     int fails = 0;
     char err[VL_ERRMSG_MAX] = "";
-    size_t gl = 0, pl = 0, el = 0, kl = 0, rl = 0;
+    size_t gl = 0, pl = 0, el = 0, kl = 0, rl = 0, ll = 0;
+    uint8_t *ln = NULL;
     vl_policy_t *pol = NULL;
     vl_proposal_t *p = NULL;
     vl_entry_t *e = NULL;
@@ -241,10 +246,11 @@ s_check(const char *path)
     if (vl_entry_parse(pol, en, el, 0, &e, err) != VL_OK) {
         fprintf(stderr, "entry: %s\n", err);
         fails++;
-    } else if (vl_entry_seq(e) != 1 ||
+    } else if (vl_entry_seq(e) != 1 || !(ln = s_get(f, "entry.link", &ll)) ||
+               ll != VL_HASH_LEN || memcmp(vl_entry_hash(e), ln, VL_HASH_LEN) != 0 ||
                memcmp(vl_entry_prev(e), vl_policy_hash(pol), VL_HASH_LEN) != 0 ||
                memcmp(vl_entry_root(e), root, VL_HASH_LEN) != 0) {
-        fprintf(stderr, "entry: seq, prev or root differ from the vectors\n");
+        fprintf(stderr, "entry: seq, link, prev or root differ from the vectors\n");
         fails++;
     }
     /* The entry's root is the root of the one record it writes. */
@@ -279,6 +285,7 @@ out:
     free(en);
     free(ck);
     free(root);
+    free(ln);
     fclose(f);
     return fails ? 1 : 0;
 }

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_config - reading the valise-node configuration file (see vl_config.h
+ * and docs/operator.md).
+ *
+ * The file is a user input: every key is checked for type and range and an
+ * unknown key is an error naming it. jansson parses with duplicate keys
+ * refused; the file is read whole, bounded by VL_CONFIG_FILE_MAX.
+ */
+#include "vl_config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "vl_testnet.h"
+
+/* Ranges accepted for the timers (milliseconds). */
+#define S_AE_MIN 50u
+#define S_AE_MAX 3600000u
+#define S_POLL_MIN 10u
+#define S_POLL_MAX 60000u
+#define S_RECON_MIN 100u
+#define S_RECON_MAX 3600000u
+
+void
+vl_config_destroy(vl_config_t **self_p)
+{
+    assert(self_p);
+    if (*self_p) {
+        vl_config_t *self = *self_p;
+        free(self->path);
+        free(self->store);
+        free(self->key);
+        free(self->pass_file);
+        free(self->listen);
+        free(self->log_file);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+/* A path from the file, made relative to basedir unless absolute. */
+static char *
+s_path(const char *basedir, const char *p)
+{
+    if (p[0] == '/' || !basedir || !*basedir || strcmp(basedir, ".") == 0)
+        return strdup(p);
+    size_t n = strlen(basedir) + 1 + strlen(p) + 1;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", basedir, p);
+    return out;
+}
+
+static bool
+s_printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+/* Endpoints we accept: tcp://host:port and ipc://path, printable, no spaces. */
+static int
+s_check_addr(const char *what, const char *a, char *err)
+{
+    size_t n = strlen(a);
+    if (n > VL_CONFIG_ADDR_MAX)
+        return vl_err(err, VL_EINVAL, "%s: endpoint longer than %u bytes", what,
+                      VL_CONFIG_ADDR_MAX);
+    if (!s_printable(a))
+        return vl_err(err, VL_EINVAL, "%s: endpoint has spaces or non-ASCII bytes", what);
+    if (strncmp(a, "tcp://", 6) == 0) {
+        const char *colon = strrchr(a + 6, ':');
+        if (!colon || colon == a + 6 || !colon[1])
+            return vl_err(err, VL_EINVAL, "%s: \"%s\" needs host:port", what, a);
+        for (const char *c = colon + 1; *c; c++)
+            if ((*c < '0' || *c > '9') && !(c == colon + 1 && *c == '*' && !c[1]))
+                return vl_err(err, VL_EINVAL, "%s: \"%s\" has a bad port", what, a);
+        return VL_OK;
+    }
+    if (strncmp(a, "ipc://", 6) == 0 && n > 6)
+        return VL_OK;
+    return vl_err(err, VL_EINVAL, "%s: \"%s\" is not tcp://host:port or ipc://path", what, a);
+}
+
+static int
+s_str(json_t *obj, const char *key, const char **out, char *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return VL_OK;
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return vl_err(err, VL_EINVAL, "\"%s\" must be a non-empty string", key);
+    *out = json_string_value(v);
+    return VL_OK;
+}
+
+static int
+s_timer(json_t *timers, const char *key, uint32_t lo, uint32_t hi, uint32_t *out, char *err)
+{
+    json_t *v = json_object_get(timers, key);
+    if (!v)
+        return VL_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)lo ||
+        json_integer_value(v) > (json_int_t)hi)
+        return vl_err(err, VL_EINVAL, "timers.%s must be an integer from %u to %u", key, lo,
+                      hi);
+    *out = (uint32_t)json_integer_value(v);
+    return VL_OK;
+}
+
+static int
+s_only_keys(json_t *obj, const char *const *allowed, const char *what, char *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(k, *a) == 0)
+                ok = true;
+        if (!ok) {
+            char shown[64];
+            size_t i = 0;
+            for (; k[i] && i + 1 < sizeof shown; i++)
+                shown[i] = ((unsigned char)k[i] >= 0x20 && (unsigned char)k[i] < 0x7f) ? k[i] : '?';
+            shown[i] = '\0';
+            return vl_err(err, VL_EINVAL, "%s: unknown key \"%s\"", what, shown);
+        }
+    }
+    return VL_OK;
+}
+
+static int
+s_peer(json_t *p, size_t i, vl_config_peer_t *out, char *err)
+{
+    static const char *const keys[] = { "addr", "key", "name", NULL };
+    char what[32];
+    snprintf(what, sizeof what, "peers[%zu]", i);
+    if (!json_is_object(p))
+        return vl_err(err, VL_EINVAL, "%s must be an object {\"addr\", \"key\" or \"name\"}",
+                      what);
+    int rc = s_only_keys(p, keys, what, err);
+    if (rc != VL_OK)
+        return rc;
+    json_t *a = json_object_get(p, "addr"), *k = json_object_get(p, "key"),
+           *n = json_object_get(p, "name");
+    if (!json_is_string(a))
+        return vl_err(err, VL_EINVAL, "%s.addr must be a string", what);
+    if ((rc = s_check_addr(what, json_string_value(a), err)) != VL_OK)
+        return rc;
+    snprintf(out->addr, sizeof out->addr, "%s", json_string_value(a));
+    if (!k && !n)
+        return vl_err(err, VL_EINVAL, "%s needs \"key\" (64 hex digits) or \"name\" (a node "
+                      "of the policy)", what);
+    if (k) {
+        if (!json_is_string(k) || vl_unhex(json_string_value(k), out->key, VL_PK_LEN) != VL_OK)
+            return vl_err(err, VL_EINVAL, "%s.key must be 64 hex digits", what);
+        out->has_key = true;
+    }
+    if (n) {
+        if (!json_is_string(n) || json_string_length(n) == 0 ||
+            json_string_length(n) > VL_MAX_NAME ||
+            strlen(json_string_value(n)) != json_string_length(n))
+            return vl_err(err, VL_EINVAL, "%s.name must be a string of 1..%u bytes", what,
+                          VL_MAX_NAME);
+        snprintf(out->name, sizeof out->name, "%s", json_string_value(n));
+    }
+    return VL_OK;
+}
+
+int
+vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t **out,
+                char *err)
+{
+    static const char *const keys[] = { "store", "key", "pass_file", "pass_fd", "listen",
+                                        "peers", "timers", "log_level", "log_file", NULL };
+    static const char *const tkeys[] = { "anti_entropy_ms", "poll_ms", "reconnect_max_ms",
+                                         NULL };
+    int rc = VL_EINVAL;
+    vl_config_t *c = NULL;
+    json_t *root = NULL;
+    json_error_t jerr;
+    const char *s = NULL;
+
+    assert(out);
+    *out = NULL;
+    if (len > VL_CONFIG_FILE_MAX) {
+        rc = vl_err(err, VL_ELIMIT, "config larger than %u bytes", VL_CONFIG_FILE_MAX);
+        goto out;
+    }
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        rc = vl_err(err, VL_EINVAL, "not valid JSON: line %d: %.120s", jerr.line, jerr.text);
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        rc = vl_err(err, VL_EINVAL, "the config must be a JSON object");
+        goto out;
+    }
+    if ((rc = s_only_keys(root, keys, "config", err)) != VL_OK)
+        goto out;
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        rc = vl_err(err, VL_ENOMEM, "out of memory");
+        goto out;
+    }
+    c->pass_fd = -1;
+    c->anti_entropy_ms = 2000;
+    c->poll_ms = 100;
+    c->reconnect_max_ms = 30000;
+    c->log_level = VL_LOG_INFO;
+
+    rc = VL_ENOMEM;
+    if ((rc = s_str(root, "store", &s, err)) != VL_OK)
+        goto out;
+    if (!s) {
+        rc = vl_err(err, VL_EINVAL, "\"store\" (the store directory) is required");
+        goto out;
+    }
+    if (!(c->store = s_path(basedir, s)))
+        goto oom;
+    if ((rc = s_str(root, "key", &s, err)) != VL_OK)
+        goto out;
+    if (!s) {
+        rc = vl_err(err, VL_EINVAL, "\"key\" (the node's secret key file) is required");
+        goto out;
+    }
+    if (!(c->key = s_path(basedir, s)))
+        goto oom;
+    if ((rc = s_str(root, "pass_file", &s, err)) != VL_OK)
+        goto out;
+    if (s && !(c->pass_file = s_path(basedir, s)))
+        goto oom;
+    json_t *fd = json_object_get(root, "pass_fd");
+    if (fd && !json_is_null(fd)) {
+        if (!json_is_integer(fd) || json_integer_value(fd) < 0 ||
+            json_integer_value(fd) > INT_MAX) {
+            rc = vl_err(err, VL_EINVAL, "\"pass_fd\" must be a file descriptor number");
+            goto out;
+        }
+        c->pass_fd = (int)json_integer_value(fd);
+    }
+    if (c->pass_file && c->pass_fd >= 0) {
+        rc = vl_err(err, VL_EINVAL, "give \"pass_file\" or \"pass_fd\", not both");
+        goto out;
+    }
+    if ((rc = s_str(root, "listen", &s, err)) != VL_OK)
+        goto out;
+    if (s) {
+        if ((rc = s_check_addr("listen", s, err)) != VL_OK)
+            goto out;
+        if (!(c->listen = strdup(s)))
+            goto oom;
+    }
+    json_t *peers = json_object_get(root, "peers");
+    if (peers && !json_is_null(peers)) {
+        if (!json_is_array(peers)) {
+            rc = vl_err(err, VL_EINVAL, "\"peers\" must be an array");
+            goto out;
+        }
+        if (json_array_size(peers) > VL_MAX_PEERS) {
+            rc = vl_err(err, VL_ELIMIT, "more than %u peers", VL_MAX_PEERS);
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(peers); i++) {
+            if ((rc = s_peer(json_array_get(peers, i), i, &c->peers[i], err)) != VL_OK)
+                goto out;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(c->peers[j].addr, c->peers[i].addr) == 0) {
+                    rc = vl_err(err, VL_EINVAL, "peers[%zu]: %s is listed twice", i,
+                                c->peers[i].addr);
+                    goto out;
+                }
+            c->npeers = i + 1;
+        }
+    }
+    json_t *timers = json_object_get(root, "timers");
+    if (timers && !json_is_null(timers)) {
+        if (!json_is_object(timers)) {
+            rc = vl_err(err, VL_EINVAL, "\"timers\" must be an object");
+            goto out;
+        }
+        if ((rc = s_only_keys(timers, tkeys, "timers", err)) != VL_OK ||
+            (rc = s_timer(timers, "anti_entropy_ms", S_AE_MIN, S_AE_MAX, &c->anti_entropy_ms,
+                          err)) != VL_OK ||
+            (rc = s_timer(timers, "poll_ms", S_POLL_MIN, S_POLL_MAX, &c->poll_ms, err)) !=
+                VL_OK ||
+            (rc = s_timer(timers, "reconnect_max_ms", S_RECON_MIN, S_RECON_MAX,
+                          &c->reconnect_max_ms, err)) != VL_OK)
+            goto out;
+    }
+    if ((rc = s_str(root, "log_level", &s, err)) != VL_OK)
+        goto out;
+    if (s && vl_log_level_parse(s, &c->log_level) != VL_OK) {
+        rc = vl_err(err, VL_EINVAL, "\"log_level\" must be error, warn, info or debug");
+        goto out;
+    }
+    if ((rc = s_str(root, "log_file", &s, err)) != VL_OK)
+        goto out;
+    if (s && strcmp(s, "-") != 0 && strcmp(s, "stderr") != 0 &&
+        !(c->log_file = s_path(basedir, s)))
+        goto oom;
+
+    *out = c;
+    c = NULL;
+    rc = VL_OK;
+    goto out;
+oom:
+    rc = vl_err(err, VL_ENOMEM, "out of memory");
+out:
+    json_decref(root);
+    vl_config_destroy(&c);
+    return rc;
+}
+
+int
+vl_config_load(const char *path, vl_config_t **out, char *err)
+{
+    int rc = VL_EIO;
+    int fd = -1;
+    char *buf = NULL, *dir = NULL;
+    size_t n = 0;
+    struct stat st;
+
+    assert(path && out);
+    *out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = vl_err(err, errno == ENOENT ? VL_ENOTFOUND : VL_EIO, "%s: %s", path,
+                    strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = vl_err(err, VL_EIO, "%s: not a regular file", path);
+        goto out;
+    }
+    if (st.st_size > (off_t)VL_CONFIG_FILE_MAX) {
+        rc = vl_err(err, VL_ELIMIT, "%s: larger than %u bytes", path, VL_CONFIG_FILE_MAX);
+        goto out;
+    }
+    buf = malloc(VL_CONFIG_FILE_MAX + 1);
+    if (!buf) {
+        rc = vl_err(err, VL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        ssize_t r = read(fd, buf + n, VL_CONFIG_FILE_MAX + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = vl_err(err, VL_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > VL_CONFIG_FILE_MAX) {
+            rc = vl_err(err, VL_ELIMIT, "%s: larger than %u bytes", path, VL_CONFIG_FILE_MAX);
+            goto out;
+        }
+    }
+    dir = strdup(path);
+    if (!dir) {
+        rc = vl_err(err, VL_ENOMEM, "out of memory");
+        goto out;
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    char detail[VL_ERRMSG_MAX] = "";
+    rc = vl_config_parse(buf, n, dir, out, detail);
+    if (rc != VL_OK) {
+        vl_err(err, rc, "%s: %s", path, detail);
+        goto out;
+    }
+    (*out)->path = strdup(path);
+    if (!(*out)->path) {
+        vl_config_destroy(out);
+        rc = vl_err(err, VL_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = VL_OK;
+out:
+    free(buf);
+    free(dir);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int
+vl_config_resolve_peers(vl_config_t *self, const vl_policy_t *pol,
+                        const uint8_t self_pk[VL_PK_LEN], char *err)
+{
+    int rc = VL_ENOMEM;
+    char kid[2 * VL_KID_LEN + 1];
+    json_t *pj = vl_policy_to_json(pol);
+    if (!pj) {
+        rc = vl_err(err, VL_ENOMEM, "out of memory");
+        goto out;
+    }
+    json_t *nodes = json_object_get(pj, "nodes");
+    for (size_t i = 0; i < self->npeers; i++) {
+        vl_config_peer_t *p = &self->peers[i];
+        if (p->name[0]) {
+            size_t found = 0;
+            uint8_t key[VL_PK_LEN], k[VL_PK_LEN];
+            for (size_t j = 0; j < json_array_size(nodes); j++) {
+                json_t *n = json_array_get(nodes, j);
+                const char *name = json_string_value(json_object_get(n, "name"));
+                const char *hex = json_string_value(json_object_get(n, "key"));
+                if (name && hex && strcmp(name, p->name) == 0 &&
+                    vl_unhex(hex, k, VL_PK_LEN) == VL_OK) {
+                    memcpy(key, k, VL_PK_LEN);
+                    found++;
+                }
+            }
+            if (found == 0) {
+                rc = vl_err(err, VL_ENOTFOUND, "peer %s: no node named \"%s\" in the policy",
+                            p->addr, p->name);
+                goto out;
+            }
+            if (found > 1) {
+                rc = vl_err(err, VL_EINVAL,
+                            "peer %s: %zu nodes are named \"%s\"; give its \"key\"", p->addr,
+                            found, p->name);
+                goto out;
+            }
+            if (p->has_key && memcmp(p->key, key, VL_PK_LEN) != 0) {
+                rc = vl_err(err, VL_EINVAL,
+                            "peer %s: \"key\" is not the key of node \"%s\" in the policy",
+                            p->addr, p->name);
+                goto out;
+            }
+            memcpy(p->key, key, VL_PK_LEN);
+            p->has_key = true;
+        }
+        vl_kid(p->key, kid);
+        if (!(vl_policy_roles(pol, p->key) & VL_ROLE_NODE)) {
+            rc = vl_err(err, VL_EPERM, "peer %s: key %s is not a node of the policy", p->addr,
+                        kid);
+            goto out;
+        }
+        if (memcmp(p->key, self_pk, VL_PK_LEN) == 0) {
+            rc = vl_err(err, VL_EPERM, "peer %s: key %s is this node's own key", p->addr, kid);
+            goto out;
+        }
+        if (!p->name[0]) {
+            const char *name = vl_policy_member_name(pol, p->key);
+            snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+        }
+    }
+    rc = VL_OK;
+out:
+    json_decref(pj);
+    return rc;
+}
+
+/* ======================================================================== */
+/* Self-test                                                                */
+/* ======================================================================== */
+
+#include "vl_check.h"
+
+static int
+s_try(const char *text, int want, const char *want_err)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    vl_config_t *c = NULL;
+    int rc = vl_config_parse(text, strlen(text), "/etc/valise", &c, err);
+    int bad = rc != want || (rc == VL_OK) != (c != NULL) ||
+              (want_err && !strstr(err, want_err));
+    if (bad)
+        fprintf(stderr, "vl_config_test: %s -> %d \"%s\", want %d \"%s\"\n", text, rc, err,
+                want, want_err ? want_err : "");
+    vl_config_destroy(&c);
+    return bad;
+}
+
+int
+vl_config_test(bool verbose)
+{
+    VL_TEST_BEGIN;
+    char err[VL_ERRMSG_MAX] = "";
+    vl_config_t *c = NULL;
+    static const char full[] =
+        "{\"store\": \"s1\", \"key\": \"/k/n1.key\", \"pass_file\": \"n1.pass\","
+        " \"listen\": \"tcp://127.0.0.1:7101\","
+        " \"peers\": [{\"addr\": \"tcp://127.0.0.1:7102\", \"name\": \"node-2\"},"
+        "             {\"addr\": \"ipc:///tmp/n3\", \"key\": "
+        "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}],"
+        " \"timers\": {\"anti_entropy_ms\": 500, \"poll_ms\": 50, \"reconnect_max_ms\": 5000},"
+        " \"log_level\": \"debug\", \"log_file\": \"node.log\"}";
+    VL_CHECK_RC(vl_config_parse(full, strlen(full), "/etc/valise", &c, err), VL_OK);
+    if (c) {
+        VL_CHECK(strcmp(c->store, "/etc/valise/s1") == 0);
+        VL_CHECK(strcmp(c->key, "/k/n1.key") == 0);
+        VL_CHECK(strcmp(c->pass_file, "/etc/valise/n1.pass") == 0 && c->pass_fd == -1);
+        VL_CHECK(strcmp(c->listen, "tcp://127.0.0.1:7101") == 0);
+        VL_CHECK(c->npeers == 2 && !c->peers[0].has_key && strcmp(c->peers[0].name, "node-2") == 0);
+        VL_CHECK(c->peers[1].has_key && c->peers[1].key[1] == 0x11);
+        VL_CHECK(c->anti_entropy_ms == 500 && c->poll_ms == 50 && c->reconnect_max_ms == 5000);
+        VL_CHECK(c->log_level == VL_LOG_DEBUG && strcmp(c->log_file, "/etc/valise/node.log") == 0);
+    }
+    vl_config_destroy(&c);
+    vl_config_destroy(&c);
+    static const char minimal[] = "{\"store\": \"/s\", \"key\": \"k\"}";
+    VL_CHECK_RC(vl_config_parse(minimal, strlen(minimal), ".", &c, err), VL_OK);
+    if (c) {
+        VL_CHECK(strcmp(c->key, "k") == 0 && c->listen == NULL && c->npeers == 0);
+        VL_CHECK(c->anti_entropy_ms == 2000 && c->poll_ms == 100 &&
+                 c->reconnect_max_ms == 30000 && c->log_level == VL_LOG_INFO &&
+                 c->log_file == NULL && c->pass_fd == -1 && c->pass_file == NULL);
+    }
+    vl_config_destroy(&c);
+
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"pass_fd\": 3}", VL_OK, NULL));
+    VL_CHECK(!s_try("[]", VL_EINVAL, "JSON object"));
+    VL_CHECK(!s_try("{", VL_EINVAL, "not valid JSON"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peer\": []}", VL_EINVAL,
+                    "unknown key \"peer\""));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"store\": \"t\", \"key\": \"k\"}", VL_EINVAL, "JSON"));
+    VL_CHECK(!s_try("{\"key\": \"k\"}", VL_EINVAL, "\"store\""));
+    VL_CHECK(!s_try("{\"store\": \"s\"}", VL_EINVAL, "\"key\""));
+    VL_CHECK(!s_try("{\"store\": \"\", \"key\": \"k\"}", VL_EINVAL, "non-empty"));
+    VL_CHECK(!s_try("{\"store\": 3, \"key\": \"k\"}", VL_EINVAL, "string"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"pass_file\": \"p\", \"pass_fd\": 0}",
+                    VL_EINVAL, "not both"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"pass_fd\": -1}", VL_EINVAL, "pass_fd"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"listen\": \"udp://x:1\"}", VL_EINVAL,
+                    "listen"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"listen\": \"tcp://x\"}", VL_EINVAL,
+                    "host:port"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"listen\": \"tcp://x:12a\"}",
+                    VL_EINVAL, "port"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"listen\": \"tcp://*:*\"}", VL_OK, NULL));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peers\": {}}", VL_EINVAL, "array"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peers\": [\"tcp://a:1\"]}", VL_EINVAL,
+                    "object"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peers\": [{\"addr\": \"tcp://a:1\"}]}",
+                    VL_EINVAL, "\"key\""));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peers\": [{\"addr\": \"tcp://a:1\", "
+                    "\"key\": \"abcd\"}]}", VL_EINVAL, "64 hex"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peers\": [{\"addr\": \"tcp://a:1\", "
+                    "\"name\": \"x\", \"port\": 1}]}", VL_EINVAL, "unknown key \"port\""));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peers\": [{\"addr\": \"tcp://a:1\", "
+                    "\"name\": \"x\"}, {\"addr\": \"tcp://a:1\", \"name\": \"y\"}]}", VL_EINVAL,
+                    "twice"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"timers\": {\"poll_ms\": 1}}", VL_EINVAL,
+                    "poll_ms"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"timers\": {\"poll\": 100}}", VL_EINVAL,
+                    "timers: unknown key"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"log_level\": \"loud\"}", VL_EINVAL,
+                    "log_level"));
+    {
+        /* Too many peers. */
+        char big[16384];
+        size_t n = (size_t)snprintf(big, sizeof big, "{\"store\": \"s\", \"key\": \"k\", \"peers\": [");
+        for (unsigned i = 0; i <= VL_MAX_PEERS; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s{\"addr\": \"tcp://h:%u\", \"name\": \"n\"}",
+                                  i ? "," : "", 1000 + i);
+        snprintf(big + n, sizeof big - n, "]}");
+        VL_CHECK(!s_try(big, VL_ELIMIT, "peers"));
+    }
+
+    /* Resolution against a policy. */
+    {
+        vl_testnet_t t;
+        if (vl_testnet_init(&t) == VL_OK) {
+            char hex[2 * VL_PK_LEN + 1], text[1024];
+            const char *name = vl_policy_member_name(t.pol, vl_keypair_pk(t.node));
+            vl_hex(vl_keypair_pk(t.node), VL_PK_LEN, hex);
+            snprintf(text, sizeof text, "{\"store\": \"s\", \"key\": \"k\", \"peers\": ["
+                     "{\"addr\": \"tcp://a:1\", \"name\": \"%s\"}]}", name ? name : "?");
+            VL_CHECK_RC(vl_config_parse(text, strlen(text), ".", &c, err), VL_OK);
+            if (c) {
+                err[0] = '\0';
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), err), VL_OK);
+                VL_CHECK(c->peers[0].has_key &&
+                         memcmp(c->peers[0].key, vl_keypair_pk(t.node), VL_PK_LEN) == 0);
+                err[0] = '\0';
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.node), err),
+                            VL_EPERM);
+                VL_CHECK(strstr(err, "own key") != NULL);
+            }
+            vl_config_destroy(&c);
+            snprintf(text, sizeof text, "{\"store\": \"s\", \"key\": \"k\", \"peers\": ["
+                     "{\"addr\": \"tcp://a:1\", \"name\": \"no such node\"}]}");
+            VL_CHECK_RC(vl_config_parse(text, strlen(text), ".", &c, err), VL_OK);
+            if (c) {
+                err[0] = '\0';
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), err),
+                            VL_ENOTFOUND);
+            }
+            vl_config_destroy(&c);
+            vl_hex(vl_keypair_pk(t.mu), VL_PK_LEN, hex);
+            snprintf(text, sizeof text, "{\"store\": \"s\", \"key\": \"k\", \"peers\": ["
+                     "{\"addr\": \"tcp://a:1\", \"key\": \"%s\"}]}", hex);
+            VL_CHECK_RC(vl_config_parse(text, strlen(text), ".", &c, err), VL_OK);
+            if (c) {
+                err[0] = '\0';
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), err), VL_EPERM);
+                VL_CHECK(strstr(err, "not a node") != NULL);
+            }
+            vl_config_destroy(&c);
+            vl_testnet_fini(&t);
+        } else {
+            VL_CHECK(false); /* vl_testnet_init failed */
+        }
+    }
+    if (verbose)
+        printf("config: ok\n");
+    return VL_TEST_END;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_config - the valise-node configuration file (JSON; every key and its
+ * default is documented in docs/operator.md).
+ *
+ *   {
+ *     "store": "node1-store",             required: store directory
+ *     "key": "node1.key",                 required: the node's secret key file
+ *     "pass_file": "node1.pass",          optional: passphrase file (first line)
+ *     "pass_fd": 3,                       optional: read the passphrase from fd 3
+ *     "listen": "tcp://127.0.0.1:7101",   optional: where peers connect to us
+ *     "peers": [ {"addr": "tcp://127.0.0.1:7102", "key": "<64 hex>"},
+ *                {"addr": "tcp://127.0.0.1:7103", "name": "node-3"} ],
+ *     "timers": { "anti_entropy_ms": 2000, "poll_ms": 100,
+ *                 "reconnect_max_ms": 30000 },
+ *     "log_level": "info",                error | warn | info | debug
+ *     "log_file": "-"                     "-" = stderr
+ *   }
+ *
+ * Unknown keys are refused (a typo must not silently change behaviour).
+ * Relative paths are taken relative to the directory of the config file.
+ * Without pass_file and pass_fd the passphrase comes from $VALISE_PASSPHRASE;
+ * the daemon never prompts.
+ *
+ * vl_config_t is a plain data carrier (read-only settings consumed by main,
+ * the node and the transport; accessors would add nothing): its fields are
+ * public, it is built only by vl_config_load and freed by vl_config_destroy.
+ */
+#ifndef VL_CONFIG_H
+#define VL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vl_crypto.h"
+#include "vl_error.h"
+#include "vl_limits.h"
+#include "vl_log.h"
+#include "vl_policy.h"
+
+/** Longest endpoint ("tcp://host:port", "ipc:///path"); it must fit in
+ *  vl_peer_info_t.addr (128 bytes with the NUL). */
+#define VL_CONFIG_ADDR_MAX 127u
+/** Largest configuration file. */
+#define VL_CONFIG_FILE_MAX (64u * 1024u)
+
+/** One configured peer. */
+typedef struct {
+    char addr[VL_CONFIG_ADDR_MAX + 1]; /**< endpoint to connect to */
+    bool has_key;                      /**< key given (or resolved from name) */
+    uint8_t key[VL_PK_LEN];            /**< the peer's Ed25519 node key */
+    char name[VL_MAX_NAME + 1];        /**< node name in the policy ("" if not given) */
+} vl_config_peer_t;
+
+typedef struct {
+    char *path;               /**< the config file as given */
+    char *store;              /**< store directory (resolved) */
+    char *key;                /**< node key file (resolved) */
+    char *pass_file;          /**< passphrase file (resolved) or NULL */
+    int pass_fd;              /**< passphrase fd or -1 */
+    char *listen;             /**< ROUTER endpoint or NULL (connect-only node) */
+    size_t npeers;
+    vl_config_peer_t peers[VL_MAX_PEERS];
+    uint32_t anti_entropy_ms; /**< hello to every session this often (2000) */
+    uint32_t poll_ms;         /**< poll the store head this often (100) */
+    uint32_t reconnect_max_ms;/**< back-off ceiling (30000) */
+    vl_log_level_t log_level; /**< info */
+    char *log_file;           /**< NULL = stderr */
+} vl_config_t;
+
+/** @brief Read and check a configuration file.
+ *  @param[out] out  New config the caller destroys; NULL on failure.
+ *  @return VL_OK, VL_ENOTFOUND, VL_EIO, VL_ELIMIT (file too large, too many
+ *          peers), VL_EINVAL (not JSON, unknown key, wrong type, bad value:
+ *          the detail names the key), VL_ENOMEM. */
+int vl_config_load(const char *path, vl_config_t **out, char *err);
+/** @brief Parse from a string (base directory for relative paths: basedir). */
+int vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t **out,
+                    char *err);
+void vl_config_destroy(vl_config_t **self_p);
+
+/** @brief Fill every peer's key from its name (or check name and key agree)
+ *  against the policy; every peer must be a node of the policy, other than
+ *  `self_pk`, and appear once.
+ *  @return VL_OK, VL_EPERM (not a node of the policy, or ourselves),
+ *          VL_ENOTFOUND (no node of that name), VL_EINVAL (ambiguous name,
+ *          duplicate peer), VL_ENOMEM. */
+int vl_config_resolve_peers(vl_config_t *self, const vl_policy_t *pol,
+                            const uint8_t self_pk[VL_PK_LEN], char *err);
+
+/** @brief Self-test of parsing and resolution. @return 0 on success. */
+int vl_config_test(bool verbose);
+
+#endif

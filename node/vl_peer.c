@@ -1,0 +1,679 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_peer - one sync session: state machine, timers, back-off, counters
+ * (see vl_peer.h). No I/O here: the node sends what a session decides.
+ */
+#include "vl_peer.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vl_log.h"
+
+/* Structure of our class */
+struct vl_peer {
+    vl_peer_dir_t dir;            /* out (our DEALER) or in (our ROUTER) */
+    vl_peer_state_t state;        /* see the diagram in vl_peer.h */
+    uint8_t pk[VL_PK_LEN];        /* the peer's node key */
+    char kid[2 * VL_KID_LEN + 1]; /* its key id */
+    char name[VL_MAX_NAME + 1];   /* its node name in the policy, may be "" */
+    char label[320];              /* "<addr> <kid> (name)" for log lines */
+    vl_link_t *link;              /* out: the DEALER, NULL while closed */
+    uint8_t rid[256];             /* in: routing id */
+    size_t rid_len;
+    bool hello_sent;              /* we said hello on this connection */
+    bool identified;              /* the peer said a valid hello */
+    vl_hello_t theirs;            /* its last summary */
+    uint64_t pull_from;           /* from of the outstanding get, 0 none */
+    uint64_t pull_deadline;       /* give up waiting for entries then */
+    uint64_t next_hello;          /* periodic hello due (monotonic ms) */
+    uint64_t last_rx;             /* last valid message (monotonic ms) */
+    uint64_t healthy_since;       /* connection up and valid since, 0 = not */
+    uint32_t backoff_ms;          /* next back-off */
+    uint64_t retry_at;            /* BAD/REFUSED: reconnect after */
+    uint64_t last_have;           /* last `have` sent (rate limit) */
+    bool gone;                    /* in: to be freed at the next reap */
+    uint64_t link_event_at;       /* out: last monitor event (or link creation) */
+    bool link_down;               /* out: that event was a disconnect */
+    vl_peer_info_t info;          /* the persisted status record */
+    bool info_dirty;              /* info changed since it was saved */
+    bool contact_dirty;           /* only info.last_contact changed */
+    uint64_t info_saved;          /* when it was last saved */
+};
+
+static const char *const s_state_names[] = {
+    [VL_PS_CONNECTING] = "connecting", [VL_PS_OPEN] = "open",
+    [VL_PS_SUMMARY_SENT] = "open",     [VL_PS_PULLING] = "pulling",
+    [VL_PS_IDLE] = "idle",             [VL_PS_BAD] = "bad",
+    [VL_PS_REFUSED] = "refused",
+};
+
+static void
+s_set_state(vl_peer_t *self, vl_peer_state_t s)
+{
+    self->state = s;
+    if (strcmp(self->info.state, s_state_names[s]) != 0) {
+        snprintf(self->info.state, sizeof self->info.state, "%s", s_state_names[s]);
+        self->info_dirty = true;
+    }
+}
+
+static vl_peer_t *
+s_new(vl_peer_dir_t dir, const char *addr, const uint8_t pk[VL_PK_LEN], const char *name,
+      uint64_t now)
+{
+    vl_peer_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->dir = dir;
+    memcpy(self->pk, pk, VL_PK_LEN);
+    vl_kid(pk, self->kid);
+    snprintf(self->name, sizeof self->name, "%s", name ? name : "");
+    memcpy(self->info.pk, pk, VL_PK_LEN);
+    snprintf(self->info.addr, sizeof self->info.addr, "%s", addr);
+    if (self->name[0])
+        snprintf(self->label, sizeof self->label, "%s %s (%s)", self->info.addr, self->kid,
+                 self->name);
+    else
+        snprintf(self->label, sizeof self->label, "%s %s", self->info.addr, self->kid);
+    self->backoff_ms = VL_PEER_BACKOFF_MIN_MS;
+    self->last_rx = now;
+    self->info_dirty = true;
+    return self;
+}
+
+vl_peer_t *
+vl_peer_new_out(const char *addr, const uint8_t pk[VL_PK_LEN], const char *name, uint64_t now)
+{
+    assert(addr && pk);
+    vl_peer_t *self = s_new(VL_PEER_OUT, addr, pk, name, now);
+    if (self)
+        s_set_state(self, VL_PS_CONNECTING);
+    return self;
+}
+
+vl_peer_t *
+vl_peer_new_in(const uint8_t *rid, size_t rid_len, const uint8_t pk[VL_PK_LEN],
+               const char *name, uint64_t now)
+{
+    assert(rid && pk);
+    char addr[2 * VL_KID_LEN + 4], kid[2 * VL_KID_LEN + 1];
+    if (rid_len == 0 || rid_len > sizeof ((vl_peer_t *)0)->rid)
+        return NULL;
+    vl_kid(pk, kid);
+    snprintf(addr, sizeof addr, "in:%s", kid);
+    vl_peer_t *self = s_new(VL_PEER_IN, addr, pk, name, now);
+    if (!self)
+        return NULL;
+    memcpy(self->rid, rid, rid_len);
+    self->rid_len = rid_len;
+    self->healthy_since = now;
+    s_set_state(self, VL_PS_OPEN);
+    self->next_hello = now;
+    return self;
+}
+
+void
+vl_peer_destroy(vl_peer_t **self_p)
+{
+    assert(self_p);
+    if (*self_p) {
+        vl_peer_t *self = *self_p;
+        vl_link_destroy(&self->link, 0);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+/* ---- identity ------------------------------------------------------------------ */
+
+vl_peer_dir_t
+vl_peer_dir(const vl_peer_t *self)
+{
+    assert(self);
+    return self->dir;
+}
+
+const char *
+vl_peer_addr(const vl_peer_t *self)
+{
+    assert(self);
+    return self->info.addr;
+}
+
+const char *
+vl_peer_label(const vl_peer_t *self)
+{
+    assert(self);
+    return self->label;
+}
+
+const uint8_t *
+vl_peer_pk(const vl_peer_t *self)
+{
+    assert(self);
+    return self->pk;
+}
+
+const char *
+vl_peer_kid(const vl_peer_t *self)
+{
+    assert(self);
+    return self->kid;
+}
+
+const uint8_t *
+vl_peer_rid(const vl_peer_t *self, size_t *len)
+{
+    assert(self);
+    if (len)
+        *len = self->rid_len;
+    return self->dir == VL_PEER_IN ? self->rid : NULL;
+}
+
+bool
+vl_peer_rid_eq(const vl_peer_t *self, const uint8_t *rid, size_t len)
+{
+    assert(self);
+    return self->dir == VL_PEER_IN && len == self->rid_len && memcmp(rid, self->rid, len) == 0;
+}
+
+vl_link_t *
+vl_peer_link(const vl_peer_t *self)
+{
+    assert(self);
+    return self->link;
+}
+
+void
+vl_peer_set_link(vl_peer_t *self, vl_link_t *link, uint64_t now)
+{
+    assert(self && self->dir == VL_PEER_OUT && !self->link);
+    self->link = link;
+    self->link_event_at = now;
+    self->link_down = false;
+    self->hello_sent = false;
+    self->identified = false;
+    self->pull_from = 0;
+    self->healthy_since = 0;
+    self->last_rx = now;
+    s_set_state(self, VL_PS_CONNECTING);
+}
+
+void
+vl_peer_link_event(vl_peer_t *self, bool down, uint64_t now)
+{
+    assert(self);
+    self->link_event_at = now;
+    self->link_down = down;
+}
+
+bool
+vl_peer_link_stalled(const vl_peer_t *self, uint64_t now, uint32_t down_ms, uint32_t quiet_ms)
+{
+    assert(self);
+    if (!self->link || self->state != VL_PS_CONNECTING)
+        return false;
+    return now - self->link_event_at > (self->link_down ? down_ms : quiet_ms);
+}
+
+void
+vl_peer_close_link(vl_peer_t *self, int linger_ms)
+{
+    assert(self);
+    vl_link_destroy(&self->link, linger_ms);
+}
+
+/* ---- state ------------------------------------------------------------------------ */
+
+vl_peer_state_t
+vl_peer_state(const vl_peer_t *self)
+{
+    assert(self);
+    return self->state;
+}
+
+const char *
+vl_peer_state_name(vl_peer_state_t s)
+{
+    return s >= VL_PS_CONNECTING && s <= VL_PS_REFUSED ? s_state_names[s] : "?";
+}
+
+bool
+vl_peer_identified(const vl_peer_t *self)
+{
+    assert(self);
+    return self->identified;
+}
+
+bool
+vl_peer_sendable(const vl_peer_t *self)
+{
+    assert(self);
+    return !self->gone && (self->state == VL_PS_OPEN || self->state == VL_PS_SUMMARY_SENT ||
+           self->state == VL_PS_PULLING || self->state == VL_PS_IDLE);
+}
+
+void
+vl_peer_on_up(vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    self->hello_sent = false;
+    self->pull_from = 0;
+    self->next_hello = now;
+    self->healthy_since = now;
+    s_set_state(self, VL_PS_OPEN);
+}
+
+void
+vl_peer_on_down(vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    (void)now;
+    /* `identified` survives a libzmq reconnect: the server key is pinned, so
+     * it is the same node, and frames of the old connection may still be
+     * queued behind this event. */
+    self->hello_sent = false;
+    self->pull_from = 0;
+    self->healthy_since = 0;
+    if (self->state != VL_PS_BAD && self->state != VL_PS_REFUSED)
+        s_set_state(self, VL_PS_CONNECTING);
+}
+
+static void
+s_backoff(vl_peer_t *self, uint64_t now, uint32_t max_ms)
+{
+    if (max_ms < VL_PEER_BACKOFF_MIN_MS)
+        max_ms = VL_PEER_BACKOFF_MIN_MS;
+    if (self->backoff_ms > max_ms)
+        self->backoff_ms = max_ms;
+    self->retry_at = now + self->backoff_ms;
+    self->backoff_ms = self->backoff_ms > max_ms / 2 ? max_ms : self->backoff_ms * 2;
+    self->hello_sent = false;
+    self->identified = false;
+    self->pull_from = 0;
+    self->healthy_since = 0;
+}
+
+void
+vl_peer_on_refused(vl_peer_t *self, uint64_t now, uint32_t backoff_max_ms)
+{
+    assert(self);
+    s_backoff(self, now, backoff_max_ms);
+    snprintf(self->info.last_error, sizeof self->info.last_error,
+             "refused by peer: our key is not admitted");
+    self->info_dirty = true;
+    s_set_state(self, VL_PS_REFUSED);
+}
+
+void
+vl_peer_on_bad(vl_peer_t *self, uint64_t now, uint32_t backoff_max_ms, const char *why)
+{
+    assert(self);
+    s_backoff(self, now, backoff_max_ms);
+    self->info.dropped++;
+    snprintf(self->info.last_error, sizeof self->info.last_error, "%s", why ? why : "");
+    self->info_dirty = true;
+    s_set_state(self, VL_PS_BAD);
+}
+
+uint64_t
+vl_peer_retry_at(const vl_peer_t *self)
+{
+    assert(self);
+    return self->retry_at;
+}
+
+uint32_t
+vl_peer_backoff(const vl_peer_t *self)
+{
+    assert(self);
+    return self->backoff_ms;
+}
+
+int
+vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ours,
+                 uint64_t now, unsigned *todo, char *err)
+{
+    assert(self && theirs && ours && todo);
+    *todo = 0;
+    if (memcmp(theirs->net, ours->net, VL_NETID_LEN) != 0) {
+        char a[2 * VL_NETID_LEN + 1], b[2 * VL_NETID_LEN + 1];
+        vl_hex(theirs->net, VL_NETID_LEN, a);
+        vl_hex(ours->net, VL_NETID_LEN, b);
+        return vl_err(err, VL_EPERM, "network mismatch: hello names network %s, this node "
+                      "serves %s", a, b);
+    }
+    if (memcmp(theirs->policy, ours->policy, VL_HASH_LEN) != 0) {
+        char a[17], b[17];
+        vl_hex(theirs->policy, 8, a);
+        vl_hex(ours->policy, 8, b);
+        return vl_err(err, VL_EPERM, "policy mismatch: hello names policy %s..., this node "
+                      "runs %s...", a, b);
+    }
+    if (theirs->seq == ours->seq && memcmp(theirs->head, ours->head, VL_HASH_LEN) != 0)
+        return vl_err(err, VL_ECHAIN, "fork: the peer's entry %llu differs from ours",
+                      (unsigned long long)theirs->seq);
+    self->theirs = *theirs;
+    self->identified = true;
+    if (self->info.their_seq != theirs->seq || self->info.their_pending != theirs->pn) {
+        self->info.their_seq = theirs->seq;
+        self->info.their_pending = theirs->pn;
+        self->info_dirty = true;
+    }
+    if (!self->hello_sent)
+        *todo |= VL_PEER_DO_HELLO;
+    if (theirs->seq > ours->seq)
+        *todo |= VL_PEER_DO_PULL;
+    if (memcmp(theirs->pd, ours->pd, VL_HASH_LEN) != 0)
+        *todo |= VL_PEER_DO_HAVE;
+    if (self->healthy_since == 0)
+        self->healthy_since = now;
+    if (self->state == VL_PS_OPEN || self->state == VL_PS_SUMMARY_SENT)
+        s_set_state(self, VL_PS_IDLE);
+    return VL_OK;
+}
+
+const vl_hello_t *
+vl_peer_theirs(const vl_peer_t *self)
+{
+    assert(self);
+    return self->identified ? &self->theirs : NULL;
+}
+
+void
+vl_peer_hello_sent(vl_peer_t *self, uint64_t now, uint32_t interval_ms)
+{
+    assert(self);
+    self->hello_sent = true;
+    self->next_hello = now + interval_ms;
+    if (self->state == VL_PS_OPEN)
+        s_set_state(self, VL_PS_SUMMARY_SENT);
+}
+
+bool
+vl_peer_hello_due(const vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    return vl_peer_sendable(self) && now >= self->next_hello;
+}
+
+void
+vl_peer_hello_defer(vl_peer_t *self, uint64_t now, uint32_t ms)
+{
+    assert(self);
+    self->next_hello = now + ms;
+}
+
+void
+vl_peer_hello_now(vl_peer_t *self)
+{
+    assert(self);
+    self->next_hello = 0;
+}
+
+void
+vl_peer_pull_start(vl_peer_t *self, uint64_t from, uint64_t now, uint32_t timeout_ms)
+{
+    assert(self && from > 0);
+    self->pull_from = from;
+    self->pull_deadline = now + timeout_ms;
+    s_set_state(self, VL_PS_PULLING);
+}
+
+uint64_t
+vl_peer_pull_from(const vl_peer_t *self)
+{
+    assert(self);
+    return self->pull_from;
+}
+
+void
+vl_peer_pull_end(vl_peer_t *self)
+{
+    assert(self);
+    self->pull_from = 0;
+    if (self->state == VL_PS_PULLING)
+        s_set_state(self, VL_PS_IDLE);
+}
+
+bool
+vl_peer_pull_expired(const vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    return self->pull_from != 0 && now >= self->pull_deadline;
+}
+
+bool
+vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms)
+{
+    assert(self);
+    if (self->last_have != 0 && now - self->last_have < min_ms)
+        return false;
+    self->last_have = now;
+    return true;
+}
+
+/* ---- contact, counters, status --------------------------------------------------- */
+
+void
+vl_peer_contact(vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    self->last_rx = now;
+    uint64_t wall = vl_wall_s();
+    if (self->info.last_contact != wall) {
+        self->info.last_contact = wall;
+        self->contact_dirty = true;
+    }
+    if (self->healthy_since && now - self->healthy_since >= VL_PEER_HEALTHY_MS)
+        self->backoff_ms = VL_PEER_BACKOFF_MIN_MS;
+    if (self->info.last_error[0] && self->healthy_since &&
+        now - self->healthy_since >= VL_PEER_HEALTHY_MS) {
+        self->info.last_error[0] = '\0';
+        self->info_dirty = true;
+    }
+}
+
+uint64_t
+vl_peer_last_rx(const vl_peer_t *self)
+{
+    assert(self);
+    return self->last_rx;
+}
+
+void
+vl_peer_count_received(vl_peer_t *self, uint64_t entries)
+{
+    assert(self);
+    self->info.received += entries;
+    self->info_dirty = true;
+}
+
+void
+vl_peer_count_sent(vl_peer_t *self, uint64_t entries)
+{
+    assert(self);
+    if (entries) {
+        self->info.sent += entries;
+        self->info_dirty = true;
+    }
+}
+
+void
+vl_peer_note(vl_peer_t *self, const char *what)
+{
+    assert(self);
+    snprintf(self->info.last_error, sizeof self->info.last_error, "%s", what ? what : "");
+    self->info_dirty = true;
+}
+
+void
+vl_peer_mark_gone(vl_peer_t *self, const char *state)
+{
+    assert(self);
+    self->gone = true;
+    self->pull_from = 0;
+    snprintf(self->info.state, sizeof self->info.state, "%s", state ? state : "closed");
+    self->info_dirty = true;
+}
+
+bool
+vl_peer_gone(const vl_peer_t *self)
+{
+    assert(self);
+    return self->gone;
+}
+
+void
+vl_peer_mark_removed(vl_peer_t *self)
+{
+    assert(self);
+    snprintf(self->info.state, sizeof self->info.state, "removed");
+    self->info_dirty = true;
+}
+
+const vl_peer_info_t *
+vl_peer_info(const vl_peer_t *self)
+{
+    assert(self);
+    return &self->info;
+}
+
+bool
+vl_peer_info_due(const vl_peer_t *self, uint64_t now, bool force)
+{
+    assert(self);
+    if (self->info_dirty)
+        return force || self->info_saved == 0 || now - self->info_saved >= VL_PEER_INFO_MS;
+    if (self->contact_dirty)
+        return force || self->info_saved == 0 || now - self->info_saved >= VL_PEER_CONTACT_MS;
+    return false;
+}
+
+void
+vl_peer_info_saved(vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    self->info_dirty = false;
+    self->contact_dirty = false;
+    self->info_saved = now ? now : 1;
+}
+
+/* ======================================================================== */
+/* Self-test                                                                */
+/* ======================================================================== */
+
+#include "vl_check.h"
+
+int
+vl_peer_test(bool verbose)
+{
+    VL_TEST_BEGIN;
+    uint8_t pk[VL_PK_LEN];
+    char err[VL_ERRMSG_MAX];
+    unsigned todo = 0;
+    memset(pk, 0x42, sizeof pk);
+    vl_hello_t ours, theirs;
+    memset(&ours, 0, sizeof ours);
+    memset(ours.net, 1, sizeof ours.net);
+    memset(ours.policy, 2, sizeof ours.policy);
+    ours.seq = 10;
+    memset(ours.head, 3, sizeof ours.head);
+    theirs = ours;
+
+    vl_peer_t *p = vl_peer_new_out("tcp://127.0.0.1:1", pk, "node-x", 1000);
+    VL_CHECK(p != NULL);
+    if (!p)
+        return 1;
+    VL_CHECK(vl_peer_state(p) == VL_PS_CONNECTING && !vl_peer_sendable(p));
+    VL_CHECK(strcmp(vl_peer_info(p)->state, "connecting") == 0);
+    VL_CHECK(strstr(vl_peer_label(p), "node-x") != NULL);
+    VL_CHECK(vl_peer_info_due(p, 1000, false));
+    vl_peer_info_saved(p, 1000);
+    VL_CHECK(!vl_peer_info_due(p, 1000, false));
+
+    vl_peer_on_up(p, 1100);
+    VL_CHECK(vl_peer_state(p) == VL_PS_OPEN && vl_peer_hello_due(p, 1100));
+    vl_peer_hello_sent(p, 1100, 2000);
+    VL_CHECK(vl_peer_state(p) == VL_PS_SUMMARY_SENT && !vl_peer_hello_due(p, 1200));
+    VL_CHECK(vl_peer_hello_due(p, 3100));
+    VL_CHECK(vl_peer_info_due(p, 2100, false) && !vl_peer_info_due(p, 1500, false));
+
+    /* Same summary: nothing to do. */
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1200, &todo, NULL), VL_OK);
+    VL_CHECK(todo == 0 && vl_peer_state(p) == VL_PS_IDLE && vl_peer_identified(p));
+    /* Ahead, with other pending: pull and have. */
+    theirs.seq = 12;
+    memset(theirs.head, 4, sizeof theirs.head);
+    theirs.pd[0] = 9;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1300, &todo, NULL), VL_OK);
+    VL_CHECK(todo == (VL_PEER_DO_PULL | VL_PEER_DO_HAVE));
+    VL_CHECK(vl_peer_info(p)->their_seq == 12);
+    vl_peer_pull_start(p, 11, 1300, 5000);
+    VL_CHECK(vl_peer_state(p) == VL_PS_PULLING && vl_peer_pull_from(p) == 11);
+    VL_CHECK(!vl_peer_pull_expired(p, 6299) && vl_peer_pull_expired(p, 6300));
+    vl_peer_pull_end(p);
+    VL_CHECK(vl_peer_state(p) == VL_PS_IDLE && vl_peer_pull_from(p) == 0);
+    /* Fork, wrong network, wrong policy. */
+    theirs.seq = 10;
+    err[0] = '\0';
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_ECHAIN);
+    VL_CHECK(strstr(err, "fork") != NULL);
+    theirs = ours;
+    theirs.net[0] ^= 1;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_EPERM);
+    theirs = ours;
+    theirs.policy[5] ^= 1;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_EPERM);
+
+    /* Have rate limit. */
+    VL_CHECK(vl_peer_have_allowed(p, 2000, 500));
+    VL_CHECK(!vl_peer_have_allowed(p, 2400, 500));
+    VL_CHECK(vl_peer_have_allowed(p, 2500, 500));
+
+    /* Back-off doubles to the ceiling and resets after a healthy period. */
+    vl_peer_on_bad(p, 10000, 1000, "bad entries");
+    VL_CHECK(vl_peer_state(p) == VL_PS_BAD && !vl_peer_sendable(p));
+    VL_CHECK(vl_peer_retry_at(p) == 10000 + VL_PEER_BACKOFF_MIN_MS);
+    VL_CHECK(vl_peer_info(p)->dropped == 1 && strcmp(vl_peer_info(p)->last_error, "bad entries") == 0);
+    VL_CHECK(!vl_peer_identified(p));
+    vl_peer_on_bad(p, 20000, 1000, "again");
+    VL_CHECK(vl_peer_retry_at(p) == 20000 + 2 * VL_PEER_BACKOFF_MIN_MS);
+    for (int i = 0; i < 10; i++)
+        vl_peer_on_bad(p, 30000, 1000, "again");
+    VL_CHECK(vl_peer_retry_at(p) == 31000 && vl_peer_backoff(p) == 1000);
+    vl_peer_on_refused(p, 40000, 1000);
+    VL_CHECK(vl_peer_state(p) == VL_PS_REFUSED);
+    VL_CHECK(strcmp(vl_peer_info(p)->state, "refused") == 0);
+    vl_peer_set_link(p, NULL, 41000);
+    vl_peer_on_up(p, 41000);
+    VL_CHECK_RC(vl_peer_on_hello(p, &ours, &ours, 41000, &todo, NULL), VL_OK);
+    VL_CHECK(todo == VL_PEER_DO_HELLO);
+    vl_peer_contact(p, 41000 + VL_PEER_HEALTHY_MS);
+    VL_CHECK(vl_peer_backoff(p) == VL_PEER_BACKOFF_MIN_MS);
+    VL_CHECK(vl_peer_info(p)->last_error[0] == '\0');
+    vl_peer_on_down(p, 80000);
+    VL_CHECK(vl_peer_state(p) == VL_PS_CONNECTING && vl_peer_identified(p));
+    /* (link is NULL in this test, so never stalled) */
+    VL_CHECK(!vl_peer_link_stalled(p, 999999, 1, 1));
+    vl_peer_destroy(&p);
+    vl_peer_destroy(&p);
+
+    /* In sessions: identified by routing id; addr in:<kid>. */
+    uint8_t rid[5] = { 0, 1, 2, 3, 4 };
+    p = vl_peer_new_in(rid, sizeof rid, pk, "", 5);
+    VL_CHECK(p && vl_peer_state(p) == VL_PS_OPEN && vl_peer_hello_due(p, 5));
+    VL_CHECK(p && strncmp(vl_peer_addr(p), "in:", 3) == 0 && strlen(vl_peer_addr(p)) == 19);
+    VL_CHECK(p && vl_peer_rid_eq(p, rid, 5) && !vl_peer_rid_eq(p, rid, 4));
+    vl_peer_destroy(&p);
+    uint8_t longrid[300] = { 0 };
+    VL_CHECK(vl_peer_new_in(longrid, sizeof longrid, pk, "", 5) == NULL);
+    if (verbose)
+        printf("peer: ok\n");
+    return VL_TEST_END;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_peer - one sync session (docs/protocol.md §3): either the DEALER link
+ * to a configured peer ("out") or a connection accepted by our ROUTER
+ * ("in", identified by its routing id and the node key ZAP bound to it).
+ *
+ * A session holds the state machine, the peer's last summary, the pull in
+ * progress, timers, back-off and the counters that are persisted as a
+ * vl_peer_info_t for `valise status`. It does no I/O and never touches the
+ * store: vl_node drives it, sends what it decides and applies what arrives.
+ *
+ *   CONNECTING --handshake--> OPEN --our hello--> SUMMARY_SENT
+ *   SUMMARY_SENT/IDLE --their hello--> PULLING (they are ahead) | IDLE
+ *   PULLING --entries, caught up--> IDLE
+ *   any --invalid input / wrong network--> BAD --back-off--> CONNECTING
+ *   CONNECTING --their ZAP refuses our key--> REFUSED --back-off--> CONNECTING
+ *
+ * Nothing a peer says reaches this module except through typed vl_msg
+ * values, already validated.
+ *
+ * Owned by the node's thread only.
+ */
+#ifndef VL_PEER_H
+#define VL_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vl_error.h"
+#include "vl_msg.h"
+#include "vl_store.h"
+#include "vl_transport.h"
+
+typedef struct vl_peer vl_peer_t;
+
+typedef enum {
+    VL_PEER_OUT = 0, /**< our DEALER to a configured peer */
+    VL_PEER_IN = 1,  /**< a connection accepted by our ROUTER */
+} vl_peer_dir_t;
+
+typedef enum {
+    VL_PS_CONNECTING = 0, /**< no handshake yet (out) */
+    VL_PS_OPEN,           /**< handshake done, our hello not sent */
+    VL_PS_SUMMARY_SENT,   /**< our hello sent, theirs not compared yet */
+    VL_PS_PULLING,        /**< a get is outstanding */
+    VL_PS_IDLE,           /**< in sync as far as we know */
+    VL_PS_BAD,            /**< dropped for invalid input; waiting out the back-off */
+    VL_PS_REFUSED,        /**< the peer refused our key; waiting out the back-off */
+} vl_peer_state_t;
+
+/** What the node should do after a hello (bits). */
+enum {
+    VL_PEER_DO_PULL = 1,  /**< they are ahead: pull from our head + 1 */
+    VL_PEER_DO_HAVE = 2,  /**< pending sets differ: send our ids */
+    VL_PEER_DO_HELLO = 4, /**< we have not said hello on this connection yet */
+};
+
+/** First and ceiling back-off for a dropped or refused peer (protocol.md §5:
+ *  from 100 ms doubling; the ceiling is the configured reconnect_max_ms). */
+#define VL_PEER_BACKOFF_MIN_MS 100u
+/** A session that stays healthy this long gets its back-off reset. */
+#define VL_PEER_HEALTHY_MS 30000u
+/** Persist a changed vl_peer_info_t at most this often. */
+#define VL_PEER_INFO_MS 1000u
+/** ... and when only its last-contact time moved, this often (each save is
+ *  a durable store transaction). */
+#define VL_PEER_CONTACT_MS 10000u
+
+/** @brief A session to a configured peer (state CONNECTING, no link yet).
+ *  @param[in] name  Node name from the policy, may be "". @return NULL on OOM. */
+vl_peer_t *vl_peer_new_out(const char *addr, const uint8_t pk[VL_PK_LEN], const char *name,
+                           uint64_t now);
+/** @brief A session for a connection our ROUTER accepted (state OPEN).
+ *  @return NULL on OOM or a routing id longer than 255 bytes. */
+vl_peer_t *vl_peer_new_in(const uint8_t *rid, size_t rid_len, const uint8_t pk[VL_PK_LEN],
+                          const char *name, uint64_t now);
+/** @brief Destroy (closing its link with linger 0). NULL-safe, idempotent. */
+void vl_peer_destroy(vl_peer_t **self_p);
+
+/* ---- identity ------------------------------------------------------------------ */
+
+vl_peer_dir_t vl_peer_dir(const vl_peer_t *self);
+/** @brief "tcp://..." for out, "in:<kid>" for in: the key of its info record. */
+const char *vl_peer_addr(const vl_peer_t *self);
+/** @brief A short label for log lines: "<addr> <kid>" (name if known). */
+const char *vl_peer_label(const vl_peer_t *self);
+const uint8_t *vl_peer_pk(const vl_peer_t *self);
+const char *vl_peer_kid(const vl_peer_t *self);
+/** @brief The routing id of an in session (NULL for out). */
+const uint8_t *vl_peer_rid(const vl_peer_t *self, size_t *len);
+bool vl_peer_rid_eq(const vl_peer_t *self, const uint8_t *rid, size_t len);
+
+/** @brief The DEALER of an out session (NULL while closed). */
+vl_link_t *vl_peer_link(const vl_peer_t *self);
+/** @brief Hand a new link to an out session (state CONNECTING). */
+void vl_peer_set_link(vl_peer_t *self, vl_link_t *link, uint64_t now);
+/** @brief A monitor event of the link arrived (any kind). */
+void vl_peer_link_event(vl_peer_t *self, bool down, uint64_t now);
+/** @brief True when the link is CONNECTING and its monitor has been quiet
+ *  too long: after a DISCONNECTED libzmq does not reconnect when the cause
+ *  was a protocol error (an oversized frame, a failed handshake), so the
+ *  node re-creates the socket. Quiet limits: down_ms after a disconnect
+ *  (libzmq's next attempt shows up within its 100 ms reconnect interval),
+ *  else quiet_ms (retries come at least every reconnect_max_ms). */
+bool vl_peer_link_stalled(const vl_peer_t *self, uint64_t now, uint32_t down_ms,
+                          uint32_t quiet_ms);
+/** @brief Close the link now (linger for a last error message). */
+void vl_peer_close_link(vl_peer_t *self, int linger_ms);
+
+/* ---- state ------------------------------------------------------------------------ */
+
+vl_peer_state_t vl_peer_state(const vl_peer_t *self);
+const char *vl_peer_state_name(vl_peer_state_t s);
+/** @brief True once a valid hello of the peer was seen (requests allowed). */
+bool vl_peer_identified(const vl_peer_t *self);
+/** @brief True when messages may be sent (OPEN and later, not BAD/REFUSED). */
+bool vl_peer_sendable(const vl_peer_t *self);
+
+/** @brief Handshake done (out): OPEN, our hello is due now. */
+void vl_peer_on_up(vl_peer_t *self, uint64_t now);
+/** @brief Connection lost (out; libzmq reconnects): CONNECTING, pull abandoned. */
+void vl_peer_on_down(vl_peer_t *self, uint64_t now);
+/** @brief The peer refused our key (out): REFUSED until the back-off ends. */
+void vl_peer_on_refused(vl_peer_t *self, uint64_t now, uint32_t backoff_max_ms);
+/** @brief Invalid input or wrong network: BAD, counted, back-off doubled.
+ *  @param[in] why  Shown in status and logs (our own words, never peer bytes). */
+void vl_peer_on_bad(vl_peer_t *self, uint64_t now, uint32_t backoff_max_ms, const char *why);
+/** @brief When a BAD/REFUSED out session may reconnect (monotonic ms). */
+uint64_t vl_peer_retry_at(const vl_peer_t *self);
+/** @brief Current back-off (ms). */
+uint32_t vl_peer_backoff(const vl_peer_t *self);
+
+/** @brief A valid hello arrived. Compares it with ours.
+ *  @param[out] todo  VL_PEER_DO_* bits.
+ *  @return VL_OK; VL_EPERM (another network or policy: drop the peer;
+ *          detail in err); VL_ECHAIN (same seq, different head: a fork). */
+int vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ours,
+                     uint64_t now, unsigned *todo, char *err);
+/** @brief The peer's last summary (NULL before its first hello). */
+const vl_hello_t *vl_peer_theirs(const vl_peer_t *self);
+
+/** @brief We sent our hello; the next one is due after interval_ms. */
+void vl_peer_hello_sent(vl_peer_t *self, uint64_t now, uint32_t interval_ms);
+/** @brief Time for the periodic hello. */
+bool vl_peer_hello_due(const vl_peer_t *self, uint64_t now);
+/** @brief Sending failed (not connected, queue full): try again after ms. */
+void vl_peer_hello_defer(vl_peer_t *self, uint64_t now, uint32_t ms);
+/** @brief Make the next hello due now (push: our head moved). */
+void vl_peer_hello_now(vl_peer_t *self);
+
+/** @brief We sent get(from): PULLING until entries(from) or deadline. */
+void vl_peer_pull_start(vl_peer_t *self, uint64_t from, uint64_t now, uint32_t timeout_ms);
+/** @brief The from of the outstanding get (0 if none). */
+uint64_t vl_peer_pull_from(const vl_peer_t *self);
+/** @brief The pull ended (caught up, abandoned): IDLE. */
+void vl_peer_pull_end(vl_peer_t *self);
+/** @brief True when an outstanding get has waited past its deadline. */
+bool vl_peer_pull_expired(const vl_peer_t *self, uint64_t now);
+
+/** @brief Rate limit for `have`: true (and noted) if none was sent in the
+ *  last min_ms. */
+bool vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms);
+
+/* ---- contact, counters, status --------------------------------------------------- */
+
+/** @brief A valid message arrived (updates last contact, keeps in sessions alive). */
+void vl_peer_contact(vl_peer_t *self, uint64_t now);
+/** @brief Monotonic ms of the last message received (or of creation). */
+uint64_t vl_peer_last_rx(const vl_peer_t *self);
+void vl_peer_count_received(vl_peer_t *self, uint64_t entries);
+void vl_peer_count_sent(vl_peer_t *self, uint64_t entries);
+/** @brief Record a problem shown by status (not a drop). */
+void vl_peer_note(vl_peer_t *self, const char *what);
+/** @brief An in session whose connection is gone or that was dropped: the
+ *  node frees it at its next reap (never while it may still be in use). */
+void vl_peer_mark_gone(vl_peer_t *self, const char *state);
+bool vl_peer_gone(const vl_peer_t *self);
+/** @brief Mark the info record as "removed" (peer dropped from the config). */
+void vl_peer_mark_removed(vl_peer_t *self);
+
+/** @brief The status record (borrowed). */
+const vl_peer_info_t *vl_peer_info(const vl_peer_t *self);
+/** @brief True when the record changed and was last saved >= VL_PEER_INFO_MS
+ *  ago (VL_PEER_CONTACT_MS when only the last contact moved), or force and
+ *  anything changed. */
+bool vl_peer_info_due(const vl_peer_t *self, uint64_t now, bool force);
+void vl_peer_info_saved(vl_peer_t *self, uint64_t now);
+
+/** @brief Self-test of the state machine and back-off. @return 0 on success. */
+int vl_peer_test(bool verbose);
+
+#endif
