@@ -2914,7 +2914,7 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
             if (strncmp(why, "entry ", 6) == 0) /* the decoder already named it */
                 snprintf(bad, sizeof bad, "%s", why);
             else
-                snprintf(bad, sizeof bad, "entry %llu: %s", (unsigned long long)seq, why);
+                snprintf(bad, sizeof bad, "entry %llu: %.200s", (unsigned long long)seq, why);
             break;
         }
         if (vl_entry_seq(e) != seq) {
