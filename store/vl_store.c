@@ -492,9 +492,12 @@ s_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t
     return VL_OK;
 }
 
-/* Decode, decrypt and parse a records value read under key id. */
+/* Decode, decrypt and parse a records value read under key id. The AEAD
+ * binds the body to its id and revision under this store's key, and every
+ * body was schema-checked before it was written, so reads take the cheap
+ * vl_record_parse_stored; `full` (verify) re-runs the whole schema. */
 static int
-s_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v,
+s_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, bool full,
            vl_record_t **rec, uint64_t *rev, s_recval_t *rv_out, char *err)
 {
     s_recval_t rv;
@@ -508,7 +511,8 @@ s_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v,
         return vl_err(err, VL_ECORRUPT,
                       "record %.*s: does not decrypt (altered at rest, revision changed, or "
                       "another store's key)", (int)idlen, id);
-    int rc = vl_record_parse(self->scratch, len, rec, why);
+    int rc = full ? vl_record_parse(self->scratch, len, rec, why)
+                  : vl_record_parse_stored(self->scratch, len, rec, why);
     if (rc != VL_OK)
         return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "record %.*s: %s",
                       (int)idlen, id, why);
@@ -537,7 +541,7 @@ s_rec_load(vl_store_t *self, MDB_txn *txn, const char *id, vl_record_t **rec, ui
         return VL_OK;
     if (rc != VL_OK)
         return rc;
-    return s_rec_open(self, id, strlen(id), &v, rec, rev, NULL, err);
+    return s_rec_open(self, id, strlen(id), &v, false, rec, rev, NULL, err);
 }
 
 /* ======================================================================== */
@@ -1821,7 +1825,7 @@ s_find_emit(vl_store_t *self, s_find_t *f, const char *id, size_t idlen, const M
         }
     }
     if (!rec) {
-        if ((rc = s_rec_open(self, id, idlen, v, &rec, &rev, NULL, NULL)) != VL_OK)
+        if ((rc = s_rec_open(self, id, idlen, v, false, &rec, &rev, NULL, NULL)) != VL_OK)
             return rc;
         if (slot) {
             vl_record_destroy(&slot->rec);
@@ -2468,7 +2472,7 @@ s_verify_records(s_verify_t *vf, const vl_root_t *meta_acc, bool meta_acc_ok)
         uint64_t rev;
         s_recval_t rv;
         why[0] = '\0';
-        if ((rc = s_rec_open(self, id, k.mv_size, &v, &rec, &rev, &rv, why)) != VL_OK) {
+        if ((rc = s_rec_open(self, id, k.mv_size, &v, true, &rec, &rev, &rv, why)) != VL_OK) {
             if (rc == VL_ENOMEM)
                 goto out;
             s_problem(vf, "%s", why);
