@@ -4,6 +4,7 @@
  *
  *   vl_vectors --generate          print a fresh vector file (keys from fixed seeds)
  *   vl_vectors --check FILE        verify a vector file with valise's own decoders
+ *   vl_vectors --messages          print the example sync messages of docs/protocol.md
  *
  * The vector file is line-oriented, "name=hex" or "name=text", so that an
  * independent checker (tests/vectors/check-openssl.sh: Python's hashlib for
@@ -16,6 +17,7 @@
 
 #include "vl_change.h"
 #include "vl_crypto.h"
+#include "vl_msg.h"
 #include "vl_policy.h"
 #include "vl_record.h"
 #include "vl_root.h"
@@ -290,6 +292,55 @@ out:
     return fails ? 1 : 0;
 }
 
+/* Example sync messages of docs/protocol.md §7, from fixed values, one
+ * "name=hex" line each: the doc quotes them and ctest checks that it does. */
+static int
+s_messages(void)
+{
+    vl_hello_t h;
+    uint8_t *m = NULL;
+    size_t n = 0;
+    int rc;
+    memset(&h, 0, sizeof h);
+    memset(h.net, 0x4e, sizeof h.net);       /* "NNNN..." */
+    memset(h.policy, 0x50, sizeof h.policy); /* "PPPP..." */
+    memset(h.head, 0x48, sizeof h.head);     /* "HHHH..." */
+    h.seq = 17;
+    h.pn = 1;
+    memset(h.pd, 0x44, sizeof h.pd);         /* "DDDD..." */
+    if ((rc = vl_msg_encode_hello(&h, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.hello", m, n);
+    free(m);
+    if ((rc = vl_msg_encode_get(18, 1024, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.get", m, n);
+    free(m);
+    const uint8_t e1[] = { 0x01, 0x02, 0x03 }; /* stands for entry 18's bytes */
+    const uint8_t *es[1] = { e1 };
+    size_t el[1] = { sizeof e1 };
+    if ((rc = vl_msg_encode_entries(18, 18, es, el, 1, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.entries", m, n);
+    free(m);
+    uint8_t ids[1][VL_HASH_LEN];
+    memset(ids[0], 0x49, VL_HASH_LEN);
+    if ((rc = vl_msg_encode_have((const uint8_t(*)[VL_HASH_LEN])ids, 1, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.have", m, n);
+    free(m);
+    if ((rc = vl_msg_encode_props(es, el, 1, NULL, NULL, 0, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.props", m, n);
+    free(m);
+    if ((rc = vl_msg_encode_error(VL_EPROTO, "protocol version 2 not supported", &m, &n)) !=
+        VL_OK)
+        return 1;
+    s_hexline("msg.error", m, n);
+    free(m);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,8 +348,10 @@ main(int argc, char **argv)
         return 1;
     if (argc == 2 && strcmp(argv[1], "--generate") == 0)
         return s_generate();
+    if (argc == 2 && strcmp(argv[1], "--messages") == 0)
+        return s_messages();
     if (argc == 3 && strcmp(argv[1], "--check") == 0)
         return s_check(argv[2]);
-    fprintf(stderr, "usage: vl_vectors --generate | --check FILE\n");
+    fprintf(stderr, "usage: vl_vectors --generate | --check FILE | --messages\n");
     return 2;
 }
