@@ -15,7 +15,8 @@
 # 3. vl_fedbench fanout: 16 daemons, A approvals one at a time, the time
 #    until each reaches every node.
 # Generated stores are kept in DIR (default /tmp/vl_fedbench) and reused by
-# the next run with the same N and U; the working copies are removed.
+# the next run with the same N, U and vl_genlog binary; the working copies
+# are removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=100000 U=1000 A=20 DIR=/tmp/vl_fedbench
@@ -33,18 +34,24 @@ B=$PWD/build
 export VALISE_PASSPHRASE="federation benchmark passphrase"
 mkdir -p "$DIR"
 echo "valise federation benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+# Generated data is reused only if made by this very vl_genlog (the formats
+# are linked into it: a changed format must not meet stale stores).
+GEN_ID=$(sha256sum "$B/vl_genlog" | cut -c1-16)
+# gen DIR ARGS...: run vl_genlog into DIR unless DIR holds its output already.
+gen() {
+    local d=$1
+    shift
+    if [ ! -f "$d/stats.txt" ] || [ "$(cat "$d/genlog.id" 2>/dev/null)" != "$GEN_ID" ]; then
+        rm -rf "$d"
+        echo "\$ vl_genlog --dir $d $*"
+        "$B/vl_genlog" --dir "$d" "$@"
+        echo "$GEN_ID" >"$d/genlog.id"
+    fi
+}
 G1="$DIR/gen-$N-$U"
-if [ ! -f "$G1/stats.txt" ]; then
-    rm -rf "$G1"
-    echo "\$ vl_genlog --dir $G1 --nodes 2 --entries $N --updates $U"
-    "$B/vl_genlog" --dir "$G1" --nodes 2 --entries "$N" --updates "$U"
-fi
 G2="$DIR/gen16-100-$A"
-if [ ! -f "$G2/stats.txt" ]; then
-    rm -rf "$G2"
-    echo "\$ vl_genlog --dir $G2 --nodes 16 --entries 100 --updates $A"
-    "$B/vl_genlog" --dir "$G2" --nodes 16 --entries 100 --updates "$A"
-fi
+gen "$G1" --nodes 2 --entries "$N" --updates "$U"
+gen "$G2" --nodes 16 --entries 100 --updates "$A"
 rm -rf "$DIR/work-sync" "$DIR/work-fanout"
 echo "\$ vl_fedbench sync --gen $G1 --node build/valise-node --work $DIR/work-sync"
 "$B/vl_fedbench" sync --gen "$G1" --node "$B/valise-node" --work "$DIR/work-sync"

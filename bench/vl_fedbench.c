@@ -556,6 +556,7 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
     double t0 = s_now(), t_ready = 0, t_first = 0;
     s_spawn(&b, bin);
     uint64_t seq = 0;
+    unsigned long polls = 0;
     while ((seq = s_head(b.ro)) < nent) {
         long r = s_rss_anon_kb(b.pid), ra = s_rss_anon_kb(a.pid);
         if (!t_first && seq > 0)
@@ -576,6 +577,8 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
             s_die("node02 died; see %s", b.log);
         if (s_now() - t0 > 600)
             s_die("node02 did not sync in 600 s (%s)", b.log);
+        if (++polls % 500 == 0 && s_log_count(&b, "dropped:") > 0)
+            s_die("node02 dropped node01 (stale or invalid data?); see %s", b.log);
         s_sleep_ms(2);
     }
     double t_sync = s_now() - t0;

@@ -978,11 +978,18 @@ s_timers(vl_node_t *self, uint64_t now)
         self->next_poll = now + self->cfg->poll_ms;
     }
     if (self->puller && vl_peer_pull_expired(self->puller, now)) {
-        vl_warn("peer %s: no entries within %u ms; pull abandoned", vl_peer_label(self->puller),
-                s_pull_timeout(self));
-        vl_peer_note(self->puller, "pull timed out");
-        vl_peer_pull_end(self->puller);
+        /* A peer that announces a head and does not serve it would otherwise
+         * be picked again at once (it stays the furthest ahead) and stall
+         * every pull of this node: drop it like any misbehaving peer, so the
+         * next pick goes to another session and it comes back only after
+         * its back-off. */
+        char why[96];
+        snprintf(why, sizeof why, "announced entries but sent none within %u ms",
+                 s_pull_timeout(self));
+        vl_peer_t *p = self->puller;
+        vl_peer_pull_end(p);
         self->puller = NULL;
+        s_drop(self, p, VL_EAGAIN, why, now);
     }
     for (size_t i = 0; i < self->nout; i++) {
         vl_peer_t *p = self->out[i];

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # lib.sh - shared helpers of the federation tests (sourced, never run).
 #
 # ctest runs each tests/fed/t_*.sh with VALISE, VALISE_NODE, VL_RAWPEER,

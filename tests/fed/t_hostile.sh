@@ -17,8 +17,11 @@
 #   forged signature        full verification of small batches, and of the
 #                           last entry of a large batch;
 #   forged signature inside a large batch
-#                           every stored entry's signatures are checked
-#                           before they are stored or relayed;
+#                           no entry is kept with signatures nobody checked:
+#                           a large batch is trusted below its verified last
+#                           entry only because each entry's link (the next
+#                           entry's prev) covers its signatures; without that
+#                           (or a full check) the batch would be taken;
 #   broken chain            the chain check, and one transaction per batch
 #                           (the valid first entry is not kept either);
 #   replayed entries        seq = head + 1: old entries are refused; unasked
@@ -144,10 +147,10 @@ fed_alive h1 h2 h3
 note "h1's store verifies from scratch (no forged entry got in)"
 "$VALISE" verify --store "$(store h1)" --key "$(key h1)" || fail "verify h1"
 
-# Last, because if h1 takes the batch it follows fork C from then on.
+# Last, because if h1 took the batch it would follow fork D from then on.
 # Entries D3..D14 are really approved (in a scratch copy); the attacker only
-# flips one signature byte of D8. Signatures are not covered by the entry
-# hash, so the hash chain from C13 (fully verified) down to C2 still holds.
+# flips one signature byte of D8, in a batch of twelve (large enough for h1
+# to check every signature of D14 only and trust the chain below it).
 before=$(fed_heads h1 | awk '{print $2, $3, $4}')
 mkfork forkD h1 12  # D3 .. D14
 attack "a large batch with a forged signature inside" drop entries "$SCRATCH/forkD:3-14" --flip 5
