@@ -800,7 +800,7 @@ int
 main(int argc, char **argv)
 {
     const char *gen = NULL, *bin = NULL, *work = NULL;
-    unsigned ae = 2000, pollms = 100;
+    unsigned ae = 2000, pollms = 50; /* the daemon's default (docs/operator.md) */
     int nodes = 16, approvals = 20;
     if (argc < 2) {
         fprintf(stderr, "usage: vl_fedbench sync|fanout --gen D --node BIN --work W ...\n");

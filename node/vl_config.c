@@ -220,7 +220,7 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
     }
     c->pass_fd = -1;
     c->anti_entropy_ms = 2000;
-    c->poll_ms = 100;
+    c->poll_ms = 50;
     c->reconnect_max_ms = 30000;
     c->log_level = VL_LOG_INFO;
 
@@ -526,7 +526,7 @@ vl_config_test(bool verbose)
     VL_CHECK_RC(vl_config_parse(minimal, strlen(minimal), ".", &c, err), VL_OK);
     if (c) {
         VL_CHECK(strcmp(c->key, "k") == 0 && c->listen == NULL && c->npeers == 0);
-        VL_CHECK(c->anti_entropy_ms == 2000 && c->poll_ms == 100 &&
+        VL_CHECK(c->anti_entropy_ms == 2000 && c->poll_ms == 50 &&
                  c->reconnect_max_ms == 30000 && c->log_level == VL_LOG_INFO &&
                  c->log_file == NULL && c->pass_fd == -1 && c->pass_file == NULL);
     }

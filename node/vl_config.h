@@ -11,7 +11,7 @@
  *     "listen": "tcp://127.0.0.1:7101",   optional: where peers connect to us
  *     "peers": [ {"addr": "tcp://127.0.0.1:7102", "key": "<64 hex>"},
  *                {"addr": "tcp://127.0.0.1:7103", "name": "node-3"} ],
- *     "timers": { "anti_entropy_ms": 2000, "poll_ms": 100,
+ *     "timers": { "anti_entropy_ms": 2000, "poll_ms": 50,
  *                 "reconnect_max_ms": 30000 },
  *     "log_level": "info",                error | warn | info | debug
  *     "log_file": "-"                     "-" = stderr
@@ -63,7 +63,7 @@ typedef struct {
     size_t npeers;
     vl_config_peer_t peers[VL_MAX_PEERS];
     uint32_t anti_entropy_ms; /**< hello to every session this often (2000) */
-    uint32_t poll_ms;         /**< poll the store head this often (100) */
+    uint32_t poll_ms;         /**< poll the store head this often (50) */
     uint32_t reconnect_max_ms;/**< back-off ceiling (30000) */
     vl_log_level_t log_level; /**< info */
     char *log_file;           /**< NULL = stderr */
