@@ -465,6 +465,19 @@ s_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
                  (unsigned long long)from);
         return;
     }
+    /* Heads only grow: an answer below the head the same peer announced
+     * in its hello is a lie (answering every get with nothing would
+     * otherwise keep this node pulling from it in a tight loop). */
+    const vl_hello_t *announced = vl_peer_theirs(p);
+    if (announced && their_seq < announced->seq) {
+        vl_peer_pull_end(p);
+        if (self->puller == p)
+            self->puller = NULL;
+        snprintf(why, sizeof why, "head went back from %llu to %llu",
+                 (unsigned long long)announced->seq, (unsigned long long)their_seq);
+        s_drop(self, p, VL_EPROTO, why, now);
+        return;
+    }
     if (n == 0) {
         vl_peer_pull_end(p);
         if (self->puller == p)

@@ -24,6 +24,9 @@
 #                           (or a full check) the batch would be taken;
 #   broken chain            the chain check, and one transaction per batch
 #                           (the valid first entry is not kept either);
+#   head denied             an `entries` answer below the head the peer
+#                           announced is a lie: dropped (without that check
+#                           h1 asked again thousands of times a second);
 #   replayed entries        seq = head + 1: old entries are refused; unasked
 #                           entries and settled proposals are ignored;
 #   disappearing peer       a pull from a connection that is gone is
@@ -125,6 +128,7 @@ attack "entries with a forged signature" drop entries "$SCRATCH/forkA:2" --flip 
 attack "entries with a broken chain (A2 then B3)" drop entries "$SCRATCH/forkA:2" "$SCRATCH/forkB:3"
 attack "replayed old entries answering a get" drop entries "$SCRATCH/forkA:1"
 attack "a large batch whose last entry has a forged signature" drop entries "$SCRATCH/forkC:2-13" --flip 11
+attack "a head announced, then denied by empty answers" drop lie-empty
 attack "old entries sent without a get" nodrop unsolicited "$SCRATCH/forkA:1"
 attack "a settled proposal offered again" nodrop replay-props "$SCRATCH/forkA:1"
 [ "$(fed_heads h1 | awk '{print $5}')" = 0 ] || fail "the replayed proposal is pending again"

@@ -612,7 +612,7 @@ static const char s_usage[] =
     "                  [--timeout MS] ACTION [ARGS]\n"
     "actions: hello | garbage-first | garbage | truncated | oversized | flood N |\n"
     "         entries SRC... [--flip I] [--claim SEQ] | unsolicited SRC... |\n"
-    "         replay-props DIR:SEQ | vanish | stall SECS      (SRC = STOREDIR:A-B)\n";
+    "         replay-props DIR:SEQ | lie-empty | vanish | stall SECS  (SRC = STOREDIR:A-B)\n";
 
 int
 main(int argc, char **argv)
@@ -839,6 +839,33 @@ main(int argc, char **argv)
         free(buf);
         printf("sent a settled proposal again in props\n");
         s_pump(&c, 1500, s_got_reaction);
+        ret = 0;
+    } else if (strcmp(action, "lie-empty") == 0) {
+        /* Claim a head ahead of the node's, then answer every get with no
+         * entries and a head below what it asks for: the node must drop us
+         * (before this defence it kept asking, thousands of times a second). */
+        c.mine.seq = c.node.seq + 5;
+        vl_random(c.mine.head, VL_HASH_LEN);
+        s_send_hello(&c);
+        printf("claimed head %llu\n", (unsigned long long)c.mine.seq);
+        unsigned long gets = 0;
+        uint64_t end = s_ms() + (uint64_t)s_timeout_ms;
+        while (s_ms() < end && !c.disconnected && c.errors == 0) {
+            c.have_get = false;
+            s_pump(&c, 200, s_got_get);
+            if (!c.have_get)
+                continue;
+            gets++;
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            rc = vl_msg_encode_entries(c.get_from, c.get_from - 1, NULL, NULL, 0, &buf, &len);
+            if (rc == VL_OK)
+                s_send(&c, buf, len);
+            free(buf);
+        }
+        if (c.errors == 0)
+            s_pump(&c, 1500, s_got_reaction);
+        printf("answered %lu gets with nothing\n", gets);
         ret = 0;
     } else if (strcmp(action, "vanish") == 0 || strcmp(action, "stall") == 0) {
         c.mine.seq = c.node.seq + 5;
