@@ -856,7 +856,20 @@ s_router(vl_node_t *self, uint64_t now)
             continue;
         }
         if (memcmp(vl_peer_pk(p), rx.pk, VL_PK_LEN) != 0) {
-            s_drop(self, p, VL_EPERM, "connection changed identity", now);
+            /* Another key on a known routing id: the old connection is gone
+             * and its session not reaped yet (a peer may choose its routing
+             * id). Blaming the old session's key would let one member get
+             * another banned, so the old session just ends and the frame is
+             * taken as a new connection's first frame. */
+            vl_info("peer %s: routing id reused by another key; session closed",
+                    vl_peer_label(p));
+            if (self->puller == p) {
+                vl_peer_pull_end(p);
+                self->puller = NULL;
+            }
+            vl_peer_mark_gone(p, "closed");
+            s_save_info(self, p, now, true);
+            s_router_new(self, &rx, now);
             continue;
         }
         s_on_frame(self, p, rx.data, rx.len, now);
