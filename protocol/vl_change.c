@@ -671,46 +671,6 @@ vl_entry_destroy(vl_entry_t **self_p)
     }
 }
 
-/* The form of an approval list without verifying a signature (for
- * VL_ENTRY_NO_SIGS): the same checks as vl_policy_check_sigs, in the same
- * order and with the same codes, except vl_verify. */
-static int
-s_sigs_form(const vl_policy_t *pol, vl_val_t sigs, size_t *nsigs, char *err)
-{
-    static const char *const req[] = { "k", "s", NULL };
-    uint8_t prev[VL_PK_LEN];
-    *nsigs = 0;
-    if (vl_val_type(sigs) != VL_T_ARRAY || vl_val_len(sigs) > VL_MAX_APPROVERS)
-        return vl_err(err, VL_EPROTO, "sigs: not an array of at most %u", VL_MAX_APPROVERS);
-    for (uint32_t i = 0; i < vl_val_len(sigs); i++) {
-        vl_val_t s = vl_val_at(sigs, i);
-        uint8_t pk[VL_PK_LEN], sig[VL_SIG_LEN];
-        int rc;
-        if ((rc = vl_val_map_keys(s, req, NULL, "sigs[]", err)) != VL_OK ||
-            (rc = vl_field_bin_exact(s, "k", pk, VL_PK_LEN, "sigs[]", err)) != VL_OK ||
-            (rc = vl_field_bin_exact(s, "s", sig, VL_SIG_LEN, "sigs[]", err)) != VL_OK)
-            return rc;
-        if (i > 0) {
-            int c = memcmp(prev, pk, VL_PK_LEN);
-            if (c == 0) {
-                char kid[2 * VL_KID_LEN + 1];
-                vl_kid(pk, kid);
-                return vl_err(err, VL_EEXIST, "approver %s counted twice", kid);
-            }
-            if (c > 0)
-                return vl_err(err, VL_EPROTO, "sigs: not sorted by key");
-        }
-        memcpy(prev, pk, VL_PK_LEN);
-        if (!(vl_policy_roles(pol, pk) & VL_ROLE_APPROVER)) {
-            char kid[2 * VL_KID_LEN + 1];
-            vl_kid(pk, kid);
-            return vl_err(err, VL_EPERM, "signature by %s, who is not an approver", kid);
-        }
-        (*nsigs)++;
-    }
-    return VL_OK;
-}
-
 int
 vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned flags,
                vl_entry_t **out, char *err)
@@ -777,8 +737,8 @@ vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned 
     /* Approver signatures over the entry hash (or only their form). */
     vl_val_t sigs = vl_val_get(root, "sigs");
     size_t nvalid = 0;
-    rc = (flags & VL_ENTRY_NO_SIGS) ? s_sigs_form(pol, sigs, &nvalid, err)
-                                    : vl_policy_check_sigs(pol, sigs, self->digest, &nvalid, err);
+    rc = vl_policy_check_sigs(pol, sigs, (flags & VL_ENTRY_NO_SIGS) ? NULL : self->digest,
+                              &nvalid, err);
     if (rc != VL_OK) {
         char what[VL_ERRMSG_MAX];
         if (err) {

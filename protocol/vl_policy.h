@@ -114,11 +114,14 @@ json_t *vl_policy_to_json(const vl_policy_t *self);
 
 /** @brief Check a "sigs" array against this policy's approvers over digest.
  *  Every element must be {"k": 32-byte approver key, "s": valid signature},
- *  keys strictly increasing. @param[out] nvalid number of signatures.
+ *  keys strictly increasing. With digest NULL only the form is checked
+ *  (approver keys, order, sizes), not the signatures themselves (entries
+ *  below a verified head, docs/protocol.md §4).
+ *  @param[out] nvalid number of signatures.
  *  @return VL_OK, VL_EPROTO, VL_EPERM (non-approver), VL_EAUTH (bad
  *          signature), VL_EEXIST (same approver twice). */
 int vl_policy_check_sigs(const vl_policy_t *self, vl_val_t sigs,
-                         const uint8_t digest[VL_HASH_LEN], size_t *nvalid, char *err);
+                         const uint8_t *digest, size_t *nvalid, char *err);
 /** @brief Write `sigs` plus one new (pk, sig) as a sorted "sigs" array.
  *  @return VL_OK, VL_EEXIST (pk already in the list), VL_EPROTO. */
 int vl_policy_write_sigs(vl_wr_t *w, vl_val_t sigs, const uint8_t pk[VL_PK_LEN],
