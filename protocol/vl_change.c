@@ -991,6 +991,10 @@ vl_rejection_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len,
         rc = vl_err(err, VL_EPROTO, "rejection: wrong version, network or policy");
         goto out;
     }
+    if (!s_reason_ok(self->reason)) {
+        rc = vl_err(err, VL_EPROTO, "rejection: the reason holds control characters");
+        goto out;
+    }
     if (!(vl_policy_roles(pol, self->approver) & VL_ROLE_APPROVER)) {
         rc = vl_err(err, VL_EPERM, "rejection signed by a key that is not an approver");
         goto out;
