@@ -101,6 +101,44 @@ s_passphrase(const vl_config_t *cfg, char **pass, size_t *len, char *err)
     return rc;
 }
 
+/* A configured peer that is not a node of the current policy is accepted
+ * (with a warning; it is never connected) only when an older version had
+ * it: a later version revoked or replaced it. Anything else is a mistake in
+ * the configuration, refused as before. */
+static int
+s_check_gone(const vl_config_t *cfg, vl_store_t *store, char *err)
+{
+    const vl_policy_t *cur = vl_store_policy(store);
+    char kid[2 * VL_KID_LEN + 1];
+    for (size_t i = 0; i < cfg->npeers; i++) {
+        const vl_config_peer_t *p = &cfg->peers[i];
+        if (!p->gone)
+            continue;
+        bool was = false;
+        for (uint64_t v = vl_policy_version(cur); v > 1 && !was; v--) {
+            const vl_policy_t *old = vl_store_policy_at(store, v - 1);
+            uint8_t k[VL_PK_LEN];
+            if (!old)
+                continue;
+            if (p->by_name)
+                was = vl_config_node_key(old, p->name, k) == VL_OK;
+            else
+                was = (vl_policy_roles(old, p->key) & VL_ROLE_NODE) != 0;
+        }
+        if (p->by_name && !was)
+            return vl_err(err, VL_ENOTFOUND, "peer %s: no node named \"%s\" in the policy",
+                          p->addr, p->name);
+        vl_kid(p->key, kid);
+        if (!was)
+            return vl_err(err, VL_EPERM, "peer %s: key %s is not a node of the policy",
+                          p->addr, kid);
+        vl_warn("peer %s: %s is no longer a node of the network (policy version %llu); not "
+                "connected: remove it from the configuration", p->addr,
+                p->by_name ? p->name : kid, (unsigned long long)vl_policy_version(cur));
+    }
+    return VL_OK;
+}
+
 static void
 s_print_check(const vl_config_t *cfg, vl_store_t *store, const vl_keypair_t *kp)
 {
@@ -131,17 +169,32 @@ s_print_check(const vl_config_t *cfg, vl_store_t *store, const vl_keypair_t *kp)
     printf("peers:    %zu\n", cfg->npeers);
     for (size_t i = 0; i < cfg->npeers; i++) {
         vl_kid(cfg->peers[i].key, kid);
-        printf("  %-32s %s \"%s\"\n", cfg->peers[i].addr, kid, cfg->peers[i].name);
+        printf("  %-32s %s \"%s\"%s\n", cfg->peers[i].addr, cfg->peers[i].gone ? "-" : kid,
+               cfg->peers[i].name,
+               cfg->peers[i].gone ? " (no longer a node: not connected)" : "");
     }
     printf("timers:   anti_entropy %u ms, poll %u ms, reconnect max %u ms\n",
            cfg->anti_entropy_ms, cfg->poll_ms, cfg->reconnect_max_ms);
+    const uint8_t *fk = vl_policy_fresh(pol);
+    if (fk && memcmp(fk, vl_keypair_pk(kp), VL_PK_LEN) == 0)
+        printf("fresh:    this node signs freshness statements every %u s, valid %u s\n",
+               cfg->fresh_interval, cfg->fresh_ttl);
+    else if (fk) {
+        vl_kid(fk, kid);
+        printf("fresh:    statements of node %s are relayed and checked\n", kid);
+    }
+    else
+        printf("fresh:    the policy names no freshness signer\n");
     printf("log:      %s to %s\n", vl_log_level_name(cfg->log_level),
            cfg->log_file ? cfg->log_file : "stderr");
+    size_t live = 0;
+    for (size_t i = 0; i < cfg->npeers; i++)
+        live += !cfg->peers[i].gone;
     if (cfg->listen)
         printf("would:    bind the ZAP handler, listen on %s, check that ZAP refuses a random "
-               "key, connect to %zu peers\n", cfg->listen, cfg->npeers);
+               "key, connect to %zu peers\n", cfg->listen, live);
     else
-        printf("would:    bind the ZAP handler, connect to %zu peers\n", cfg->npeers);
+        printf("would:    bind the ZAP handler, connect to %zu peers\n", live);
 }
 
 int vl_config_test(bool verbose);
@@ -248,7 +301,9 @@ main(int argc, char **argv)
         goto out;
     }
     err[0] = '\0';
-    rc = vl_config_resolve_peers(cfg, pol, vl_keypair_pk(kp), err);
+    rc = vl_config_resolve_peers(cfg, pol, vl_keypair_pk(kp), VL_CONFIG_KEEP_GONE, err);
+    if (rc == VL_OK)
+        rc = s_check_gone(cfg, store, err);
     if (rc != VL_OK) {
         ret = s_fail("peers", rc, err);
         goto out;

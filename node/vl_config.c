@@ -123,6 +123,20 @@ s_timer(json_t *timers, const char *key, uint32_t lo, uint32_t hi, uint32_t *out
 }
 
 static int
+s_seconds(json_t *root, const char *key, uint32_t lo, uint32_t hi, uint32_t *out, char *err)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v)
+        return VL_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)lo ||
+        json_integer_value(v) > (json_int_t)hi)
+        return vl_err(err, VL_EINVAL, "\"%s\" must be an integer from %u to %u (seconds)", key,
+                      lo, hi);
+    *out = (uint32_t)json_integer_value(v);
+    return VL_OK;
+}
+
+static int
 s_only_keys(json_t *obj, const char *const *allowed, const char *what, char *err)
 {
     const char *k;
@@ -179,6 +193,7 @@ s_peer(json_t *p, size_t i, vl_config_peer_t *out, char *err)
                           VL_MAX_NAME);
         snprintf(out->name, sizeof out->name, "%s", json_string_value(n));
     }
+    out->by_name = n && !k;
     return VL_OK;
 }
 
@@ -187,7 +202,8 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
                 char *err)
 {
     static const char *const keys[] = { "store", "key", "pass_file", "pass_fd", "listen",
-                                        "peers", "timers", "log_level", "log_file", NULL };
+                                        "peers", "timers", "log_level", "log_file",
+                                        "fresh_interval", "fresh_ttl", NULL };
     static const char *const tkeys[] = { "anti_entropy_ms", "poll_ms", "reconnect_max_ms",
                                          NULL };
     int rc = VL_EINVAL;
@@ -223,6 +239,8 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
     c->poll_ms = 50;
     c->reconnect_max_ms = 30000;
     c->log_level = VL_LOG_INFO;
+    c->fresh_interval = VL_CONFIG_FRESH_INTERVAL;
+    c->fresh_ttl = VL_CONFIG_FRESH_TTL;
 
     rc = VL_ENOMEM;
     if ((rc = s_str(root, "store", &s, err)) != VL_OK)
@@ -314,6 +332,18 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
     if (s && strcmp(s, "-") != 0 && strcmp(s, "stderr") != 0 &&
         !(c->log_file = s_path(basedir, s)))
         goto oom;
+    /* Freshness statements (docs/trust.md §3): a statement must outlive the
+     * interval, or the directory looks stale between two of them. */
+    if ((rc = s_seconds(root, "fresh_interval", VL_CONFIG_FRESH_INTERVAL_MIN,
+                        VL_CONFIG_FRESH_INTERVAL_MAX, &c->fresh_interval, err)) != VL_OK ||
+        (rc = s_seconds(root, "fresh_ttl", VL_CONFIG_FRESH_TTL_MIN, VL_FRESH_MAX_TTL,
+                        &c->fresh_ttl, err)) != VL_OK)
+        goto out;
+    if (c->fresh_ttl <= c->fresh_interval) {
+        rc = vl_err(err, VL_EINVAL, "\"fresh_ttl\" (%u s) must be longer than "
+                    "\"fresh_interval\" (%u s)", c->fresh_ttl, c->fresh_interval);
+        goto out;
+    }
 
     *out = c;
     c = NULL;
@@ -406,72 +436,90 @@ out:
     return rc;
 }
 
+/* The node named `name`: how many, and the key of the last one. */
+typedef struct {
+    const vl_policy_t *pol;
+    const char *name;
+    size_t found;
+    uint8_t key[VL_PK_LEN];
+} s_name_ctx_t;
+
+static void
+s_name_cb(void *ctx, const uint8_t pk[VL_PK_LEN], unsigned roles)
+{
+    s_name_ctx_t *c = ctx;
+    if (!(roles & VL_ROLE_NODE))
+        return;
+    const char *name = vl_policy_member_name(c->pol, pk);
+    if (name && strcmp(name, c->name) == 0) {
+        memcpy(c->key, pk, VL_PK_LEN);
+        c->found++;
+    }
+}
+
+int
+vl_config_node_key(const vl_policy_t *pol, const char *name, uint8_t key[VL_PK_LEN])
+{
+    assert(pol && name && key);
+    s_name_ctx_t c = { .pol = pol, .name = name };
+    vl_policy_members_each(pol, s_name_cb, &c);
+    if (c.found == 0)
+        return VL_ENOTFOUND;
+    if (c.found > 1)
+        return VL_EINVAL;
+    memcpy(key, c.key, VL_PK_LEN);
+    return VL_OK;
+}
+
 int
 vl_config_resolve_peers(vl_config_t *self, const vl_policy_t *pol,
-                        const uint8_t self_pk[VL_PK_LEN], char *err)
+                        const uint8_t self_pk[VL_PK_LEN], unsigned flags, char *err)
 {
-    int rc = VL_ENOMEM;
     char kid[2 * VL_KID_LEN + 1];
-    json_t *pj = vl_policy_to_json(pol);
-    if (!pj) {
-        rc = vl_err(err, VL_ENOMEM, "out of memory");
-        goto out;
-    }
-    json_t *nodes = json_object_get(pj, "nodes");
+    bool keep = (flags & VL_CONFIG_KEEP_GONE) != 0;
     for (size_t i = 0; i < self->npeers; i++) {
         vl_config_peer_t *p = &self->peers[i];
+        p->gone = false;
         if (p->name[0]) {
-            size_t found = 0;
-            uint8_t key[VL_PK_LEN], k[VL_PK_LEN];
-            for (size_t j = 0; j < json_array_size(nodes); j++) {
-                json_t *n = json_array_get(nodes, j);
-                const char *name = json_string_value(json_object_get(n, "name"));
-                const char *hex = json_string_value(json_object_get(n, "key"));
-                if (name && hex && strcmp(name, p->name) == 0 &&
-                    vl_unhex(hex, k, VL_PK_LEN) == VL_OK) {
-                    memcpy(key, k, VL_PK_LEN);
-                    found++;
-                }
+            uint8_t key[VL_PK_LEN];
+            int rc = vl_config_node_key(pol, p->name, key);
+            if (rc == VL_ENOTFOUND && keep) {
+                p->gone = true;
+                continue;
             }
-            if (found == 0) {
-                rc = vl_err(err, VL_ENOTFOUND, "peer %s: no node named \"%s\" in the policy",
-                            p->addr, p->name);
-                goto out;
-            }
-            if (found > 1) {
-                rc = vl_err(err, VL_EINVAL,
-                            "peer %s: %zu nodes are named \"%s\"; give its \"key\"", p->addr,
-                            found, p->name);
-                goto out;
-            }
-            if (p->has_key && memcmp(p->key, key, VL_PK_LEN) != 0) {
-                rc = vl_err(err, VL_EINVAL,
-                            "peer %s: \"key\" is not the key of node \"%s\" in the policy",
-                            p->addr, p->name);
-                goto out;
-            }
+            if (rc == VL_ENOTFOUND)
+                return vl_err(err, VL_ENOTFOUND, "peer %s: no node named \"%s\" in the policy",
+                              p->addr, p->name);
+            if (rc == VL_EINVAL)
+                return vl_err(err, VL_EINVAL,
+                              "peer %s: several nodes are named \"%s\"; give its \"key\"",
+                              p->addr, p->name);
+            if (rc != VL_OK)
+                return vl_err(err, rc, "peer %s: %s", p->addr, vl_strerror(rc));
+            if (p->has_key && !p->by_name && memcmp(p->key, key, VL_PK_LEN) != 0)
+                return vl_err(err, VL_EINVAL,
+                              "peer %s: \"key\" is not the key of node \"%s\" in the policy",
+                              p->addr, p->name);
             memcpy(p->key, key, VL_PK_LEN);
             p->has_key = true;
         }
         vl_kid(p->key, kid);
+        if (memcmp(p->key, self_pk, VL_PK_LEN) == 0)
+            return vl_err(err, VL_EPERM, "peer %s: key %s is this node's own key", p->addr, kid);
         if (!(vl_policy_roles(pol, p->key) & VL_ROLE_NODE)) {
-            rc = vl_err(err, VL_EPERM, "peer %s: key %s is not a node of the policy", p->addr,
-                        kid);
-            goto out;
-        }
-        if (memcmp(p->key, self_pk, VL_PK_LEN) == 0) {
-            rc = vl_err(err, VL_EPERM, "peer %s: key %s is this node's own key", p->addr, kid);
-            goto out;
+            if (keep) {
+                p->gone = true;
+                continue;
+            }
+            return vl_err(err, VL_EPERM, "peer %s: key %s is not a node of the policy", p->addr,
+                          kid);
         }
         if (!p->name[0]) {
             const char *name = vl_policy_member_name(pol, p->key);
             snprintf(p->name, sizeof p->name, "%s", name ? name : "");
         }
     }
-    rc = VL_OK;
-out:
-    json_decref(pj);
-    return rc;
+    return VL_OK;
 }
 
 /* ======================================================================== */
@@ -508,7 +556,8 @@ vl_config_test(bool verbose)
         "             {\"addr\": \"ipc:///tmp/n3\", \"key\": "
         "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}],"
         " \"timers\": {\"anti_entropy_ms\": 500, \"poll_ms\": 50, \"reconnect_max_ms\": 5000},"
-        " \"log_level\": \"debug\", \"log_file\": \"node.log\"}";
+        " \"log_level\": \"debug\", \"log_file\": \"node.log\","
+        " \"fresh_interval\": 60, \"fresh_ttl\": 3600}";
     VL_CHECK_RC(vl_config_parse(full, strlen(full), "/etc/valise", &c, err), VL_OK);
     if (c) {
         VL_CHECK(strcmp(c->store, "/etc/valise/s1") == 0);
@@ -516,6 +565,8 @@ vl_config_test(bool verbose)
         VL_CHECK(strcmp(c->pass_file, "/etc/valise/n1.pass") == 0 && c->pass_fd == -1);
         VL_CHECK(strcmp(c->listen, "tcp://127.0.0.1:7101") == 0);
         VL_CHECK(c->npeers == 2 && !c->peers[0].has_key && strcmp(c->peers[0].name, "node-2") == 0);
+        VL_CHECK(c->peers[0].by_name && !c->peers[1].by_name);
+        VL_CHECK(c->fresh_interval == 60 && c->fresh_ttl == 3600);
         VL_CHECK(c->peers[1].has_key && c->peers[1].key[1] == 0x11);
         VL_CHECK(c->anti_entropy_ms == 500 && c->poll_ms == 50 && c->reconnect_max_ms == 5000);
         VL_CHECK(c->log_level == VL_LOG_DEBUG && strcmp(c->log_file, "/etc/valise/node.log") == 0);
@@ -529,6 +580,7 @@ vl_config_test(bool verbose)
         VL_CHECK(c->anti_entropy_ms == 2000 && c->poll_ms == 50 &&
                  c->reconnect_max_ms == 30000 && c->log_level == VL_LOG_INFO &&
                  c->log_file == NULL && c->pass_fd == -1 && c->pass_file == NULL);
+        VL_CHECK(c->fresh_interval == 600 && c->fresh_ttl == 86400);
     }
     vl_config_destroy(&c);
 
@@ -570,6 +622,16 @@ vl_config_test(bool verbose)
                     "timers: unknown key"));
     VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"log_level\": \"loud\"}", VL_EINVAL,
                     "log_level"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"fresh_interval\": 0}", VL_EINVAL,
+                    "fresh_interval"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"fresh_interval\": \"600\"}",
+                    VL_EINVAL, "fresh_interval"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"fresh_ttl\": 99999999}", VL_EINVAL,
+                    "fresh_ttl"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"fresh_interval\": 900, "
+                    "\"fresh_ttl\": 600}", VL_EINVAL, "longer than"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"fresh_interval\": 2, "
+                    "\"fresh_ttl\": 60}", VL_OK, NULL));
     {
         /* Too many peers. */
         char big[16384];
@@ -593,11 +655,11 @@ vl_config_test(bool verbose)
             VL_CHECK_RC(vl_config_parse(text, strlen(text), ".", &c, err), VL_OK);
             if (c) {
                 err[0] = '\0';
-                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), err), VL_OK);
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), 0, err), VL_OK);
                 VL_CHECK(c->peers[0].has_key &&
                          memcmp(c->peers[0].key, vl_keypair_pk(t.node), VL_PK_LEN) == 0);
                 err[0] = '\0';
-                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.node), err),
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.node), 0, err),
                             VL_EPERM);
                 VL_CHECK(strstr(err, "own key") != NULL);
             }
@@ -607,8 +669,12 @@ vl_config_test(bool verbose)
             VL_CHECK_RC(vl_config_parse(text, strlen(text), ".", &c, err), VL_OK);
             if (c) {
                 err[0] = '\0';
-                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), err),
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), 0, err),
                             VL_ENOTFOUND);
+                /* Kept as gone when a later version may have removed it. */
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1),
+                                                    VL_CONFIG_KEEP_GONE, err), VL_OK);
+                VL_CHECK(c->peers[0].gone && c->peers[0].by_name);
             }
             vl_config_destroy(&c);
             vl_hex(vl_keypair_pk(t.mu), VL_PK_LEN, hex);
@@ -617,8 +683,11 @@ vl_config_test(bool verbose)
             VL_CHECK_RC(vl_config_parse(text, strlen(text), ".", &c, err), VL_OK);
             if (c) {
                 err[0] = '\0';
-                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), err), VL_EPERM);
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1), 0, err), VL_EPERM);
                 VL_CHECK(strstr(err, "not a node") != NULL);
+                VL_CHECK_RC(vl_config_resolve_peers(c, t.pol, vl_keypair_pk(t.a1),
+                                                    VL_CONFIG_KEEP_GONE, err), VL_OK);
+                VL_CHECK(c->peers[0].gone && !c->peers[0].by_name);
             }
             vl_config_destroy(&c);
             vl_testnet_fini(&t);

@@ -14,8 +14,13 @@
  *     "timers": { "anti_entropy_ms": 2000, "poll_ms": 50,
  *                 "reconnect_max_ms": 30000 },
  *     "log_level": "info",                error | warn | info | debug
- *     "log_file": "-"                     "-" = stderr
+ *     "log_file": "-",                    "-" = stderr
+ *     "fresh_interval": 600,              seconds between freshness statements
+ *     "fresh_ttl": 86400                  validity of a statement (seconds)
  *   }
+ *
+ * fresh_interval and fresh_ttl matter only on the node whose key is the
+ * policy's `fresh` key (docs/trust.md §3); every node accepts them.
  *
  * Unknown keys are refused (a typo must not silently change behaviour).
  * Relative paths are taken relative to the directory of the config file.
@@ -51,7 +56,18 @@ typedef struct {
     bool has_key;                      /**< key given (or resolved from name) */
     uint8_t key[VL_PK_LEN];            /**< the peer's Ed25519 node key */
     char name[VL_MAX_NAME + 1];        /**< node name in the policy ("" if not given) */
+    bool by_name;                      /**< named by "name" only: its key follows the
+                                            policy (a rotation changes it) */
+    bool gone;                         /**< not (or no longer) a node of the policy:
+                                            kept but never connected (VL_CONFIG_KEEP_GONE) */
 } vl_config_peer_t;
+
+/** Freshness statement timing (seconds): defaults and ranges. */
+#define VL_CONFIG_FRESH_INTERVAL 600u
+#define VL_CONFIG_FRESH_TTL 86400u
+#define VL_CONFIG_FRESH_INTERVAL_MIN 1u
+#define VL_CONFIG_FRESH_INTERVAL_MAX 86400u
+#define VL_CONFIG_FRESH_TTL_MIN 10u
 
 typedef struct {
     char *path;               /**< the config file as given */
@@ -67,6 +83,8 @@ typedef struct {
     uint32_t reconnect_max_ms;/**< back-off ceiling (30000) */
     vl_log_level_t log_level; /**< info */
     char *log_file;           /**< NULL = stderr */
+    uint32_t fresh_interval;  /**< seconds between freshness statements (600) */
+    uint32_t fresh_ttl;       /**< validity of one statement, seconds (86400) */
 } vl_config_t;
 
 /** @brief Read and check a configuration file.
@@ -80,14 +98,27 @@ int vl_config_parse(const char *text, size_t len, const char *basedir, vl_config
                     char *err);
 void vl_config_destroy(vl_config_t **self_p);
 
+enum {
+    /** A peer whose key is not a node of the policy, or whose name no node
+     *  has, is kept with `gone` set instead of failing (a later policy
+     *  version revoked it); the caller decides whether that is acceptable. */
+    VL_CONFIG_KEEP_GONE = 1,
+};
+
 /** @brief Fill every peer's key from its name (or check name and key agree)
  *  against the policy; every peer must be a node of the policy, other than
  *  `self_pk`, and appear once.
+ *  @param[in] flags  0 or VL_CONFIG_KEEP_GONE.
  *  @return VL_OK, VL_EPERM (not a node of the policy, or ourselves),
  *          VL_ENOTFOUND (no node of that name), VL_EINVAL (ambiguous name,
  *          duplicate peer), VL_ENOMEM. */
 int vl_config_resolve_peers(vl_config_t *self, const vl_policy_t *pol,
-                            const uint8_t self_pk[VL_PK_LEN], char *err);
+                            const uint8_t self_pk[VL_PK_LEN], unsigned flags, char *err);
+
+/** @brief The key of the node named `name` in pol.
+ *  @return VL_OK, VL_ENOTFOUND (no node of that name), VL_EINVAL (several),
+ *          VL_ENOMEM. */
+int vl_config_node_key(const vl_policy_t *pol, const char *name, uint8_t key[VL_PK_LEN]);
 
 /** @brief Self-test of parsing and resolution. @return 0 on success. */
 int vl_config_test(bool verbose);

@@ -11,6 +11,16 @@
  *
  * Pulls are one at a time node-wide (s_pull_*): two sessions pulling the
  * same entries would only make one of them fail the chain check.
+ *
+ * Trust over time (docs/trust.md): the policy is never cached across store
+ * calls (s_pol: a version adopted here or by another process on the same
+ * store replaces it); a newer version is pushed to peers that announce an
+ * older one (`policies`), adopted in order when received, and then the ZAP
+ * allow-list is rebuilt and every session whose key is no longer a node is
+ * closed. The node whose key is the policy's `fresh` key signs freshness
+ * statements; every node relays the newest one (`fresh`). Two valid entries
+ * at one seq found by a fork probe (a `get` of one entry) are evidence: the
+ * node stops pulling and passes it to every peer (`evidence`).
  */
 #include "vl_node.h"
 
@@ -19,9 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
+#include "vl_change.h"
+#include "vl_fresh.h"
 #include "vl_log.h"
 #include "vl_msg.h"
 #include "vl_peer.h"
@@ -43,6 +56,8 @@
 #define S_DOWN_QUIET_MS 3000u
 /* The peer-status record of ZAP refusals. */
 #define S_ZAP_ADDR "zap:refused"
+/* Most forks sent in one evidence push. */
+#define S_EVIDENCE_PUSH 16u
 
 /* A node key banned from our ROUTER after invalid input. */
 typedef struct {
@@ -56,7 +71,6 @@ struct vl_node {
     vl_config_t *cfg;               /* owned; replaced on reload */
     vl_store_t *store;              /* borrowed */
     const vl_keypair_t *kp;         /* borrowed */
-    const vl_policy_t *pol;         /* the store's policy */
     vl_transport_t *tr;             /* ZAP, ROUTER, links */
     char kid[2 * VL_KID_LEN + 1];   /* our key id */
     vl_peer_t *out[VL_MAX_PEERS];   /* configured peers */
@@ -82,8 +96,49 @@ struct vl_node {
     uint64_t applied;               /* entries applied from peers */
     uint64_t pulled_to;             /* head after our last applied batch */
     uint64_t served;                /* entries sent to peers */
+    uint64_t fork_seq;              /* lowest seq with evidence, 0 none: no pulls */
+    uint64_t revoked_pv;            /* the version that revokes our key (logged), 0 none */
+    bool signer;                    /* our key is the policy's `fresh` key */
+    bool fresh_due;                 /* our head moved: a statement is due */
+    uint64_t fresh_next;            /* wall s: next periodic statement */
+    uint64_t fresh_issued;          /* wall s: `issued` of our newest statement */
+    uint64_t fresh_seq;             /* head seq it named */
+    uint8_t fresh_head[VL_HASH_LEN];/* and the link */
     char err[VL_ERRMSG_MAX];        /* scratch detail buffer */
 };
+
+/* The current policy. Never kept across store calls: adopting a version
+ * (here, or by `valise` on the same store) replaces it. */
+static const vl_policy_t *
+s_pol(const vl_node_t *self)
+{
+    return vl_store_policy(self->store);
+}
+
+/* Session i of out[] then in[] (i < nout + nin). */
+static vl_peer_t *
+s_peer_at(const vl_node_t *self, size_t i)
+{
+    return i < self->nout ? self->out[i] : self->in[i - self->nout];
+}
+
+/* How often the same thing is pushed again unasked to a peer that still
+ * announces it lacks it: 10 hello rounds, 5..60 s. */
+static uint32_t
+s_push_ms(const vl_node_t *self)
+{
+    uint32_t t = 10u * self->cfg->anti_entropy_ms;
+    return t < 5000u ? 5000u : t > 60000u ? 60000u : t;
+}
+
+static void
+s_utc(uint64_t t, char buf[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, 32, "%llu", (unsigned long long)t);
+}
 
 static uint32_t
 s_pull_timeout(const vl_node_t *self)
@@ -140,7 +195,10 @@ s_save_zap(vl_node_t *self, uint64_t now, bool force)
 
 /* ---- our summary --------------------------------------------------------------------- */
 
-/* Read head and pending set; push a hello to every session when they moved. */
+static void s_policy_changed(vl_node_t *self, uint64_t old_pv, uint64_t now);
+
+/* Read head and pending set; push a hello to every session when they moved.
+ * Also notices a policy version adopted by another process on this store. */
 static void
 s_refresh_ours(vl_node_t *self, uint64_t now)
 {
@@ -160,8 +218,13 @@ s_refresh_ours(vl_node_t *self, uint64_t now)
     self->ids = ids;
     self->nids = n;
     uint64_t old_seq = self->ours.seq;
-    memcpy(self->ours.net, vl_policy_net(self->pol), VL_NETID_LEN);
-    memcpy(self->ours.policy, vl_policy_hash(self->pol), VL_HASH_LEN);
+    const vl_policy_t *pol = s_pol(self);
+    uint64_t old_pv = self->ours.pv;
+    memcpy(self->ours.net, vl_policy_net(pol), VL_NETID_LEN);
+    memcpy(self->ours.policy, vl_policy_hash(pol), VL_HASH_LEN);
+    self->ours.pv = vl_policy_version(pol);
+    if (self->have_ours && self->ours.pv != old_pv)
+        s_policy_changed(self, old_pv, now); /* e.g. `valise policy publish` here */
     self->ours.seq = head.seq;
     memcpy(self->ours.head, head.hash, VL_HASH_LEN);
     self->ours.pn = n;
@@ -175,6 +238,9 @@ s_refresh_ours(vl_node_t *self, uint64_t now)
          * signature (vl_store_append_chain): let the audit look. */
         self->audit_pending = !self->audit_failed;
     }
+    if (self->signer && (head.seq != self->fresh_seq ||
+                         memcmp(head.hash, self->fresh_head, VL_HASH_LEN) != 0))
+        self->fresh_due = true;
     self->have_ours = true;
     if (memcmp(&self->ours, &self->announced, sizeof self->ours) != 0) {
         self->announced = self->ours;
@@ -184,7 +250,6 @@ s_refresh_ours(vl_node_t *self, uint64_t now)
         for (size_t i = 0; i < self->nin; i++)
             vl_peer_hello_now(self->in[i]);
     }
-    (void)now;
 }
 
 /* ---- sending -------------------------------------------------------------------------- */
@@ -303,13 +368,328 @@ s_banned(vl_node_t *self, const uint8_t pk[VL_PK_LEN], uint64_t now)
     return false;
 }
 
+/* ---- trust over time: policies, freshness, evidence (docs/trust.md) -------------------- */
+
+static bool
+s_open(const vl_peer_t *p)
+{
+    return vl_peer_identified(p) && vl_peer_sendable(p);
+}
+
+/* Push policy versions their_pv+1 .. ours to p: at most VL_MAX_POLICY_PUSH
+ * and VL_SYNC_BYTES (at least one) per message; the rest goes when the peer
+ * announces the versions it adopted. force skips the rate limit. */
+static void
+s_push_policies(vl_node_t *self, vl_peer_t *p, uint64_t their_pv, uint64_t now, bool force)
+{
+    const uint8_t *docs[VL_MAX_POLICY_PUSH];
+    size_t lens[VL_MAX_POLICY_PUSH], n = 0, total = 0;
+    uint64_t ours = vl_policy_version(s_pol(self));
+    if (their_pv == 0 || their_pv >= ours)
+        return;
+    if (!vl_peer_push_allowed(p, VL_PEER_PUSH_POLICIES, their_pv, now,
+                              force ? 0 : s_push_ms(self)))
+        return;
+    for (uint64_t v = their_pv + 1; v <= ours && n < VL_MAX_POLICY_PUSH; v++) {
+        const vl_policy_t *pv = vl_store_policy_at(self->store, v);
+        size_t len = 0;
+        const uint8_t *b = pv ? vl_policy_bytes(pv, &len) : NULL;
+        if (!b || len == 0 || len > VL_MAX_POLICY) {
+            vl_error("policy version %llu cannot be read from the store",
+                     (unsigned long long)v);
+            break;
+        }
+        if (n > 0 && len > VL_SYNC_BYTES - total)
+            break;
+        docs[n] = b;
+        lens[n] = len;
+        total += len;
+        n++;
+    }
+    if (n == 0)
+        return;
+    uint8_t *buf = NULL;
+    size_t blen = 0;
+    int rc = vl_msg_encode_policies(docs, lens, n, &buf, &blen);
+    if (rc != VL_OK)
+        vl_error("cannot encode policies for %s: %s", vl_peer_label(p), vl_strerror(rc));
+    else if (s_send(self, p, buf, blen) == VL_OK)
+        vl_info("peer %s: sent policy versions %llu..%llu (it has %llu)", vl_peer_label(p),
+                (unsigned long long)(their_pv + 1), (unsigned long long)(their_pv + n),
+                (unsigned long long)their_pv);
+    free(buf);
+}
+
+/* Send our stored freshness statement (stmt, or read from the store when
+ * NULL) to p. */
+static void
+s_push_fresh(vl_node_t *self, vl_peer_t *p, const uint8_t *stmt, size_t slen, uint64_t now,
+             bool force)
+{
+    uint8_t *owned = NULL, *buf = NULL;
+    size_t blen = 0;
+    if (!vl_peer_push_allowed(p, VL_PEER_PUSH_FRESH, self->ours.fi, now,
+                              force ? 0 : s_push_ms(self)))
+        return;
+    if (!stmt) {
+        int rc = vl_store_fresh_bytes(self->store, &owned, &slen);
+        if (rc != VL_OK) {
+            if (rc != VL_ENOTFOUND)
+                vl_error("cannot read the freshness statement: %s", vl_strerror(rc));
+            return;
+        }
+        stmt = owned;
+    }
+    if (vl_msg_encode_fresh(stmt, slen, &buf, &blen) == VL_OK && s_send(self, p, buf, blen) == VL_OK)
+        vl_debug("peer %s: sent the freshness statement of %llu", vl_peer_label(p),
+                 (unsigned long long)self->ours.fi);
+    free(buf);
+    free(owned);
+}
+
+/* Send the statement to every open session that announced an older one
+ * (except `except`, where it came from). */
+static void
+s_push_fresh_all(vl_node_t *self, const uint8_t *stmt, size_t slen, vl_peer_t *except,
+                 uint64_t now)
+{
+    for (size_t i = 0; i < self->nout + self->nin; i++) {
+        vl_peer_t *q = s_peer_at(self, i);
+        const vl_hello_t *t = vl_peer_theirs(q);
+        if (q != except && s_open(q) && t && t->fi < self->ours.fi)
+            s_push_fresh(self, q, stmt, slen, now, true);
+    }
+}
+
+/* The `issued` of the stored statement (0: none). */
+static void
+s_fresh_refresh(vl_node_t *self)
+{
+    vl_freshness_t f;
+    memset(&f, 0, sizeof f);
+    self->err[0] = '\0';
+    int rc = vl_store_freshness(self->store, vl_wall_s(), &f, self->err);
+    if (rc != VL_OK) {
+        vl_error("cannot read the freshness statement: %s: %s", vl_strerror(rc), self->err);
+        return;
+    }
+    self->ours.fi = f.have ? f.issued : 0;
+}
+
+/* Are we the policy's freshness signer? */
+static void
+s_signer_refresh(vl_node_t *self)
+{
+    const uint8_t *fk = vl_policy_fresh(s_pol(self));
+    bool was = self->signer;
+    self->signer = fk && memcmp(fk, vl_keypair_pk(self->kp), VL_PK_LEN) == 0;
+    if (self->signer && !was) {
+        vl_info("this node signs the network's freshness statements (every %u s, valid %u s)",
+                self->cfg->fresh_interval, self->cfg->fresh_ttl);
+        self->fresh_due = true;
+        if (self->fresh_issued < self->ours.fi)
+            self->fresh_issued = self->ours.fi; /* `issued` must keep growing */
+    } else if (was && !self->signer) {
+        vl_info("this node no longer signs freshness statements (policy version %llu)",
+                (unsigned long long)vl_policy_version(s_pol(self)));
+    }
+}
+
+/* The signer: a statement of our head every fresh_interval seconds and
+ * whenever the head moved (at most one a second: `issued` must grow). */
+static void
+s_fresh_tick(vl_node_t *self, uint64_t now)
+{
+    if (!self->signer || !self->have_ours)
+        return;
+    uint64_t wall = vl_wall_s();
+    if ((!self->fresh_due && wall < self->fresh_next) || wall <= self->fresh_issued)
+        return;
+    const vl_policy_t *pol = s_pol(self);
+    vl_fresh_t f;
+    memset(&f, 0, sizeof f);
+    memcpy(f.net, vl_policy_net(pol), VL_NETID_LEN);
+    memcpy(f.node, vl_keypair_pk(self->kp), VL_PK_LEN);
+    f.policy = vl_policy_version(pol);
+    f.seq = self->ours.seq;
+    memcpy(f.head, self->ours.head, VL_HASH_LEN);
+    f.issued = wall;
+    f.expires = wall + self->cfg->fresh_ttl;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    self->err[0] = '\0';
+    int rc = vl_fresh_make(&f, self->kp, &buf, &len, self->err);
+    if (rc == VL_OK)
+        rc = vl_store_fresh_put(self->store, buf, len, wall, self->err);
+    self->fresh_due = false;
+    if (rc == VL_OK) {
+        char until[32];
+        s_utc(f.expires, until);
+        self->fresh_issued = wall;
+        self->fresh_seq = f.seq;
+        memcpy(self->fresh_head, f.head, VL_HASH_LEN);
+        self->fresh_next = wall + self->cfg->fresh_interval;
+        self->ours.fi = wall;
+        vl_info("freshness statement issued: entry %llu, policy version %llu, valid until %s",
+                (unsigned long long)f.seq, (unsigned long long)f.policy, until);
+        s_push_fresh_all(self, buf, len, NULL, now);
+    } else {
+        /* Retried at the next interval (at most once a minute), not every turn. */
+        uint32_t retry = self->cfg->fresh_interval < 60u ? self->cfg->fresh_interval : 60u;
+        self->fresh_next = wall + retry;
+        vl_warn("cannot issue a freshness statement: %s: %s; retrying in %u s",
+                vl_strerror(rc), self->err, retry);
+    }
+    free(buf);
+}
+
+/* ---- evidence ---- */
+
+static int
+s_count_cb(void *ctx, uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b,
+           size_t blen)
+{
+    (void)seq, (void)a, (void)alen, (void)b, (void)blen;
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+/* Re-read how many forks we hold and the lowest one. */
+static void
+s_evidence_refresh(vl_node_t *self)
+{
+    uint64_t n = 0;
+    int rc = vl_store_evidence_each(self->store, s_count_cb, &n);
+    if (rc != VL_OK) {
+        vl_error("cannot read the evidence: %s", vl_strerror(rc));
+        return;
+    }
+    self->ours.ev = n;
+    self->fork_seq = vl_store_fork_seq(self->store);
+}
+
+typedef struct {
+    vl_node_t *self;
+    vl_peer_t *only;        /* send to this session only, or */
+    vl_peer_t *except;      /* to every open session but this one (may be NULL) */
+    size_t forks;
+    size_t sent;
+} s_ev_push_t;
+
+static int
+s_evidence_cb(void *ctx, uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b,
+              size_t blen)
+{
+    s_ev_push_t *c = ctx;
+    vl_node_t *self = c->self;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (c->forks++ >= S_EVIDENCE_PUSH)
+        return 1;
+    int rc = vl_msg_encode_evidence(a, alen, b, blen, &buf, &len);
+    if (rc != VL_OK) {
+        vl_error("cannot encode the evidence of entry %llu: %s", (unsigned long long)seq,
+                 vl_strerror(rc));
+        return 0;
+    }
+    for (size_t i = 0; i < self->nout + self->nin; i++) {
+        vl_peer_t *q = s_peer_at(self, i);
+        if ((c->only && q != c->only) || q == c->except || !s_open(q))
+            continue;
+        if (s_send(self, q, buf, len) == VL_OK) {
+            c->sent++;
+            vl_debug("peer %s: sent the evidence of the fork at entry %llu", vl_peer_label(q),
+                     (unsigned long long)seq);
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+/* Send every fork we hold to `only`, or to every open session but `except`. */
+static void
+s_push_evidence(vl_node_t *self, vl_peer_t *only, vl_peer_t *except)
+{
+    s_ev_push_t c = { .self = self, .only = only, .except = except };
+    int rc = vl_store_evidence_each(self->store, s_evidence_cb, &c);
+    if (rc != VL_OK && rc != 1)
+        vl_error("cannot read the evidence: %s", vl_strerror(rc));
+}
+
+/* The approvers who signed both entries of a fork, as "kid, kid" (or why
+ * not known), and the seq. */
+static void
+s_fork_signers(vl_node_t *self, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+               uint64_t *seq, char *out, size_t n)
+{
+    vl_entry_t *ea = NULL, *eb = NULL;
+    char err[VL_ERRMSG_MAX];
+    size_t used = 0;
+    snprintf(out, n, "unknown");
+    const vl_policy_t *pol = NULL;
+    /* Decode under the version in force at the entries' seq; learn the seq
+     * first if need be, from a decode under any version we have. */
+    for (uint64_t v = vl_policy_version(s_pol(self)); v >= 1 && !*seq; v--) {
+        const vl_policy_t *pv = vl_store_policy_at(self->store, v);
+        if (pv && vl_entry_parse(pv, a, alen, VL_ENTRY_NO_SIGS, &ea, err) == VL_OK)
+            *seq = vl_entry_seq(ea);
+        vl_entry_destroy(&ea);
+    }
+    if (*seq)
+        pol = vl_store_policy_for_seq(self->store, *seq);
+    if (!pol || vl_entry_parse(pol, a, alen, VL_ENTRY_NO_SIGS, &ea, err) != VL_OK ||
+        vl_entry_parse(pol, b, blen, VL_ENTRY_NO_SIGS, &eb, err) != VL_OK)
+        goto out;
+    *seq = vl_entry_seq(ea);
+    out[0] = '\0';
+    for (size_t i = 0; i < vl_entry_nsigs(ea); i++)
+        for (size_t j = 0; j < vl_entry_nsigs(eb); j++)
+            if (memcmp(vl_entry_signer(ea, i), vl_entry_signer(eb, j), VL_PK_LEN) == 0) {
+                char kid[2 * VL_KID_LEN + 1];
+                const char *name = vl_policy_member_name(pol, vl_entry_signer(ea, i));
+                vl_kid(vl_entry_signer(ea, i), kid);
+                int w = snprintf(out + used, n - used, "%s%s (%s)", used ? ", " : "", kid,
+                                 name ? name : "?");
+                if (w < 0 || (size_t)w >= n - used)
+                    goto out;
+                used += (size_t)w;
+            }
+    if (!used)
+        snprintf(out, n, "none in common");
+out:
+    vl_entry_destroy(&ea);
+    vl_entry_destroy(&eb);
+}
+
+/* Stop pulling: a fork is known (docs/trust.md §5). */
+static void
+s_pull_stop(vl_node_t *self)
+{
+    if (self->puller) {
+        vl_peer_pull_end(self->puller);
+        self->puller = NULL;
+    }
+}
+
 /* ---- pulling ------------------------------------------------------------------------ */
+
+/* May we pull from p? Not once a fork is known (docs/trust.md §5: the log
+ * stops), not from a peer with a policy version we have not adopted (its
+ * newer entries cannot be verified yet; it pushes the versions to us), not
+ * while a pull from it failed for a reason that was not its fault. */
+static bool
+s_pullable(const vl_node_t *self, const vl_peer_t *p)
+{
+    const vl_hello_t *t = vl_peer_theirs(p);
+    return !self->fork_seq && t && vl_peer_sendable(p) && t->pv <= self->ours.pv &&
+           !vl_peer_pull_held(p, t->seq, self->ours.pv) && vl_peer_probe_seq(p) == 0;
+}
 
 /* Ask p for entries after our head, up to target (its head as last heard). */
 static void
 s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
 {
-    if (!vl_peer_identified(p) || !vl_peer_sendable(p) || target <= self->ours.seq)
+    if (!vl_peer_identified(p) || !s_pullable(self, p) || target <= self->ours.seq)
         return;
     if (self->puller && self->puller != p)
         return;
@@ -341,15 +721,453 @@ s_pull_pick(vl_node_t *self, uint64_t now)
     vl_peer_t *best = NULL;
     uint64_t best_seq = self->ours.seq;
     for (size_t i = 0; i < self->nout + self->nin; i++) {
-        vl_peer_t *p = i < self->nout ? self->out[i] : self->in[i - self->nout];
+        vl_peer_t *p = s_peer_at(self, i);
         const vl_hello_t *t = vl_peer_theirs(p);
-        if (t && vl_peer_sendable(p) && t->seq > best_seq) {
+        if (t && s_pullable(self, p) && t->seq > best_seq) {
             best = p;
             best_seq = t->seq;
         }
     }
     if (best)
         s_pull_from(self, best, best_seq, now);
+}
+
+/* Our side's trouble, not the peer's (VL_EAGAIN: a store function not
+ * available yet is ours too). */
+static bool
+s_local_failure(int rc)
+{
+    return rc == VL_ESTORE || rc == VL_ENOMEM || rc == VL_EIO || rc == VL_EAGAIN;
+}
+
+/* ---- policy versions (docs/trust.md §1, §2) ------------------------------------------ */
+
+static void s_open_link(vl_node_t *self, vl_peer_t *p, uint64_t now);
+
+/* The configuration entry of an out session (by address), or NULL. */
+static vl_config_peer_t *
+s_config_peer(vl_node_t *self, const vl_peer_t *p)
+{
+    for (size_t i = 0; i < self->cfg->npeers; i++)
+        if (strcmp(self->cfg->peers[i].addr, vl_peer_addr(p)) == 0)
+            return &self->cfg->peers[i];
+    return NULL;
+}
+
+/* Close a session whose key is not a node of policy version pv. It gets the
+ * versions it lacks first, so that it learns why. */
+static void
+s_revoke_session(vl_node_t *self, vl_peer_t *p, uint64_t pv, uint64_t now)
+{
+    char why[96];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    snprintf(why, sizeof why, "not a node of policy version %llu", (unsigned long long)pv);
+    if (s_open(p)) {
+        const vl_hello_t *t = vl_peer_theirs(p);
+        if (t)
+            s_push_policies(self, p, t->pv, now, true);
+        if (vl_msg_encode_error(VL_EPERM, why, &buf, &len) == VL_OK)
+            (void)s_send(self, p, buf, len);
+        free(buf);
+    }
+    if (self->puller == p) {
+        vl_peer_pull_end(p);
+        self->puller = NULL;
+    }
+    vl_info("peer %s: its key is %s; session closed", vl_peer_label(p), why);
+    if (vl_peer_dir(p) == VL_PEER_OUT) {
+        vl_peer_close_link(p, S_DROP_LINGER_MS);
+        vl_peer_on_revoked(p, why);
+    } else {
+        vl_peer_note(p, why);
+        vl_peer_mark_gone(p, "revoked");
+    }
+    s_save_info(self, p, now, true);
+}
+
+/* After a new version: close the sessions of keys that are no longer nodes;
+ * a peer configured by name whose node has a new key (a rotation) is
+ * reconnected with it. @return sessions closed. */
+static size_t
+s_recheck_sessions(vl_node_t *self, uint64_t now)
+{
+    const vl_policy_t *pol = s_pol(self);
+    uint64_t pv = vl_policy_version(pol);
+    size_t closed = 0;
+    for (size_t i = 0; i < self->nin; i++) {
+        vl_peer_t *p = self->in[i];
+        if (!vl_peer_gone(p) && !(vl_policy_roles(pol, vl_peer_pk(p)) & VL_ROLE_NODE)) {
+            s_revoke_session(self, p, pv, now);
+            closed++;
+        }
+    }
+    for (size_t i = 0; i < self->nout; i++) {
+        vl_peer_t *p = self->out[i];
+        if (vl_peer_state(p) == VL_PS_REVOKED)
+            continue;
+        vl_config_peer_t *cp = s_config_peer(self, p);
+        uint8_t key[VL_PK_LEN];
+        bool node = true;
+        if (cp && cp->by_name)
+            node = vl_config_node_key(pol, cp->name, key) == VL_OK;
+        else
+            memcpy(key, vl_peer_pk(p), VL_PK_LEN);
+        node = node && (vl_policy_roles(pol, key) & VL_ROLE_NODE) &&
+               memcmp(key, vl_keypair_pk(self->kp), VL_PK_LEN) != 0;
+        if (node && memcmp(key, vl_peer_pk(p), VL_PK_LEN) == 0)
+            continue;
+        s_revoke_session(self, p, pv, now);
+        closed++;
+        if (!node) {
+            if (cp)
+                cp->gone = true;
+            continue;
+        }
+        /* The node of that name has a new key: a rotation. The session
+         * object stays (a handler up the stack may hold it). */
+        memcpy(cp->key, key, VL_PK_LEN);
+        vl_peer_set_key(p, key, cp->name);
+        vl_info("peer %s: node \"%s\" has a new key in policy version %llu; connecting with it",
+                vl_peer_label(p), cp->name, (unsigned long long)pv);
+        s_open_link(self, p, now);
+    }
+    return closed;
+}
+
+typedef struct {
+    size_t nodes, approvers;
+} s_roles_t;
+
+static void
+s_roles_cb(void *ctx, const uint8_t pk[VL_PK_LEN], unsigned roles)
+{
+    s_roles_t *c = ctx;
+    (void)pk;
+    c->nodes += (roles & VL_ROLE_NODE) != 0;
+    c->approvers += (roles & VL_ROLE_APPROVER) != 0;
+}
+
+/* A new current version (adopted from a peer, or by another process on the
+ * store): rebuild the gate, re-check every session, tell every peer. */
+static void
+s_policy_changed(vl_node_t *self, uint64_t old_pv, uint64_t now)
+{
+    const vl_policy_t *pol = s_pol(self);
+    uint64_t pv = vl_policy_version(pol);
+    s_roles_t r = { 0, 0 };
+    self->ours.pv = pv;
+    memcpy(self->ours.policy, vl_policy_hash(pol), VL_HASH_LEN);
+    self->err[0] = '\0';
+    if (vl_transport_set_nodes(self->tr, pol, self->err) != VL_OK)
+        vl_error("policy version %llu: cannot rebuild the ZAP allow-list: %s; the previous "
+                 "list stays", (unsigned long long)pv, self->err);
+    vl_policy_members_each(pol, s_roles_cb, &r);
+    vl_info("policy version %llu adopted: %zu nodes admitted, %zu approvers, threshold %u, "
+            "governs entries from %llu (was version %llu)", (unsigned long long)pv,
+            vl_transport_nodes(self->tr), r.approvers, vl_policy_threshold(pol),
+            (unsigned long long)vl_policy_from(pol), (unsigned long long)old_pv);
+    size_t closed = s_recheck_sessions(self, now);
+    if (closed)
+        vl_info("policy version %llu: %zu sessions of keys that are no longer nodes closed",
+                (unsigned long long)pv, closed);
+    s_fresh_refresh(self);
+    s_signer_refresh(self);
+    for (size_t i = 0; i < self->nout + self->nin; i++) {
+        vl_peer_t *q = s_peer_at(self, i);
+        const vl_hello_t *t = vl_peer_theirs(q);
+        vl_peer_hello_now(q);
+        if (t && s_open(q) && t->pv < pv)
+            s_push_policies(self, q, t->pv, now, true);
+    }
+}
+
+static void
+s_on_policies(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    size_t n = vl_msg_policies_count(m), adopted = 0;
+    uint64_t before = vl_policy_version(s_pol(self));
+    char why[VL_ERRMSG_MAX];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        const uint8_t *doc = vl_msg_policy(m, i, &len);
+        uint64_t next = vl_policy_version(s_pol(self)) + 1;
+        self->err[0] = '\0';
+        int rc = vl_store_policy_adopt(self->store, doc, len, self->err);
+        if (rc == VL_OK) {
+            adopted++;
+            continue;
+        }
+        if (rc == VL_EEXIST)
+            continue; /* we have it (another peer was first) */
+        if (rc == VL_ENOTFOUND) {
+            /* A version beyond the next: the ones between come first. */
+            vl_debug("peer %s: policy document %zu not adopted yet: %s", vl_peer_label(p), i,
+                     self->err);
+            break;
+        }
+        if (rc == VL_EPERM) {
+            /* The version that revokes (or rotates away) our own key: we
+             * cannot adopt it; we keep serving reads from what we have. */
+            if (self->revoked_pv != next) {
+                vl_error("this node's key is revoked by policy version %llu: its peers will "
+                         "refuse it; the store stays readable at policy version %llu (a "
+                         "rotated node restarts with its new key: docs/operator.md)",
+                         (unsigned long long)next, (unsigned long long)(next - 1));
+                vl_debug("policy version %llu not adopted: %s", (unsigned long long)next,
+                         self->err);
+                self->revoked_pv = next;
+            }
+            break;
+        }
+        if (s_local_failure(rc)) {
+            vl_error("cannot adopt a policy version from %s: %s: %s", vl_peer_label(p),
+                     vl_strerror(rc), self->err);
+            break;
+        }
+        snprintf(why, sizeof why, "invalid policy version: %.200s",
+                 self->err[0] ? self->err : vl_strerror(rc));
+        s_drop(self, p, rc, why, now);
+        break;
+    }
+    if (adopted)
+        s_policy_changed(self, before, now);
+}
+
+/* ---- freshness statements (docs/trust.md §3) ------------------------------------------ */
+
+static void
+s_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    size_t len = 0;
+    const uint8_t *st = vl_msg_fresh(m, &len);
+    char why[VL_ERRMSG_MAX];
+    self->err[0] = '\0';
+    int rc = vl_store_fresh_put(self->store, st, len, (uint64_t)time(NULL), self->err);
+    if (rc == VL_OK) {
+        char at[32];
+        s_fresh_refresh(self);
+        s_utc(self->ours.fi, at);
+        vl_debug("peer %s: freshness statement of %s accepted", vl_peer_label(p), at);
+        s_push_fresh_all(self, st, len, p, now);
+        return;
+    }
+    if (rc == VL_EEXIST || rc == VL_ESTALE || rc == VL_ENOTFOUND) {
+        /* The same or an older one (several paths), or under a policy
+         * version we have not adopted yet: nobody's fault. */
+        vl_debug("peer %s: freshness statement not taken: %s", vl_peer_label(p), self->err);
+        return;
+    }
+    if (rc == VL_EINVAL) {
+        /* Issued beyond our clock plus the skew: the relay did not sign it,
+         * and the likelier culprit is this node's clock. */
+        vl_warn("peer %s: freshness statement not taken: %s (is this node's clock right?)",
+                vl_peer_label(p), self->err);
+        return;
+    }
+    if (s_local_failure(rc)) {
+        vl_error("cannot store a freshness statement from %s: %s: %s", vl_peer_label(p),
+                 vl_strerror(rc), self->err);
+        return;
+    }
+    snprintf(why, sizeof why, "invalid freshness statement: %.200s",
+             self->err[0] ? self->err : vl_strerror(rc));
+    s_drop(self, p, rc, why, now);
+}
+
+/* ---- equivocation (docs/trust.md §5) ----------------------------------------------------- */
+
+typedef struct {
+    uint64_t seq;
+    bool found;
+    uint8_t link[VL_HASH_LEN];
+} s_link_ctx_t;
+
+static int
+s_link_cb(void *ctx, const vl_entry_t *e)
+{
+    s_link_ctx_t *c = ctx;
+    if (vl_entry_seq(e) == c->seq) {
+        memcpy(c->link, vl_entry_hash(e), VL_HASH_LEN);
+        c->found = true;
+    }
+    return 0;
+}
+
+/* The link of our entry at seq (1..head). */
+static int
+s_link_at(vl_node_t *self, uint64_t seq, uint8_t link[VL_HASH_LEN])
+{
+    s_link_ctx_t c = { .seq = seq };
+    int rc = vl_store_log_each(self->store, seq, seq, s_link_cb, &c);
+    if (rc != VL_OK)
+        return rc;
+    if (!c.found)
+        return VL_ENOTFOUND;
+    memcpy(link, c.link, VL_HASH_LEN);
+    return VL_OK;
+}
+
+/* Ask p for its entry at seq (a fork probe). */
+static void
+s_probe(vl_node_t *self, vl_peer_t *p, uint64_t seq, bool chain, const char *why, uint64_t now)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (vl_msg_encode_get(seq, 1, &buf, &len) != VL_OK)
+        return;
+    if (s_send(self, p, buf, len) == VL_OK) {
+        vl_peer_probe_start(p, seq, now, s_pull_timeout(self), chain, why);
+        vl_warn("peer %s: its entry %llu may differ from ours; asking for it (fork check)",
+                vl_peer_label(p), (unsigned long long)seq);
+    }
+    free(buf);
+}
+
+/* Their hello names a head at a seq we hold: is it our link there? */
+static void
+s_check_head(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now)
+{
+    uint8_t link[VL_HASH_LEN];
+    char why[160];
+    if (self->fork_seq || vl_peer_probe_seq(p))
+        return; /* a fork is known already, or a probe is under way */
+    if (h->seq == self->ours.seq) {
+        memcpy(link, self->ours.head, VL_HASH_LEN);
+    } else {
+        int rc = s_link_at(self, h->seq, link);
+        if (rc != VL_OK) {
+            vl_error("cannot read our entry %llu: %s", (unsigned long long)h->seq,
+                     vl_strerror(rc));
+            return;
+        }
+    }
+    if (memcmp(link, h->head, VL_HASH_LEN) == 0) {
+        vl_peer_head_checked(p, h->seq, h->head);
+        return;
+    }
+    snprintf(why, sizeof why, "its hello named another head at entry %llu than its entry %llu",
+             (unsigned long long)h->seq, (unsigned long long)h->seq);
+    s_probe(self, p, h->seq, false, why, now);
+}
+
+/* A fork probe found two valid entries at one seq: theirs (e) and ours. */
+static void
+s_fork_found(vl_node_t *self, vl_peer_t *p, uint64_t seq, const uint8_t *e, size_t len,
+             uint64_t now)
+{
+    uint64_t before = self->ours.ev;
+    uint8_t *mine = NULL;
+    size_t mlen = 0;
+    char who[640];
+    (void)now;
+    s_evidence_refresh(self);
+    s_pull_stop(self);
+    if (self->ours.ev <= before) {
+        vl_debug("peer %s: the fork at entry %llu is known already", vl_peer_label(p),
+                 (unsigned long long)seq);
+        return;
+    }
+    snprintf(who, sizeof who, "unknown");
+    self->err[0] = '\0';
+    if (vl_store_entry_bytes(self->store, seq, &mine, &mlen, self->err) == VL_OK)
+        s_fork_signers(self, mine, mlen, e, len, &seq, who, sizeof who);
+    free(mine);
+    vl_error("FORK at entry %llu: peer %s holds another entry %llu, validly signed; approvers "
+             "who signed both: %s. Evidence stored and sent to every peer; this node applies "
+             "no entry from %llu on (docs/operator.md: what to do on a fork)",
+             (unsigned long long)seq, vl_peer_label(p), (unsigned long long)seq, who,
+             (unsigned long long)self->fork_seq);
+    s_push_evidence(self, NULL, NULL);
+}
+
+/* The answer to a fork probe (entries from the probe's seq). */
+static void
+s_on_probe(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    uint64_t seq = vl_peer_probe_seq(p);
+    bool chain = vl_peer_probe_chain(p);
+    char why[VL_ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", vl_peer_probe_why(p));
+    vl_peer_probe_end(p);
+    if (vl_msg_entries_count(m) == 0) {
+        snprintf(why, sizeof why, "asked for its entry %llu, sent none",
+                 (unsigned long long)seq);
+        s_drop(self, p, VL_EPROTO, why, now);
+        return;
+    }
+    size_t len = 0;
+    const uint8_t *e = vl_msg_entry(m, 0, &len);
+    self->err[0] = '\0';
+    int rc = vl_store_fork_check(self->store, e, len, self->err);
+    if (rc == VL_OK) {
+        /* Its entry is ours: no fork; what made us ask was its fault. */
+        s_drop(self, p, chain ? VL_ECHAIN : VL_EPROTO, why, now);
+    } else if (rc == VL_EFORK) {
+        s_fork_found(self, p, seq, e, len, now);
+    } else if (rc == VL_ENOTFOUND) {
+        vl_info("peer %s: its entry %llu cannot be checked here: %s", vl_peer_label(p),
+                (unsigned long long)seq, self->err);
+        const vl_hello_t *t = vl_peer_theirs(p);
+        vl_peer_pull_hold(p, t ? t->seq : 0, self->ours.pv);
+    } else if (s_local_failure(rc)) {
+        vl_error("cannot check entry %llu from %s: %s: %s", (unsigned long long)seq,
+                 vl_peer_label(p), vl_strerror(rc), self->err);
+    } else {
+        snprintf(why, sizeof why, "invalid entry %llu: %.180s", (unsigned long long)seq,
+                 self->err[0] ? self->err : vl_strerror(rc));
+        s_drop(self, p, rc, why, now);
+    }
+}
+
+static void
+s_on_evidence(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    size_t alen = 0, blen = 0;
+    const uint8_t *a = vl_msg_evidence(m, 0, &alen), *b = vl_msg_evidence(m, 1, &blen);
+    char why[VL_ERRMSG_MAX];
+    self->err[0] = '\0';
+    int rc = vl_store_evidence_put(self->store, a, alen, b, blen, self->err);
+    if (rc == VL_EFORK) {
+        char who[640];
+        uint64_t seq = 0;
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        s_evidence_refresh(self);
+        s_pull_stop(self);
+        s_fork_signers(self, a, alen, b, blen, &seq, who, sizeof who);
+        vl_error("FORK at entry %llu: evidence received from peer %s: two entries %llu, both "
+                 "validly signed; approvers who signed both: %s. This node applies no entry "
+                 "from %llu on; evidence passed on to every other peer "
+                 "(docs/operator.md: what to do on a fork)", (unsigned long long)seq,
+                 vl_peer_label(p), (unsigned long long)seq, who,
+                 (unsigned long long)self->fork_seq);
+        if (vl_msg_encode_evidence(a, alen, b, blen, &buf, &len) == VL_OK)
+            for (size_t i = 0; i < self->nout + self->nin; i++) {
+                vl_peer_t *q = s_peer_at(self, i);
+                if (q != p && s_open(q))
+                    (void)s_send(self, q, buf, len);
+            }
+        free(buf);
+        return;
+    }
+    if (rc == VL_EEXIST) {
+        vl_debug("peer %s: evidence already known", vl_peer_label(p));
+        return;
+    }
+    if (rc == VL_ENOTFOUND) {
+        vl_info("peer %s: evidence cannot be checked here yet: %s", vl_peer_label(p),
+                self->err);
+        return;
+    }
+    if (s_local_failure(rc)) {
+        vl_error("cannot store evidence from %s: %s: %s", vl_peer_label(p), vl_strerror(rc),
+                 self->err);
+        return;
+    }
+    snprintf(why, sizeof why, "invalid evidence: %.200s",
+             self->err[0] ? self->err : vl_strerror(rc));
+    s_drop(self, p, rc, why, now);
 }
 
 /* ---- handlers ------------------------------------------------------------------------ */
@@ -362,8 +1180,9 @@ s_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now)
     self->err[0] = '\0';
     int rc = vl_peer_on_hello(p, h, &self->ours, now, &todo, self->err);
     if (rc != VL_OK) {
-        if (rc == VL_ECHAIN)
-            vl_error("peer %s: %s", vl_peer_label(p), self->err);
+        if (rc == VL_EFORK)
+            vl_error("peer %s: POLICY FORK: %s; two documents of one version were signed "
+                     "(docs/operator.md)", vl_peer_label(p), self->err);
         char why[VL_ERRMSG_MAX];
         snprintf(why, sizeof why, "%s", self->err);
         s_drop(self, p, rc, why, now);
@@ -377,8 +1196,22 @@ s_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now)
     else
         vl_debug("peer %s: hello: their seq %llu, ours %llu", vl_peer_label(p),
                  (unsigned long long)h->seq, (unsigned long long)self->ours.seq);
+    if (first && h->pv != self->ours.pv)
+        vl_info("peer %s: policy version %llu there, %llu here%s", vl_peer_label(p),
+                (unsigned long long)h->pv, (unsigned long long)self->ours.pv,
+                h->pv > self->ours.pv ? "; not pulling from it until we adopt its versions"
+                                      : "; sending ours");
     if (todo & VL_PEER_DO_HELLO)
         s_send_hello(self, p, now);
+    if (todo & VL_PEER_DO_POLICIES)
+        s_push_policies(self, p, h->pv, now, false);
+    if ((todo & VL_PEER_DO_EVIDENCE) &&
+        vl_peer_push_allowed(p, VL_PEER_PUSH_EVIDENCE, h->ev, now, s_push_ms(self)))
+        s_push_evidence(self, p, NULL);
+    if (todo & VL_PEER_DO_FRESH)
+        s_push_fresh(self, p, NULL, 0, now, false);
+    if (todo & VL_PEER_DO_CHECK)
+        s_check_head(self, p, h, now);
     if (todo & VL_PEER_DO_PULL)
         s_pull_from(self, p, h->seq, now);
     if ((todo & VL_PEER_DO_HAVE) &&
@@ -444,10 +1277,21 @@ s_on_get(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     (void)now;
 }
 
+
+/* True when e is the entry at head+1 of another history: its seq follows
+ * our head but its prev is not our head's link. */
 static bool
-s_local_failure(int rc)
+s_breaks_at_head(vl_node_t *self, const uint8_t *e, size_t len, const vl_head_t *head)
 {
-    return rc == VL_ESTORE || rc == VL_ENOMEM || rc == VL_EIO || rc == VL_EAGAIN;
+    vl_entry_t *ent = NULL;
+    char err[VL_ERRMSG_MAX];
+    const vl_policy_t *pol = vl_store_policy_for_seq(self->store, head->seq + 1);
+    if (!pol || vl_entry_parse(pol, e, len, VL_ENTRY_NO_SIGS, &ent, err) != VL_OK)
+        return false;
+    bool other = vl_entry_seq(ent) == head->seq + 1 &&
+                 memcmp(vl_entry_prev(ent), head->hash, VL_HASH_LEN) != 0;
+    vl_entry_destroy(&ent);
+    return other;
 }
 
 static void
@@ -458,8 +1302,9 @@ s_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     const uint8_t *ptrs[VL_SYNC_BATCH];
     size_t lens[VL_SYNC_BATCH];
     char why[VL_ERRMSG_MAX];
+    bool probe = vl_peer_probe_seq(p) != 0 && vl_peer_probe_seq(p) == from;
 
-    if (vl_peer_pull_from(p) == 0 || vl_peer_pull_from(p) != from) {
+    if (!probe && (vl_peer_pull_from(p) == 0 || vl_peer_pull_from(p) != from)) {
         /* A late answer to a get we gave up on: harmless, ignored. */
         vl_debug("peer %s: unexpected entries from %llu ignored", vl_peer_label(p),
                  (unsigned long long)from);
@@ -476,6 +1321,10 @@ s_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         snprintf(why, sizeof why, "head went back from %llu to %llu",
                  (unsigned long long)announced->seq, (unsigned long long)their_seq);
         s_drop(self, p, VL_EPROTO, why, now);
+        return;
+    }
+    if (probe) {
+        s_on_probe(self, p, m, now);
         return;
     }
     if (n == 0) {
@@ -541,9 +1390,35 @@ s_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
             self->puller = NULL;
             return;
         }
+        if (rc == VL_EFORK || rc == VL_ENOTFOUND) {
+            /* Not the peer's fault: our log stopped at a fork, or the
+             * entries name a policy version we have not adopted yet. No
+             * retry from this peer until something changes (no spinning). */
+            vl_log(rc == VL_EFORK ? VL_LOG_DEBUG : VL_LOG_INFO,
+                   "peer %s: entries %llu..%llu not applied: %s", vl_peer_label(p),
+                   (unsigned long long)(from + skip), (unsigned long long)(from + n - 1),
+                   self->err[0] ? self->err : vl_strerror(rc));
+            if (rc == VL_EFORK)
+                s_evidence_refresh(self);
+            vl_peer_pull_hold(p, their_seq, self->ours.pv);
+            vl_peer_pull_end(p);
+            self->puller = NULL;
+            return;
+        }
         snprintf(why, sizeof why, "entries %llu..%llu rejected: %.180s",
                  (unsigned long long)(from + skip), (unsigned long long)(from + n - 1),
                  self->err[0] ? self->err : vl_strerror(rc));
+        if (rc == VL_ECHAIN && !self->fork_seq && head.seq > 0 &&
+            s_breaks_at_head(self, ptrs[skip], lens[skip], &head)) {
+            /* Its first new entry does not follow our head: its history
+             * differs from ours at or below our head. Two valid histories
+             * are a fork, anything else its fault: ask for its entry at our
+             * head and decide on the answer (docs/trust.md §5). */
+            vl_peer_pull_end(p);
+            self->puller = NULL;
+            s_probe(self, p, head.seq, true, why, now);
+            return;
+        }
         s_drop(self, p, rc, why, now);
         return;
     }
@@ -732,6 +1607,9 @@ s_on_frame(vl_node_t *self, vl_peer_t *p, const uint8_t *data, size_t len, uint6
     case VL_MSG_ENTRIES: s_on_entries(self, p, m, now); break;
     case VL_MSG_HAVE:    s_on_have(self, p, m, now); break;
     case VL_MSG_PROPS:   s_on_props(self, p, m, now); break;
+    case VL_MSG_POLICIES: s_on_policies(self, p, m, now); break;
+    case VL_MSG_FRESH:   s_on_fresh(self, p, m, now); break;
+    case VL_MSG_EVIDENCE: s_on_evidence(self, p, m, now); break;
     default: break;
     }
 out:
@@ -788,6 +1666,22 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, uint64_t now)
         vl_warn("router: a connection presents this node's own key; ignored");
         goto out;
     }
+    if (!(vl_policy_roles(s_pol(self), rx->pk) & VL_ROLE_NODE)) {
+        /* Admitted by ZAP under an older policy version, before we adopted
+         * the one that removed its key: the connection outlived it. */
+        char why[96], label[64];
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        snprintf(why, sizeof why, "not a node of policy version %llu",
+                 (unsigned long long)vl_policy_version(s_pol(self)));
+        vl_info("router: hello from %s refused: its key is %s", kid, why);
+        if (vl_msg_encode_error(VL_EPERM, why, &buf, &len) == VL_OK)
+            (void)vl_transport_router_send(self->tr, rx->rid, rx->rid_len, buf, len);
+        free(buf);
+        snprintf(label, sizeof label, "in:%s", kid);
+        s_ban(self, rx->pk, label, now);
+        goto out;
+    }
     /* One live session per key and connection; drop stale duplicates of
      * the same key beyond one (a reconnect leaves the old one behind). */
     size_t same = 0;
@@ -810,7 +1704,7 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, uint64_t now)
         goto out;
     }
     vl_peer_t *p = vl_peer_new_in(rx->rid, rx->rid_len, rx->pk,
-                                  vl_policy_member_name(self->pol, rx->pk), now);
+                                  vl_policy_member_name(s_pol(self), rx->pk), now);
     if (!p) {
         vl_error("out of memory for a session");
         goto out;
@@ -1017,6 +1911,17 @@ s_timers(vl_node_t *self, uint64_t now)
         self->puller = NULL;
         s_drop(self, p, VL_EAGAIN, why, now);
     }
+    for (size_t i = 0; i < self->nout + self->nin; i++) {
+        vl_peer_t *p = s_peer_at(self, i);
+        if (vl_peer_probe_expired(p, now)) {
+            char why[96];
+            snprintf(why, sizeof why, "did not send its entry %llu within %u ms",
+                     (unsigned long long)vl_peer_probe_seq(p), s_pull_timeout(self));
+            vl_peer_probe_end(p);
+            s_drop(self, p, VL_EAGAIN, why, now);
+        }
+    }
+    s_fresh_tick(self, now);
     for (size_t i = 0; i < self->nout; i++) {
         vl_peer_t *p = self->out[i];
         if (vl_peer_link_stalled(p, now, S_DOWN_QUIET_MS,
@@ -1034,7 +1939,7 @@ s_timers(vl_node_t *self, uint64_t now)
         }
     }
     for (size_t i = 0; i < self->nout + self->nin; i++) {
-        vl_peer_t *p = i < self->nout ? self->out[i] : self->in[i - self->nout];
+        vl_peer_t *p = s_peer_at(self, i);
         if (vl_peer_hello_due(p, now))
             s_send_hello(self, p, now);
     }
@@ -1082,6 +1987,19 @@ s_audit(vl_node_t *self)
 
 /* ---- reload -------------------------------------------------------------------------------- */
 
+/* A configured peer that is not a node of the current policy: kept in the
+ * status as "revoked", never connected. */
+static void
+s_out_gone(vl_node_t *self, vl_peer_t *p)
+{
+    char why[96];
+    snprintf(why, sizeof why, "not a node of policy version %llu",
+             (unsigned long long)vl_policy_version(s_pol(self)));
+    vl_warn("peer %s: %s; not connected (remove it from the configuration)", vl_peer_label(p),
+            why);
+    vl_peer_on_revoked(p, why);
+}
+
 static bool
 s_same_peer(const vl_config_peer_t *a, vl_peer_t *p)
 {
@@ -1095,7 +2013,8 @@ s_reload(vl_node_t *self, uint64_t now)
     char err[VL_ERRMSG_MAX] = "";
     int rc = vl_config_load(self->cfg->path, &c, err);
     if (rc == VL_OK)
-        rc = vl_config_resolve_peers(c, self->pol, vl_keypair_pk(self->kp), err);
+        rc = vl_config_resolve_peers(c, s_pol(self), vl_keypair_pk(self->kp),
+                                     VL_CONFIG_KEEP_GONE, err);
     if (rc != VL_OK) {
         vl_error("reload: %s; keeping the running configuration", err);
         vl_config_destroy(&c);
@@ -1139,9 +2058,13 @@ s_reload(vl_node_t *self, uint64_t now)
             continue;
         }
         self->out[self->nout++] = p;
+        added++;
+        if (c->peers[k].gone) {
+            s_out_gone(self, p);
+            continue;
+        }
         vl_info("peer %s: added", vl_peer_label(p));
         s_open_link(self, p, now);
-        added++;
     }
     bool log_changed = (c->log_file == NULL) != (self->cfg->log_file == NULL) ||
                        (c->log_file && strcmp(c->log_file, self->cfg->log_file) != 0);
@@ -1187,11 +2110,10 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
     *cfg_p = NULL;
     self->store = store;
     self->kp = kp;
-    self->pol = vl_store_policy(store);
     vl_kid(vl_keypair_pk(kp), self->kid);
     uint64_t now = vl_clock_ms();
 
-    rc = vl_transport_new(self->pol, kp, &self->tr, err);
+    rc = vl_transport_new(s_pol(self), kp, &self->tr, err);
     if (rc != VL_OK)
         goto out;
     if (self->cfg->listen) {
@@ -1204,11 +2126,19 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
             goto out;
         vl_info("self-check passed: the ZAP gate refused a random key");
     }
+    s_evidence_refresh(self);
+    s_fresh_refresh(self);
     s_refresh_ours(self, now);
     if (!self->have_ours) {
         rc = vl_err(err, VL_ESTORE, "cannot read the store head");
         goto out;
     }
+    s_signer_refresh(self);
+    if (self->fork_seq)
+        vl_error("FORK at entry %llu: this store holds evidence of %llu fork(s); it applies no "
+                 "entry from %llu on (docs/operator.md: what to do on a fork)",
+                 (unsigned long long)self->fork_seq, (unsigned long long)self->ours.ev,
+                 (unsigned long long)self->fork_seq);
     /* Whatever the previous run left unaudited. */
     self->audit_pending = true;
     for (size_t i = 0; i < self->cfg->npeers; i++) {
@@ -1219,7 +2149,10 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
             goto out;
         }
         self->out[self->nout++] = p;
-        s_open_link(self, p, now);
+        if (c->gone)
+            s_out_gone(self, p);
+        else
+            s_open_link(self, p, now);
     }
     *out = self;
     self = NULL;
@@ -1264,10 +2197,11 @@ vl_node_run(vl_node_t *self, volatile sig_atomic_t *stop, volatile sig_atomic_t 
     zmq_pollitem_t items[2 + 2 * VL_MAX_PEERS];
     int failures = 0;
     bool busy = false;
-    const char *name = vl_policy_member_name(self->pol, vl_keypair_pk(self->kp));
-    vl_info("valise-node ready: node %s (%s), network \"%s\", seq %llu, %zu pending, %zu peers",
-            self->kid, name ? name : "?", vl_policy_name(self->pol),
-            (unsigned long long)self->ours.seq, self->nids, self->nout);
+    const char *name = vl_policy_member_name(s_pol(self), vl_keypair_pk(self->kp));
+    vl_info("valise-node ready: node %s (%s), network \"%s\", policy version %llu, seq %llu, "
+            "%zu pending, %zu peers", self->kid, name ? name : "?", vl_policy_name(s_pol(self)),
+            (unsigned long long)self->ours.pv, (unsigned long long)self->ours.seq, self->nids,
+            self->nout);
 
     while (!*stop) {
         size_t n = 0;

@@ -36,6 +36,16 @@ struct vl_peer {
     uint32_t backoff_ms;          /* next back-off */
     uint64_t retry_at;            /* BAD/REFUSED: reconnect after */
     uint64_t last_have;           /* last `have` sent (rate limit) */
+    uint64_t probe_seq;           /* outstanding fork probe get(seq, 1), 0 none */
+    uint64_t probe_deadline;      /* give up waiting for its answer then */
+    bool probe_chain;             /* it follows a batch that did not chain */
+    char probe_why[VL_ERRMSG_MAX];/* blame if their entry turns out to be ours */
+    uint64_t checked_seq;         /* last announced head found on our chain */
+    uint8_t checked_head[VL_HASH_LEN];
+    bool hold;                    /* no pull while (hold_seq, hold_pv) hold */
+    uint64_t hold_seq, hold_pv;
+    uint64_t push_val[VL_PEER_PUSH_KINDS]; /* what was last pushed, per kind */
+    uint64_t push_at[VL_PEER_PUSH_KINDS];  /* and when (monotonic ms, 0 never) */
     bool gone;                    /* in: to be freed at the next reap */
     uint64_t link_event_at;       /* out: last monitor event (or link creation) */
     bool link_down;               /* out: that event was a disconnect */
@@ -49,8 +59,19 @@ static const char *const s_state_names[] = {
     [VL_PS_CONNECTING] = "connecting", [VL_PS_OPEN] = "open",
     [VL_PS_SUMMARY_SENT] = "open",     [VL_PS_PULLING] = "pulling",
     [VL_PS_IDLE] = "idle",             [VL_PS_BAD] = "bad",
-    [VL_PS_REFUSED] = "refused",
+    [VL_PS_REFUSED] = "refused",       [VL_PS_REVOKED] = "revoked",
 };
+
+/* What a connection knew: gone with it. */
+static void
+s_forget(vl_peer_t *self)
+{
+    self->pull_from = 0;
+    self->probe_seq = 0;
+    self->hold = false;
+    self->checked_seq = 0;
+    memset(self->push_at, 0, sizeof self->push_at);
+}
 
 static void
 s_set_state(vl_peer_t *self, vl_peer_state_t s)
@@ -60,6 +81,16 @@ s_set_state(vl_peer_t *self, vl_peer_state_t s)
         snprintf(self->info.state, sizeof self->info.state, "%s", s_state_names[s]);
         self->info_dirty = true;
     }
+}
+
+static void
+s_label(vl_peer_t *self)
+{
+    if (self->name[0])
+        snprintf(self->label, sizeof self->label, "%s %s (%s)", self->info.addr, self->kid,
+                 self->name);
+    else
+        snprintf(self->label, sizeof self->label, "%s %s", self->info.addr, self->kid);
 }
 
 static vl_peer_t *
@@ -75,11 +106,7 @@ s_new(vl_peer_dir_t dir, const char *addr, const uint8_t pk[VL_PK_LEN], const ch
     snprintf(self->name, sizeof self->name, "%s", name ? name : "");
     memcpy(self->info.pk, pk, VL_PK_LEN);
     snprintf(self->info.addr, sizeof self->info.addr, "%s", addr);
-    if (self->name[0])
-        snprintf(self->label, sizeof self->label, "%s %s (%s)", self->info.addr, self->kid,
-                 self->name);
-    else
-        snprintf(self->label, sizeof self->label, "%s %s", self->info.addr, self->kid);
+    s_label(self);
     self->backoff_ms = VL_PEER_BACKOFF_MIN_MS;
     self->last_rx = now;
     self->info_dirty = true;
@@ -198,7 +225,7 @@ vl_peer_set_link(vl_peer_t *self, vl_link_t *link, uint64_t now)
     self->link_down = false;
     self->hello_sent = false;
     self->identified = false;
-    self->pull_from = 0;
+    s_forget(self);
     self->healthy_since = 0;
     self->last_rx = now;
     s_set_state(self, VL_PS_CONNECTING);
@@ -240,7 +267,7 @@ vl_peer_state(const vl_peer_t *self)
 const char *
 vl_peer_state_name(vl_peer_state_t s)
 {
-    return s >= VL_PS_CONNECTING && s <= VL_PS_REFUSED ? s_state_names[s] : "?";
+    return s >= VL_PS_CONNECTING && s <= VL_PS_REVOKED ? s_state_names[s] : "?";
 }
 
 bool
@@ -263,7 +290,7 @@ vl_peer_on_up(vl_peer_t *self, uint64_t now)
 {
     assert(self);
     self->hello_sent = false;
-    self->pull_from = 0;
+    s_forget(self);
     self->next_hello = now;
     self->healthy_since = now;
     s_set_state(self, VL_PS_OPEN);
@@ -278,9 +305,10 @@ vl_peer_on_down(vl_peer_t *self, uint64_t now)
      * it is the same node, and frames of the old connection may still be
      * queued behind this event. */
     self->hello_sent = false;
-    self->pull_from = 0;
+    s_forget(self);
     self->healthy_since = 0;
-    if (self->state != VL_PS_BAD && self->state != VL_PS_REFUSED)
+    if (self->state != VL_PS_BAD && self->state != VL_PS_REFUSED &&
+        self->state != VL_PS_REVOKED)
         s_set_state(self, VL_PS_CONNECTING);
 }
 
@@ -295,7 +323,7 @@ s_backoff(vl_peer_t *self, uint64_t now, uint32_t max_ms)
     self->backoff_ms = self->backoff_ms > max_ms / 2 ? max_ms : self->backoff_ms * 2;
     self->hello_sent = false;
     self->identified = false;
-    self->pull_from = 0;
+    s_forget(self);
     self->healthy_since = 0;
 }
 
@@ -348,16 +376,15 @@ vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ou
         return vl_err(err, VL_EPERM, "network mismatch: hello names network %s, this node "
                       "serves %s", a, b);
     }
-    if (memcmp(theirs->policy, ours->policy, VL_HASH_LEN) != 0) {
+    /* Versions differ legitimately while a new one spreads (docs/trust.md
+     * §6); the same version with another hash is a policy fork. */
+    if (theirs->pv == ours->pv && memcmp(theirs->policy, ours->policy, VL_HASH_LEN) != 0) {
         char a[17], b[17];
         vl_hex(theirs->policy, 8, a);
         vl_hex(ours->policy, 8, b);
-        return vl_err(err, VL_EPERM, "policy mismatch: hello names policy %s..., this node "
-                      "runs %s...", a, b);
+        return vl_err(err, VL_EFORK, "policy fork: the peer's policy version %llu is %s..., "
+                      "ours is %s...", (unsigned long long)ours->pv, a, b);
     }
-    if (theirs->seq == ours->seq && memcmp(theirs->head, ours->head, VL_HASH_LEN) != 0)
-        return vl_err(err, VL_ECHAIN, "fork: the peer's entry %llu differs from ours",
-                      (unsigned long long)theirs->seq);
     self->theirs = *theirs;
     self->identified = true;
     if (self->info.their_seq != theirs->seq || self->info.their_pending != theirs->pn) {
@@ -367,8 +394,24 @@ vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ou
     }
     if (!self->hello_sent)
         *todo |= VL_PEER_DO_HELLO;
-    if (theirs->seq > ours->seq)
+    /* Entries of a peer with a newer policy may name a version we lack:
+     * wait for its `policies`. */
+    if (theirs->seq > ours->seq && theirs->pv <= ours->pv)
         *todo |= VL_PEER_DO_PULL;
+    if (theirs->seq > 0 && theirs->seq <= ours->seq &&
+        !(self->checked_seq == theirs->seq &&
+          memcmp(self->checked_head, theirs->head, VL_HASH_LEN) == 0)) {
+        if (theirs->seq == ours->seq && memcmp(theirs->head, ours->head, VL_HASH_LEN) == 0)
+            vl_peer_head_checked(self, theirs->seq, theirs->head);
+        else
+            *todo |= VL_PEER_DO_CHECK;
+    }
+    if (theirs->pv < ours->pv)
+        *todo |= VL_PEER_DO_POLICIES;
+    if (theirs->fi < ours->fi)
+        *todo |= VL_PEER_DO_FRESH;
+    if (theirs->ev < ours->ev)
+        *todo |= VL_PEER_DO_EVIDENCE;
     if (memcmp(theirs->pd, ours->pd, VL_HASH_LEN) != 0)
         *todo |= VL_PEER_DO_HAVE;
     if (self->healthy_since == 0)
@@ -448,6 +491,121 @@ vl_peer_pull_expired(const vl_peer_t *self, uint64_t now)
     return self->pull_from != 0 && now >= self->pull_deadline;
 }
 
+void
+vl_peer_head_checked(vl_peer_t *self, uint64_t seq, const uint8_t head[VL_HASH_LEN])
+{
+    assert(self && head);
+    self->checked_seq = seq;
+    memcpy(self->checked_head, head, VL_HASH_LEN);
+}
+
+void
+vl_peer_probe_start(vl_peer_t *self, uint64_t seq, uint64_t now, uint32_t timeout_ms,
+                    bool chain, const char *why)
+{
+    assert(self && seq > 0);
+    self->probe_seq = seq;
+    self->probe_deadline = now + timeout_ms;
+    self->probe_chain = chain;
+    snprintf(self->probe_why, sizeof self->probe_why, "%s", why ? why : "");
+}
+
+uint64_t
+vl_peer_probe_seq(const vl_peer_t *self)
+{
+    assert(self);
+    return self->probe_seq;
+}
+
+bool
+vl_peer_probe_chain(const vl_peer_t *self)
+{
+    assert(self);
+    return self->probe_chain;
+}
+
+const char *
+vl_peer_probe_why(const vl_peer_t *self)
+{
+    assert(self);
+    return self->probe_why;
+}
+
+void
+vl_peer_probe_end(vl_peer_t *self)
+{
+    assert(self);
+    self->probe_seq = 0;
+}
+
+bool
+vl_peer_probe_expired(const vl_peer_t *self, uint64_t now)
+{
+    assert(self);
+    return self->probe_seq != 0 && now >= self->probe_deadline;
+}
+
+void
+vl_peer_pull_hold(vl_peer_t *self, uint64_t their_seq, uint64_t our_pv)
+{
+    assert(self);
+    self->hold = true;
+    self->hold_seq = their_seq;
+    self->hold_pv = our_pv;
+}
+
+bool
+vl_peer_pull_held(const vl_peer_t *self, uint64_t their_seq, uint64_t our_pv)
+{
+    assert(self);
+    return self->hold && self->hold_seq == their_seq && self->hold_pv == our_pv;
+}
+
+bool
+vl_peer_push_allowed(vl_peer_t *self, vl_peer_push_t kind, uint64_t value, uint64_t now,
+                     uint32_t min_ms)
+{
+    assert(self && kind < VL_PEER_PUSH_KINDS);
+    if (self->push_at[kind] != 0 && self->push_val[kind] == value &&
+        now - self->push_at[kind] < min_ms)
+        return false;
+    self->push_val[kind] = value;
+    self->push_at[kind] = now ? now : 1;
+    return true;
+}
+
+void
+vl_peer_set_key(vl_peer_t *self, const uint8_t pk[VL_PK_LEN], const char *name)
+{
+    assert(self && pk && self->dir == VL_PEER_OUT && !self->link);
+    memcpy(self->pk, pk, VL_PK_LEN);
+    memcpy(self->info.pk, pk, VL_PK_LEN);
+    vl_kid(pk, self->kid);
+    snprintf(self->name, sizeof self->name, "%s", name ? name : "");
+    s_label(self);
+    self->hello_sent = false;
+    self->identified = false;
+    s_forget(self);
+    self->healthy_since = 0;
+    self->backoff_ms = VL_PEER_BACKOFF_MIN_MS;
+    self->info.last_error[0] = '\0';
+    self->info_dirty = true;
+    s_set_state(self, VL_PS_CONNECTING);
+}
+
+void
+vl_peer_on_revoked(vl_peer_t *self, const char *why)
+{
+    assert(self);
+    self->hello_sent = false;
+    self->identified = false;
+    s_forget(self);
+    self->healthy_since = 0;
+    snprintf(self->info.last_error, sizeof self->info.last_error, "%s", why ? why : "");
+    self->info_dirty = true;
+    s_set_state(self, VL_PS_REVOKED);
+}
+
 bool
 vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms)
 {
@@ -517,7 +675,7 @@ vl_peer_mark_gone(vl_peer_t *self, const char *state)
 {
     assert(self);
     self->gone = true;
-    self->pull_from = 0;
+    s_forget(self);
     snprintf(self->info.state, sizeof self->info.state, "%s", state ? state : "closed");
     self->info_dirty = true;
 }
@@ -584,6 +742,7 @@ vl_peer_test(bool verbose)
     memset(ours.policy, 2, sizeof ours.policy);
     ours.seq = 10;
     memset(ours.head, 3, sizeof ours.head);
+    ours.pv = 2;
     theirs = ours;
 
     vl_peer_t *p = vl_peer_new_out("tcp://127.0.0.1:1", pk, "node-x", 1000);
@@ -619,17 +778,72 @@ vl_peer_test(bool verbose)
     VL_CHECK(!vl_peer_pull_expired(p, 6299) && vl_peer_pull_expired(p, 6300));
     vl_peer_pull_end(p);
     VL_CHECK(vl_peer_state(p) == VL_PS_IDLE && vl_peer_pull_from(p) == 0);
-    /* Fork, wrong network, wrong policy. */
+    /* Another link at a seq we hold: check it (once per announced pair). */
     theirs.seq = 10;
     err[0] = '\0';
-    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_ECHAIN);
-    VL_CHECK(strstr(err, "fork") != NULL);
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_OK);
+    VL_CHECK(todo & VL_PEER_DO_CHECK);
+    VL_CHECK(!(todo & VL_PEER_DO_PULL));
+    theirs.seq = 7;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_OK);
+    VL_CHECK(todo & VL_PEER_DO_CHECK);
+    vl_peer_head_checked(p, 7, theirs.head);
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_OK);
+    VL_CHECK(!(todo & VL_PEER_DO_CHECK));
+    theirs = ours; /* same head: nothing to check */
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_OK);
+    VL_CHECK(!(todo & VL_PEER_DO_CHECK));
+    /* Wrong network. */
     theirs = ours;
     theirs.net[0] ^= 1;
     VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_EPERM);
+    /* Same policy version, another hash: a policy fork. */
     theirs = ours;
     theirs.policy[5] ^= 1;
-    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_EPERM);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_EFORK);
+    VL_CHECK(strstr(err, "policy fork") != NULL);
+    /* Another version (another hash, legitimately): older gets ours pushed,
+     * newer is not pulled from until adopted. */
+    theirs.pv = 1;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
+    VL_CHECK(todo & VL_PEER_DO_POLICIES);
+    theirs.pv = 3;
+    theirs.seq = 20;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
+    VL_CHECK(!(todo & (VL_PEER_DO_PULL | VL_PEER_DO_POLICIES)));
+    theirs.pv = 2;
+    theirs.policy[5] ^= 1;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
+    VL_CHECK(todo & VL_PEER_DO_PULL);
+    /* Freshness and evidence behind ours. */
+    ours.fi = 1000;
+    ours.ev = 1;
+    theirs = ours;
+    theirs.fi = 999;
+    theirs.ev = 0;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
+    VL_CHECK(todo == (VL_PEER_DO_FRESH | VL_PEER_DO_EVIDENCE));
+    theirs = ours;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
+    VL_CHECK(todo == 0);
+    ours.fi = ours.ev = 0;
+
+    /* Fork probe, pull hold, push rate limit. */
+    vl_peer_probe_start(p, 10, 1500, 1000, true, "entries 11..12 rejected");
+    VL_CHECK(vl_peer_probe_seq(p) == 10 && vl_peer_probe_chain(p));
+    VL_CHECK(strcmp(vl_peer_probe_why(p), "entries 11..12 rejected") == 0);
+    VL_CHECK(!vl_peer_probe_expired(p, 2499) && vl_peer_probe_expired(p, 2500));
+    vl_peer_probe_end(p);
+    VL_CHECK(vl_peer_probe_seq(p) == 0 && !vl_peer_probe_expired(p, 9999));
+    vl_peer_pull_hold(p, 12, 2);
+    VL_CHECK(vl_peer_pull_held(p, 12, 2) && !vl_peer_pull_held(p, 13, 2) &&
+             !vl_peer_pull_held(p, 12, 3));
+    VL_CHECK(vl_peer_push_allowed(p, VL_PEER_PUSH_POLICIES, 1, 1000, 500));
+    VL_CHECK(!vl_peer_push_allowed(p, VL_PEER_PUSH_POLICIES, 1, 1400, 500));
+    VL_CHECK(vl_peer_push_allowed(p, VL_PEER_PUSH_FRESH, 1, 1400, 500));
+    VL_CHECK(vl_peer_push_allowed(p, VL_PEER_PUSH_POLICIES, 2, 1400, 500));
+    VL_CHECK(vl_peer_push_allowed(p, VL_PEER_PUSH_POLICIES, 2, 1900, 500));
 
     /* Have rate limit. */
     VL_CHECK(vl_peer_have_allowed(p, 2000, 500));
@@ -661,6 +875,17 @@ vl_peer_test(bool verbose)
     VL_CHECK(vl_peer_state(p) == VL_PS_CONNECTING && vl_peer_identified(p));
     /* (link is NULL in this test, so never stalled) */
     VL_CHECK(!vl_peer_link_stalled(p, 999999, 1, 1));
+    vl_peer_on_revoked(p, "not a node of policy version 3");
+    VL_CHECK(vl_peer_state(p) == VL_PS_REVOKED && !vl_peer_sendable(p) && !vl_peer_identified(p));
+    VL_CHECK(strcmp(vl_peer_info(p)->state, "revoked") == 0);
+    vl_peer_on_down(p, 90000);
+    VL_CHECK(vl_peer_state(p) == VL_PS_REVOKED);
+    uint8_t pk2[VL_PK_LEN];
+    memset(pk2, 0x43, sizeof pk2);
+    vl_peer_set_key(p, pk2, "node-y");
+    VL_CHECK(vl_peer_state(p) == VL_PS_CONNECTING && memcmp(vl_peer_pk(p), pk2, VL_PK_LEN) == 0);
+    VL_CHECK(strstr(vl_peer_label(p), "node-y") != NULL && !vl_peer_identified(p));
+    VL_CHECK(memcmp(vl_peer_info(p)->pk, pk2, VL_PK_LEN) == 0);
     vl_peer_destroy(&p);
     vl_peer_destroy(&p);
 

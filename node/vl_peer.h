@@ -14,6 +14,11 @@
  *   PULLING --entries, caught up--> IDLE
  *   any --invalid input / wrong network--> BAD --back-off--> CONNECTING
  *   CONNECTING --their ZAP refuses our key--> REFUSED --back-off--> CONNECTING
+ *   any --a policy version drops its key--> REVOKED (final; no reconnect)
+ *
+ * Besides the pull, a session may have one fork probe outstanding (a `get`
+ * of one entry at a seq we hold, docs/trust.md §5) and remembers what it
+ * last pushed (policies, freshness statement, evidence) to rate-limit it.
  *
  * Nothing a peer says reaches this module except through typed vl_msg
  * values, already validated.
@@ -47,6 +52,7 @@ typedef enum {
     VL_PS_IDLE,           /**< in sync as far as we know */
     VL_PS_BAD,            /**< dropped for invalid input; waiting out the back-off */
     VL_PS_REFUSED,        /**< the peer refused our key; waiting out the back-off */
+    VL_PS_REVOKED,        /**< its key is not a node of our current policy: closed for good */
 } vl_peer_state_t;
 
 /** What the node should do after a hello (bits). */
@@ -54,7 +60,20 @@ enum {
     VL_PEER_DO_PULL = 1,  /**< they are ahead: pull from our head + 1 */
     VL_PEER_DO_HAVE = 2,  /**< pending sets differ: send our ids */
     VL_PEER_DO_HELLO = 4, /**< we have not said hello on this connection yet */
+    VL_PEER_DO_CHECK = 8, /**< their head is at a seq we hold and was not yet
+                               found on our chain: compare it with our link there */
+    VL_PEER_DO_POLICIES = 16, /**< their policy version is below ours: push ours */
+    VL_PEER_DO_FRESH = 32,    /**< their freshness statement is older than ours */
+    VL_PEER_DO_EVIDENCE = 64, /**< they hold fewer forks than we do */
 };
+
+/** What a session pushes unasked (rate-limited by vl_peer_push_allowed). */
+typedef enum {
+    VL_PEER_PUSH_POLICIES = 0,
+    VL_PEER_PUSH_FRESH,
+    VL_PEER_PUSH_EVIDENCE,
+    VL_PEER_PUSH_KINDS,
+} vl_peer_push_t;
 
 /** First and ceiling back-off for a dropped or refused peer (protocol.md §5:
  *  from 100 ms doubling; the ceiling is the configured reconnect_max_ms). */
@@ -131,10 +150,15 @@ uint64_t vl_peer_retry_at(const vl_peer_t *self);
 /** @brief Current back-off (ms). */
 uint32_t vl_peer_backoff(const vl_peer_t *self);
 
-/** @brief A valid hello arrived. Compares it with ours.
+/** @brief A valid hello arrived. Compares it with ours: the network must be
+ *  ours; the policy hashes are compared only when the policy versions are
+ *  equal (versions differ legitimately while a new one spreads). A peer
+ *  whose policy version is above ours is not pulled from (we cannot verify
+ *  its newer entries before adopting; it pushes the versions to us).
  *  @param[out] todo  VL_PEER_DO_* bits.
- *  @return VL_OK; VL_EPERM (another network or policy: drop the peer;
- *          detail in err); VL_ECHAIN (same seq, different head: a fork). */
+ *  @return VL_OK; VL_EPERM (another network: drop the peer; detail in err);
+ *          VL_EFORK (the same policy version with another hash: a policy
+ *          fork; drop the peer). */
 int vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ours,
                      uint64_t now, unsigned *todo, char *err);
 /** @brief The peer's last summary (NULL before its first hello). */
@@ -157,6 +181,44 @@ uint64_t vl_peer_pull_from(const vl_peer_t *self);
 void vl_peer_pull_end(vl_peer_t *self);
 /** @brief True when an outstanding get has waited past its deadline. */
 bool vl_peer_pull_expired(const vl_peer_t *self, uint64_t now);
+
+/** @brief The head the peer announced at (seq, head) is on our chain (its
+ *  link there is ours): no VL_PEER_DO_CHECK for the same pair again. */
+void vl_peer_head_checked(vl_peer_t *self, uint64_t seq, const uint8_t head[VL_HASH_LEN]);
+
+/** @brief We sent a fork probe: get(seq, 1) (docs/trust.md §5).
+ *  @param[in] chain  true: a batch of theirs did not chain onto our head;
+ *                    false: their hello named another link at seq.
+ *  @param[in] why    What to blame the peer for if its entry at seq turns
+ *                    out to be ours after all (our words, never peer bytes). */
+void vl_peer_probe_start(vl_peer_t *self, uint64_t seq, uint64_t now, uint32_t timeout_ms,
+                         bool chain, const char *why);
+/** @brief The seq of the outstanding probe (0 if none). */
+uint64_t vl_peer_probe_seq(const vl_peer_t *self);
+bool vl_peer_probe_chain(const vl_peer_t *self);
+const char *vl_peer_probe_why(const vl_peer_t *self);
+void vl_peer_probe_end(vl_peer_t *self);
+bool vl_peer_probe_expired(const vl_peer_t *self, uint64_t now);
+
+/** @brief Do not pull from this peer again while it announces their_seq and
+ *  our policy version is our_pv (a pull failed for a reason that is not the
+ *  peer's fault, e.g. entries under a version we lack: retrying at once
+ *  would spin). */
+void vl_peer_pull_hold(vl_peer_t *self, uint64_t their_seq, uint64_t our_pv);
+bool vl_peer_pull_held(const vl_peer_t *self, uint64_t their_seq, uint64_t our_pv);
+
+/** @brief Rate limit for unasked pushes: true (and noted) when value differs
+ *  from what was last pushed of this kind, or min_ms passed since. */
+bool vl_peer_push_allowed(vl_peer_t *self, vl_peer_push_t kind, uint64_t value, uint64_t now,
+                          uint32_t min_ms);
+
+/** @brief The configured node got a new key (a rotation): an out session
+ *  without a link takes it (and the name) and starts over (CONNECTING). */
+void vl_peer_set_key(vl_peer_t *self, const uint8_t pk[VL_PK_LEN], const char *name);
+
+/** @brief Its key is not a node of our current policy: REVOKED for good
+ *  (link closed by the caller, no reconnect). */
+void vl_peer_on_revoked(vl_peer_t *self, const char *why);
 
 /** @brief Rate limit for `have`: true (and noted) if none was sent in the
  *  last min_ms. */

@@ -82,13 +82,62 @@ s_setint(void *s, int opt, int v)
 
 /* ---- construction --------------------------------------------------------------- */
 
+/* Collects the node keys of a policy (vl_policy_members_each callback). */
+typedef struct {
+    s_allow_t *allow;                /* VL_MAX_NODES slots */
+    size_t n;
+    bool too_many;
+} s_allow_ctx_t;
+
+static void
+s_allow_cb(void *ctx, const uint8_t pk[VL_PK_LEN], unsigned roles)
+{
+    s_allow_ctx_t *c = ctx;
+    if (!(roles & VL_ROLE_NODE))
+        return;
+    if (c->n >= VL_MAX_NODES) {
+        c->too_many = true;
+        return;
+    }
+    s_allow_t *a = &c->allow[c->n];
+    if (vl_pk_x25519(pk, a->x) != VL_OK) {
+        /* The policy parser accepted it, but it cannot be a transport key:
+         * leave it out (it can never connect). */
+        char kid[2 * VL_KID_LEN + 1];
+        vl_kid(pk, kid);
+        vl_warn("policy node %s: key does not convert to a transport key; not admitted", kid);
+        return;
+    }
+    vl_hex(pk, VL_PK_LEN, a->user_id);
+    vl_kid(pk, a->kid);
+    c->n++;
+}
+
+/* The allow-list of a policy: the X25519 forms of its node keys. */
+static int
+s_build_allow(const vl_policy_t *pol, s_allow_t **out, size_t *n, char *err)
+{
+    s_allow_ctx_t c = { .allow = calloc(VL_MAX_NODES, sizeof(s_allow_t)) };
+    *out = NULL;
+    *n = 0;
+    if (!c.allow)
+        return vl_err(err, VL_ENOMEM, "out of memory");
+    vl_policy_members_each(pol, s_allow_cb, &c);
+    if (c.too_many) {
+        free(c.allow);
+        return vl_err(err, VL_ELIMIT, "policy lists more than %u nodes", VL_MAX_NODES);
+    }
+    *out = c.allow;
+    *n = c.n;
+    return VL_OK;
+}
+
 int
 vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transport_t **out,
                  char *err)
 {
     int rc = VL_ENOMEM;
     vl_transport_t *t = NULL;
-    json_t *pj = NULL;
 
     assert(pol && kp && out);
     *out = NULL;
@@ -104,35 +153,9 @@ vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transport_t 
     }
     /* The allow-list: every node of the policy (the only source of truth
      * for who may connect). */
-    pj = vl_policy_to_json(pol);
-    if (!pj)
-        goto oom;
-    json_t *nodes = json_object_get(pj, "nodes");
-    size_t n = json_array_size(nodes);
-    if (n > VL_MAX_NODES) {
-        rc = vl_err(err, VL_ELIMIT, "policy lists more than %u nodes", VL_MAX_NODES);
+    rc = s_build_allow(pol, &t->allow, &t->nallow, err);
+    if (rc != VL_OK)
         goto out;
-    }
-    t->allow = calloc(n ? n : 1, sizeof *t->allow);
-    if (!t->allow)
-        goto oom;
-    for (size_t i = 0; i < n; i++) {
-        const char *hex = json_string_value(json_object_get(json_array_get(nodes, i), "key"));
-        uint8_t ed[VL_PK_LEN];
-        if (!hex || vl_unhex(hex, ed, VL_PK_LEN) != VL_OK) {
-            rc = vl_err(err, VL_EINVAL, "policy node %zu has no key", i);
-            goto out;
-        }
-        if (vl_pk_x25519(ed, t->allow[t->nallow].x) != VL_OK) {
-            /* The policy parser accepted it, but it cannot be a transport
-             * key: leave it out (it can never connect). */
-            vl_warn("policy node %zu: key does not convert to a transport key; not admitted", i);
-            continue;
-        }
-        vl_hex(ed, VL_PK_LEN, t->allow[t->nallow].user_id);
-        vl_kid(ed, t->allow[t->nallow].kid);
-        t->nallow++;
-    }
 
     t->ctx = zmq_ctx_new();
     if (!t->ctx) {
@@ -157,9 +180,30 @@ vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transport_t 
 oom:
     rc = vl_err(err, VL_ENOMEM, "out of memory");
 out:
-    json_decref(pj);
     vl_transport_destroy(&t);
     return rc;
+}
+
+int
+vl_transport_set_nodes(vl_transport_t *self, const vl_policy_t *pol, char *err)
+{
+    assert(self && pol);
+    s_allow_t *allow = NULL;
+    size_t n = 0;
+    int rc = s_build_allow(pol, &allow, &n, err);
+    if (rc != VL_OK)
+        return rc; /* the old list stays */
+    free(self->allow);
+    self->allow = allow;
+    self->nallow = n;
+    return VL_OK;
+}
+
+size_t
+vl_transport_nodes(const vl_transport_t *self)
+{
+    assert(self);
+    return self->nallow;
 }
 
 void

@@ -8,9 +8,12 @@
  *  - The ZAP REP socket (inproc://zeromq.zap.01) is bound in vl_transport_new,
  *    before any CURVE socket exists, so no handshake can happen without it
  *    (deps.md: a CURVE server without a bound handler admits anyone).
- *  - The handler admits exactly the X25519 forms of the policy's node keys
- *    and sets the User-Id to the hex Ed25519 node key; everything else gets
- *    400, is logged (hex of the X25519 key and the address) and counted.
+ *  - The handler admits exactly the X25519 forms of the current policy's
+ *    node keys and sets the User-Id to the hex Ed25519 node key; everything
+ *    else gets 400, is logged (hex of the X25519 key and the address) and
+ *    counted. When the node adopts a new policy version the list is rebuilt
+ *    (vl_transport_set_nodes); connections admitted earlier are the node's
+ *    to close (ZAP only sees handshakes).
  *  - vl_transport_selfcheck proves the gate refuses an unknown key before
  *    the daemon serves anybody.
  *  - Our X25519 secret key lives in sodium_malloc memory, wiped on destroy
@@ -52,6 +55,13 @@ typedef struct vl_link vl_link_t;
  *          failure, e.g. the ZAP endpoint already bound), VL_ENOMEM. */
 int vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transport_t **out,
                      char *err);
+/** @brief Replace the ZAP allow-list by the node keys of pol (a newly
+ *  adopted policy version, docs/trust.md §2). Only later handshakes are
+ *  affected. On failure the old list stays.
+ *  @return VL_OK, VL_ELIMIT (more than VL_MAX_NODES nodes), VL_ENOMEM. */
+int vl_transport_set_nodes(vl_transport_t *self, const vl_policy_t *pol, char *err);
+/** @brief Number of keys the ZAP handler admits. */
+size_t vl_transport_nodes(const vl_transport_t *self);
 /** @brief Close every socket with linger 0 (links must be destroyed first),
  *  terminate the context, wipe keys; sets *self_p to NULL. NULL-safe. */
 void vl_transport_destroy(vl_transport_t **self_p);

@@ -724,8 +724,26 @@ vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned 
         rc = vl_err(err, VL_EPERM, "entry belongs to another network");
         goto out;
     }
-    if (self->seq == 0 || self->policy == 0 || self->policy > vl_policy_version(pol)) {
-        rc = vl_err(err, VL_EPROTO, "entry: seq 0 or unknown policy version");
+    if (self->seq == 0 || self->policy == 0) {
+        rc = vl_err(err, VL_EPROTO, "entry: seq 0 or policy version 0");
+        goto out;
+    }
+    /* An entry names exactly the version in force at its seq, which is the
+     * one the caller verifies it against (docs/trust.md §1.2): an entry
+     * naming an older version was signed under approvers that may since
+     * have been revoked. */
+    if (self->policy > vl_policy_version(pol)) {
+        rc = vl_err(err, VL_ENOTFOUND, "entry %llu names policy version %llu, newer than "
+                    "version %llu known here", (unsigned long long)self->seq,
+                    (unsigned long long)self->policy,
+                    (unsigned long long)vl_policy_version(pol));
+        goto out;
+    }
+    if (self->policy < vl_policy_version(pol)) {
+        rc = vl_err(err, VL_EPERM, "entry %llu is under policy version %llu but version %llu "
+                    "governs it", (unsigned long long)self->seq,
+                    (unsigned long long)self->policy,
+                    (unsigned long long)vl_policy_version(pol));
         goto out;
     }
     vl_hash(self->digest, "valise/entry/1", hb, hlen);
@@ -1330,6 +1348,32 @@ out:
     return VL_TEST_END;
 }
 
+/* Version 2 of the test network (a freshness key named, nothing else
+ * changed), signed by both approvers. */
+static int
+s_test_policy_v2(const vl_testnet_t *t, vl_policy_t **v2)
+{
+    int rc;
+    vl_policy_builder_t *b = NULL;
+    uint8_t *u = NULL, *one = NULL, *two = NULL;
+    size_t ul = 0, onel = 0, twol = 0;
+    *v2 = NULL;
+    if ((rc = vl_policy_builder_from(t->pol, t->a1, &b, NULL)) != VL_OK ||
+        (rc = vl_policy_builder_set_fresh(b, vl_keypair_pk(t->node))) != VL_OK ||
+        (rc = vl_policy_builder_finish_next(b, t->pol, 1, vl_policy_hash(t->pol), false,
+                                            1700000100, &u, &ul, NULL)) != VL_OK ||
+        (rc = vl_policy_sign_next(t->pol, u, ul, t->a1, &one, &onel, NULL)) != VL_OK ||
+        (rc = vl_policy_sign_next(t->pol, one, onel, t->a2, &two, &twol, NULL)) != VL_OK)
+        goto out;
+    rc = vl_policy_parse_next(t->pol, two, twol, 0, v2, NULL);
+out:
+    vl_policy_builder_destroy(&b);
+    free(u);
+    free(one);
+    free(two);
+    return rc;
+}
+
 int
 vl_change_test(bool verbose)
 {
@@ -1490,6 +1534,35 @@ vl_change_test(bool verbose)
      * with both approver signatures. */
     VL_CHECK_RC(s_test_prop(&t, t.mu, "MG-01", "MG", false, t.ckey, &forged, &flen), VL_OK);
     VL_CHECK_RC(vl_entry_make(t.pol, 1, prev, forged, flen, root, 1, &c3, &l3, NULL), VL_EPERM);
+    /* An entry names exactly the policy version that governs it
+     * (docs/trust.md §1.2): entry 1 signed under version 1 is refused when
+     * version 2 governs seq 1 (its approvers may have been revoked), and an
+     * entry under version 2 is not verifiable by a node knowing only 1. */
+    {
+        vl_policy_t *v2 = NULL;
+        uint8_t *e2 = NULL;
+        size_t e2len = 0;
+        VL_CHECK_RC(s_test_policy_v2(&t, &v2), VL_OK);
+        if (v2 && c2) {
+            err[0] = '\0';
+            VL_CHECK_RC(vl_entry_parse(v2, c2, l2, 0, &e, err), VL_EPERM);
+            VL_CHECK(strstr(err, "entry 1 is under policy version 1 but version 2 governs it") !=
+                     NULL);
+            vl_entry_destroy(&e);
+            VL_CHECK_RC(vl_entry_make(v2, 1, prev, prop, plen, root, 1700000300, &e2, &e2len,
+                                      NULL),
+                        VL_OK);
+            VL_CHECK_RC(vl_entry_parse(v2, e2, e2len, VL_ENTRY_CANDIDATE, &e, NULL), VL_OK);
+            vl_entry_destroy(&e);
+            err[0] = '\0';
+            VL_CHECK_RC(vl_entry_parse(t.pol, e2, e2len, VL_ENTRY_CANDIDATE, &e, err),
+                        VL_ENOTFOUND);
+            VL_CHECK(strstr(err, "names policy version 2, newer than version 1") != NULL);
+            vl_entry_destroy(&e);
+        }
+        free(e2);
+        vl_policy_destroy(&v2);
+    }
 
     /* Rejections. */
     uint8_t pid[VL_HASH_LEN];

@@ -132,8 +132,12 @@ enum {
  *  verified), proposal id, every signature by a distinct approver, and unless
  *  VL_ENTRY_CANDIDATE at least `threshold` of them. With VL_ENTRY_NO_SIGS
  *  the same without verifying any signature (see the flag).
- *  @return VL_OK, VL_EPROTO, VL_ELIMIT, VL_EPERM, VL_EAUTH, VL_EEXIST (one
- *          approver twice), VL_ETHRESHOLD, VL_ENOMEM. */
+ *  pol must be the policy version in force at the entry's seq (docs/trust.md
+ *  §1.2), and the entry's "policy" field must name exactly that version: a
+ *  greater one is VL_ENOTFOUND (a version not known here yet), a smaller one
+ *  VL_EPERM (signed under a version that no longer governs that seq).
+ *  @return VL_OK, VL_EPROTO, VL_ELIMIT, VL_ENOTFOUND, VL_EPERM, VL_EAUTH,
+ *          VL_EEXIST (one approver twice), VL_ETHRESHOLD, VL_ENOMEM. */
 int vl_entry_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len, unsigned flags,
                    vl_entry_t **out, char *err);
 void vl_entry_destroy(vl_entry_t **self_p);

@@ -27,6 +27,7 @@ vl_strerror(int rc)
     case VL_ECHAIN:     return "broken hash chain";
     case VL_ETHRESHOLD: return "approval threshold not met";
     case VL_ECRYPTO:    return "crypto error";
+    case VL_EFORK:      return "log fork (equivocation)";
     default:            return "unknown error";
     }
 }

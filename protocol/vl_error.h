@@ -33,6 +33,7 @@ enum {
     VL_ECHAIN    = -15, /**< broken hash chain or sequence */
     VL_ETHRESHOLD = -16, /**< fewer valid approver signatures than the threshold */
     VL_ECRYPTO   = -17, /**< libsodium failed to initialise or a key was invalid */
+    VL_EFORK     = -18, /**< two valid log entries at one seq: the log stops at the fork (docs/trust.md §5) */
 };
 
 /** Length of the optional error-detail buffers taken by many functions. */

@@ -71,6 +71,25 @@
 
 /** Longest passphrase (first line of a passphrase file). */
 #define VL_MAX_PASSPHRASE     1024u
+/** Most content-key epochs in one policy (every epoch is sealed to every
+ *  member key: docs/trust.md §2). */
+#define VL_MAX_EPOCHS         16u
+/** Largest policy document: one must fit in one `policies` message. */
+#define VL_MAX_POLICY         (768u * 1024u)
+/** Most policy versions a store keeps (the chain from the genesis). */
+#define VL_MAX_VERSIONS       4096u
+
+/* ---- freshness (docs/trust.md §3) ----------------------------------------------- */
+
+/** Clock skew tolerated between nodes, seconds: a statement may be issued up
+ *  to this far in a reader's future, and is stale only this long after it
+ *  expires. */
+#define VL_CLOCK_SKEW         300u
+/** Longest validity of one freshness statement (expires - issued), seconds. */
+#define VL_FRESH_MAX_TTL      (30u * 24u * 3600u)
+/** Largest freshness statement document (one is about 250 bytes). */
+#define VL_FRESH_MAX          512u
+
 /** Largest public key file ("valise-pk1 <hex> <label>\n"). */
 #define VL_MAX_PUBFILE        512u
 
@@ -85,6 +104,8 @@
 #define VL_SYNC_BYTES         (VL_MAX_FRAME - 16u * 1024u)
 /** Most pending proposal ids in a `have` message (32 bytes each). */
 #define VL_MAX_PENDING        4096u
+/** Most policy versions in one `policies` message. */
+#define VL_MAX_POLICY_PUSH    16u
 /** Most configured peers of one node. */
 #define VL_MAX_PEERS          64u
 
@@ -106,6 +127,9 @@
 #endif
 #if VL_SYNC_BYTES + 4096u > VL_MAX_FRAME || VL_MAX_PENDING * 34u > VL_MAX_FRAME
 #error "a full sync message must fit in a frame"
+#endif
+#if VL_MAX_POLICY > VL_SYNC_BYTES || VL_FRESH_MAX > VL_MAX_ENTRY
+#error "a policy and a statement must fit in one sync message"
 #endif
 #if VL_MAX_ENTRY > VL_SYNC_BYTES
 #error "one entry must fit in one sync message"

@@ -30,8 +30,10 @@ struct vl_msg {
     uint64_t from;          /* get, entries */
     uint64_t max;           /* get */
     uint64_t seq;           /* entries */
-    vl_val_t list;          /* entries "e", have "ids", props "p" */
+    vl_val_t list;          /* entries "e", have "ids", props "p", policies "p" */
     vl_val_t list2;         /* props "r" */
+    const uint8_t *item[2]; /* fresh "s"; evidence "a", "b" (views into doc) */
+    size_t item_len[2];
     int code;               /* error */
     char text[VL_MSG_ERRTEXT_MAX + 1]; /* error, NUL-terminated */
 };
@@ -42,16 +44,21 @@ struct vl_msg {
 static const char *const s_names[] = {
     [VL_MSG_HELLO] = "hello", [VL_MSG_GET] = "get",   [VL_MSG_ENTRIES] = "entries",
     [VL_MSG_HAVE] = "have",   [VL_MSG_PROPS] = "props", [VL_MSG_ERROR] = "error",
+    [VL_MSG_POLICIES] = "policies", [VL_MSG_FRESH] = "fresh",
+    [VL_MSG_EVIDENCE] = "evidence",
 };
 
 /* Exact key sets (all required, nothing optional). */
-static const char *const s_keys_hello[] = { "head", "net", "pd", "pn", "policy", "seq",
-                                            "t", "v", NULL };
+static const char *const s_keys_hello[] = { "ev", "fi", "head", "net", "pd", "pn",
+                                            "policy", "pv", "seq", "t", "v", NULL };
 static const char *const s_keys_get[] = { "from", "max", "t", "v", NULL };
 static const char *const s_keys_entries[] = { "e", "from", "seq", "t", "v", NULL };
 static const char *const s_keys_have[] = { "ids", "t", "v", NULL };
 static const char *const s_keys_props[] = { "p", "r", "t", "v", NULL };
 static const char *const s_keys_error[] = { "code", "msg", "t", "v", NULL };
+static const char *const s_keys_policies[] = { "p", "t", "v", NULL };
+static const char *const s_keys_fresh[] = { "s", "t", "v", NULL };
+static const char *const s_keys_evidence[] = { "a", "b", "t", "v", NULL };
 
 /* Smallest and largest VL_E* code an `error` may carry; anything else is
  * not one of ours. */
@@ -73,7 +80,7 @@ vl_msg_destroy(vl_msg_t **self_p)
 const char *
 vl_msg_type_name(vl_msg_type_t type)
 {
-    if (type >= VL_MSG_HELLO && type <= VL_MSG_ERROR)
+    if (type >= VL_MSG_HELLO && type <= VL_MSG_EVIDENCE)
         return s_names[type];
     return "?";
 }
@@ -140,8 +147,13 @@ s_decode_hello(vl_msg_t *m, vl_val_t root, char *err)
         (rc = s_uint(root, "seq", "hello", &h->seq, err)) != VL_OK ||
         (rc = s_bin_exact(root, "head", "hello", h->head, VL_HASH_LEN, err)) != VL_OK ||
         (rc = s_uint(root, "pn", "hello", &h->pn, err)) != VL_OK ||
-        (rc = s_bin_exact(root, "pd", "hello", h->pd, VL_HASH_LEN, err)) != VL_OK)
+        (rc = s_bin_exact(root, "pd", "hello", h->pd, VL_HASH_LEN, err)) != VL_OK ||
+        (rc = s_uint(root, "pv", "hello", &h->pv, err)) != VL_OK ||
+        (rc = s_uint(root, "fi", "hello", &h->fi, err)) != VL_OK ||
+        (rc = s_uint(root, "ev", "hello", &h->ev, err)) != VL_OK)
         return rc;
+    if (h->pv == 0)
+        return vl_err(err, VL_EPROTO, "hello: \"pv\" is 0 (policy versions start at 1)");
     return VL_OK;
 }
 
@@ -216,6 +228,54 @@ s_decode_props(vl_msg_t *m, vl_val_t root, char *err)
                          &m->list, err)) != VL_OK ||
         (rc = s_bin_list(root, "r", "props", VL_MAX_PENDING, VL_MSG_OBJECT_MAX, &budget,
                          &m->list2, err)) != VL_OK)
+        return rc;
+    return VL_OK;
+}
+
+static int
+s_decode_policies(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int rc;
+    size_t budget = VL_SYNC_BYTES;
+    if ((rc = s_bin_list(root, "p", "policies", VL_MAX_POLICY_PUSH, VL_MAX_POLICY, &budget,
+                         &m->list, err)) != VL_OK)
+        return rc;
+    if (vl_val_len(m->list) == 0)
+        return vl_err(err, VL_EPROTO, "policies: \"p\" is empty");
+    return VL_OK;
+}
+
+/* One bin of 1..max bytes into m->item[i]. */
+static int
+s_bin_item(vl_msg_t *m, int i, vl_val_t root, const char *key, const char *what,
+           size_t max, char *err)
+{
+    const uint8_t *p;
+    size_t len;
+    if (vl_val_bin(vl_val_get(root, key), &p, &len) != VL_OK)
+        return vl_err(err, VL_EPROTO, "%s: \"%s\" is not a bin", what, key);
+    if (len == 0)
+        return vl_err(err, VL_EPROTO, "%s: \"%s\" is empty", what, key);
+    if (len > max)
+        return vl_err(err, VL_ELIMIT, "%s: \"%s\" has %zu bytes, limit %zu", what, key, len,
+                      max);
+    m->item[i] = p;
+    m->item_len[i] = len;
+    return VL_OK;
+}
+
+static int
+s_decode_fresh(vl_msg_t *m, vl_val_t root, char *err)
+{
+    return s_bin_item(m, 0, root, "s", "fresh", VL_FRESH_MAX, err);
+}
+
+static int
+s_decode_evidence(vl_msg_t *m, vl_val_t root, char *err)
+{
+    int rc;
+    if ((rc = s_bin_item(m, 0, root, "a", "evidence", VL_MAX_ENTRY, err)) != VL_OK ||
+        (rc = s_bin_item(m, 1, root, "b", "evidence", VL_MAX_ENTRY, err)) != VL_OK)
         return rc;
     return VL_OK;
 }
@@ -308,6 +368,15 @@ vl_msg_decode(const uint8_t *buf, size_t len, vl_msg_t **out, char *err)
     } else if (vl_val_streq(t, "error")) {
         m->type = VL_MSG_ERROR;
         keys = s_keys_error;
+    } else if (vl_val_streq(t, "policies")) {
+        m->type = VL_MSG_POLICIES;
+        keys = s_keys_policies;
+    } else if (vl_val_streq(t, "fresh")) {
+        m->type = VL_MSG_FRESH;
+        keys = s_keys_fresh;
+    } else if (vl_val_streq(t, "evidence")) {
+        m->type = VL_MSG_EVIDENCE;
+        keys = s_keys_evidence;
     } else {
         rc = vl_err(err, VL_EPROTO, vl_val_type(t) == VL_T_STR
                                         ? "unknown message type"
@@ -324,6 +393,9 @@ vl_msg_decode(const uint8_t *buf, size_t len, vl_msg_t **out, char *err)
     case VL_MSG_HAVE:    rc = s_decode_have(m, root, err); break;
     case VL_MSG_PROPS:   rc = s_decode_props(m, root, err); break;
     case VL_MSG_ERROR:   rc = s_decode_error(m, root, err); break;
+    case VL_MSG_POLICIES: rc = s_decode_policies(m, root, err); break;
+    case VL_MSG_FRESH:   rc = s_decode_fresh(m, root, err); break;
+    case VL_MSG_EVIDENCE: rc = s_decode_evidence(m, root, err); break;
     }
     if (rc != VL_OK)
         goto out;
@@ -476,6 +548,45 @@ vl_msg_error_text(const vl_msg_t *self)
     return self->type == VL_MSG_ERROR ? self->text : NULL;
 }
 
+size_t
+vl_msg_policies_count(const vl_msg_t *self)
+{
+    assert(self);
+    return self->type == VL_MSG_POLICIES ? vl_val_len(self->list) : 0;
+}
+
+const uint8_t *
+vl_msg_policy(const vl_msg_t *self, size_t i, size_t *len)
+{
+    assert(self);
+    if (self->type != VL_MSG_POLICIES) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    return s_item(self->list, i, len);
+}
+
+const uint8_t *
+vl_msg_fresh(const vl_msg_t *self, size_t *len)
+{
+    assert(self);
+    bool ok = self->type == VL_MSG_FRESH;
+    if (len)
+        *len = ok ? self->item_len[0] : 0;
+    return ok ? self->item[0] : NULL;
+}
+
+const uint8_t *
+vl_msg_evidence(const vl_msg_t *self, int which, size_t *len)
+{
+    assert(self);
+    bool ok = self->type == VL_MSG_EVIDENCE && (which == 0 || which == 1);
+    if (len)
+        *len = ok ? self->item_len[which] : 0;
+    return ok ? self->item[which] : NULL;
+}
+
 /* ---- encoding ------------------------------------------------------------------ */
 
 /* Finish a writer into *out (the writer is destroyed on every path). */
@@ -505,7 +616,11 @@ vl_msg_encode_hello(const vl_hello_t *h, uint8_t **out, size_t *len)
     vl_wr_t *w = vl_wr_new();
     if (!w)
         return VL_ENOMEM;
-    vl_wr_map(w, 8);
+    vl_wr_map(w, 11);
+    vl_wr_cstr(w, "ev");
+    vl_wr_uint(w, h->ev);
+    vl_wr_cstr(w, "fi");
+    vl_wr_uint(w, h->fi);
     vl_wr_cstr(w, "head");
     vl_wr_bin(w, h->head, VL_HASH_LEN);
     vl_wr_cstr(w, "net");
@@ -516,6 +631,8 @@ vl_msg_encode_hello(const vl_hello_t *h, uint8_t **out, size_t *len)
     vl_wr_uint(w, h->pn);
     vl_wr_cstr(w, "policy");
     vl_wr_bin(w, h->policy, VL_HASH_LEN);
+    vl_wr_cstr(w, "pv");
+    vl_wr_uint(w, h->pv);
     vl_wr_cstr(w, "seq");
     vl_wr_uint(w, h->seq);
     s_tail(w, "hello");
@@ -645,6 +762,68 @@ vl_msg_encode_props(const uint8_t *const *p, const size_t *plens, size_t np,
 }
 
 int
+vl_msg_encode_policies(const uint8_t *const *docs, const size_t *lens, size_t n,
+                       uint8_t **out, size_t *len)
+{
+    assert(out && len && (n == 0 || (docs && lens)));
+    *out = NULL;
+    *len = 0;
+    if (n == 0)
+        return VL_EINVAL;
+    size_t budget = VL_SYNC_BYTES;
+    int rc = s_check_items(docs, lens, n, VL_MAX_POLICY_PUSH, VL_MAX_POLICY, &budget);
+    if (rc != VL_OK)
+        return rc;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 3);
+    vl_wr_cstr(w, "p");
+    s_items(w, docs, lens, n);
+    s_tail(w, "policies");
+    return s_finish(&w, out, len);
+}
+
+int
+vl_msg_encode_fresh(const uint8_t *stmt, size_t slen, uint8_t **out, size_t *len)
+{
+    assert(out && len);
+    *out = NULL;
+    *len = 0;
+    if (!stmt || slen == 0 || slen > VL_FRESH_MAX)
+        return VL_EINVAL;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 3);
+    vl_wr_cstr(w, "s");
+    vl_wr_bin(w, stmt, slen);
+    s_tail(w, "fresh");
+    return s_finish(&w, out, len);
+}
+
+int
+vl_msg_encode_evidence(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+                       uint8_t **out, size_t *len)
+{
+    assert(out && len);
+    *out = NULL;
+    *len = 0;
+    if (!a || !b || alen == 0 || blen == 0 || alen > VL_MAX_ENTRY || blen > VL_MAX_ENTRY)
+        return VL_EINVAL;
+    vl_wr_t *w = vl_wr_new();
+    if (!w)
+        return VL_ENOMEM;
+    vl_wr_map(w, 4);
+    vl_wr_cstr(w, "a");
+    vl_wr_bin(w, a, alen);
+    vl_wr_cstr(w, "b");
+    vl_wr_bin(w, b, blen);
+    s_tail(w, "evidence");
+    return s_finish(&w, out, len);
+}
+
+int
 vl_msg_encode_error(int code, const char *text, uint8_t **out, size_t *len)
 {
     assert(out && len);
@@ -726,6 +905,9 @@ vl_msg_test(bool verbose)
     memset(h.pd, 0xc3, sizeof h.pd);
     h.seq = 123456789012ull;
     h.pn = 17;
+    h.pv = 3;
+    h.fi = 1700000000;
+    h.ev = 1;
     VL_CHECK_RC(vl_msg_encode_hello(&h, &buf, &len), VL_OK);
     VL_CHECK(len > 100 && len <= 200);
     VL_CHECK(len <= VL_MSG_PREHELLO_MAX);
@@ -763,6 +945,69 @@ vl_msg_test(bool verbose)
     }
     free(buf);
     buf = NULL;
+
+    /* The largest hello (every number at 2^64-1) is well under the pre-hello
+     * limit; the smallest version is 1. */
+    {
+        vl_hello_t hm = h;
+        hm.seq = hm.pn = hm.pv = hm.fi = hm.ev = UINT64_MAX;
+        VL_CHECK_RC(vl_msg_encode_hello(&hm, &buf, &len), VL_OK);
+        VL_CHECK(len <= 212 && 2 * len <= VL_MSG_PREHELLO_MAX);
+        if (verbose)
+            printf("largest hello: %zu bytes\n", len);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && memcmp(vl_msg_hello(m), &hm, sizeof hm) == 0);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        /* pv 0 (no such version), and a hello of the first protocol revision
+         * (without pv, fi, ev). */
+        vl_wr_map(w, 11);
+        vl_wr_cstr(w, "ev"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "fi"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "head"); vl_wr_bin(w, h.head, VL_HASH_LEN);
+        vl_wr_cstr(w, "net"); vl_wr_bin(w, h.net, VL_NETID_LEN);
+        vl_wr_cstr(w, "pd"); vl_wr_bin(w, h.pd, VL_HASH_LEN);
+        vl_wr_cstr(w, "pn"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "policy"); vl_wr_bin(w, h.policy, VL_HASH_LEN);
+        vl_wr_cstr(w, "pv"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "seq"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "hello");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"pv\" is 0", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 11);
+        vl_wr_cstr(w, "ev"); vl_wr_int(w, -1);
+        vl_wr_cstr(w, "fi"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "head"); vl_wr_bin(w, h.head, VL_HASH_LEN);
+        vl_wr_cstr(w, "net"); vl_wr_bin(w, h.net, VL_NETID_LEN);
+        vl_wr_cstr(w, "pd"); vl_wr_bin(w, h.pd, VL_HASH_LEN);
+        vl_wr_cstr(w, "pn"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "policy"); vl_wr_bin(w, h.policy, VL_HASH_LEN);
+        vl_wr_cstr(w, "pv"); vl_wr_uint(w, 1);
+        vl_wr_cstr(w, "seq"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "hello");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"ev\" is not a uint", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 8);
+        vl_wr_cstr(w, "head"); vl_wr_bin(w, h.head, VL_HASH_LEN);
+        vl_wr_cstr(w, "net"); vl_wr_bin(w, h.net, VL_NETID_LEN);
+        vl_wr_cstr(w, "pd"); vl_wr_bin(w, h.pd, VL_HASH_LEN);
+        vl_wr_cstr(w, "pn"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "policy"); vl_wr_bin(w, h.policy, VL_HASH_LEN);
+        vl_wr_cstr(w, "seq"); vl_wr_uint(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "hello");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "missing key", &fails) });
+        free(buf);
+        buf = NULL;
+    }
 
     /* ---- get ------------------------------------------------------------------ */
     VL_CHECK_RC(vl_msg_encode_get(5, VL_SYNC_BATCH, &buf, &len), VL_OK);
@@ -1124,6 +1369,302 @@ vl_msg_test(bool verbose)
         vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "out of range", &fails) });
         free(buf);
         buf = NULL;
+    }
+
+    /* ---- policies ----------------------------------------------------------------- */
+    {
+        static const uint8_t d1[] = { 1, 2, 3 }, d2[] = { 4 }, d3[] = { 5, 6 };
+        const uint8_t *ds[VL_MAX_POLICY_PUSH + 1];
+        size_t dl[VL_MAX_POLICY_PUSH + 1];
+        for (size_t i = 0; i <= VL_MAX_POLICY_PUSH; i++) {
+            ds[i] = i % 3 == 0 ? d1 : i % 3 == 1 ? d2 : d3;
+            dl[i] = i % 3 == 0 ? sizeof d1 : i % 3 == 1 ? sizeof d2 : sizeof d3;
+        }
+        VL_CHECK_RC(vl_msg_encode_policies(ds, dl, 3, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_type(m) == VL_MSG_POLICIES && vl_msg_policies_count(m) == 3);
+        size_t l = 0;
+        const uint8_t *p = m ? vl_msg_policy(m, 2, &l) : NULL;
+        VL_CHECK(p && l == 2 && p[0] == 5 && p[1] == 6);
+        VL_CHECK(m && vl_msg_policy(m, 3, &l) == NULL && l == 0);
+        VL_CHECK(m && vl_msg_entries_count(m) == 0 && vl_msg_props_count(m) == 0 &&
+                 vl_msg_fresh(m, &l) == NULL && l == 0 && vl_msg_evidence(m, 0, NULL) == NULL);
+        vl_msg_destroy(&m);
+        for (size_t cut = 0; cut < len; cut++) {
+            vl_msg_t *t = NULL;
+            VL_CHECK(vl_msg_decode(buf, cut, &t, NULL) != VL_OK && t == NULL);
+        }
+        free(buf);
+        buf = NULL;
+        VL_CHECK_RC(vl_msg_encode_policies(ds, dl, VL_MAX_POLICY_PUSH, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_policies_count(m) == VL_MAX_POLICY_PUSH);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        /* What the encoder refuses: none, too many, an empty document. */
+        VL_CHECK_RC(vl_msg_encode_policies(ds, dl, 0, &buf, &len), VL_EINVAL);
+        VL_CHECK(buf == NULL);
+        VL_CHECK_RC(vl_msg_encode_policies(ds, dl, VL_MAX_POLICY_PUSH + 1, &buf, &len),
+                    VL_ELIMIT);
+        dl[1] = 0;
+        VL_CHECK_RC(vl_msg_encode_policies(ds, dl, 3, &buf, &len), VL_EINVAL);
+        dl[1] = 1;
+        /* The same, hand-made, for the decoder. */
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "p"); vl_wr_array(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"p\" is empty", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "p");
+        vl_wr_array(w, VL_MAX_POLICY_PUSH + 1);
+        for (size_t i = 0; i <= VL_MAX_POLICY_PUSH; i++)
+            vl_wr_bin(w, d1, sizeof d1);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "limit", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "p"); vl_wr_array(w, 2); vl_wr_bin(w, d1, 3); vl_wr_bin(w, d1, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "p[1] is empty", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "p"); vl_wr_array(w, 1); vl_wr_cstr(w, "x");
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "p[0] is not a bin", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "p"); vl_wr_bin(w, d1, 3);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "not an array", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "p"); vl_wr_array(w, 1); vl_wr_bin(w, d1, 3);
+        vl_wr_cstr(w, "r"); vl_wr_array(w, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "unknown key \"r\"", &fails) });
+        free(buf);
+        buf = NULL;
+    }
+    /* A document over VL_MAX_POLICY; documents over VL_SYNC_BYTES in all (but
+     * within a frame, so that the budget, not the frame limit, refuses them). */
+    {
+        size_t big_len = VL_MAX_POLICY + 1;
+        uint8_t *big = calloc(1, big_len);
+        VL_CHECK(big != NULL);
+        if (big) {
+            const uint8_t *ds[2] = { big, big };
+            size_t dl[2] = { big_len, 1 };
+            VL_CHECK_RC(vl_msg_encode_policies(ds, dl, 1, &buf, &len), VL_EINVAL);
+            vl_wr_map(w, 3);
+            vl_wr_cstr(w, "p"); vl_wr_array(w, 1); vl_wr_bin(w, big, big_len);
+            vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+            vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+            VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+            vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "p[0] has", &fails) });
+            free(buf);
+            buf = NULL;
+            dl[0] = VL_MAX_POLICY;
+            dl[1] = VL_SYNC_BYTES - VL_MAX_POLICY + 1;
+            VL_CHECK_RC(vl_msg_encode_policies(ds, dl, 2, &buf, &len), VL_ELIMIT);
+            VL_CHECK(buf == NULL);
+            vl_wr_map(w, 3);
+            vl_wr_cstr(w, "p"); vl_wr_array(w, 2);
+            vl_wr_bin(w, big, dl[0]); vl_wr_bin(w, big, dl[1]);
+            vl_wr_cstr(w, "t"); vl_wr_cstr(w, "policies");
+            vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+            VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+            VL_CHECK(len <= VL_MAX_FRAME);
+            vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "bytes of items", &fails) });
+            free(buf);
+            buf = NULL;
+            /* Exactly the budget is fine. */
+            dl[1] = VL_SYNC_BYTES - VL_MAX_POLICY;
+            VL_CHECK_RC(vl_msg_encode_policies(ds, dl, 2, &buf, &len), VL_OK);
+            m = s_dec(buf, len, VL_OK, NULL, &fails);
+            VL_CHECK(m && vl_msg_policies_count(m) == 2);
+            vl_msg_destroy(&m);
+            free(buf);
+            buf = NULL;
+        }
+        free(big);
+    }
+
+    /* ---- fresh -------------------------------------------------------------------- */
+    {
+        uint8_t st[VL_FRESH_MAX + 1];
+        for (size_t i = 0; i < sizeof st; i++)
+            st[i] = (uint8_t)i;
+        VL_CHECK_RC(vl_msg_encode_fresh(st, 250, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        size_t l = 0;
+        const uint8_t *p = m ? vl_msg_fresh(m, &l) : NULL;
+        VL_CHECK(m && vl_msg_type(m) == VL_MSG_FRESH && p && l == 250 &&
+                 memcmp(p, st, 250) == 0);
+        VL_CHECK(m && vl_msg_policies_count(m) == 0 && vl_msg_policy(m, 0, &l) == NULL &&
+                 l == 0 && vl_msg_evidence(m, 0, &l) == NULL && vl_msg_hello(m) == NULL);
+        vl_msg_destroy(&m);
+        for (size_t cut = 0; cut < len; cut++) {
+            vl_msg_t *t = NULL;
+            VL_CHECK(vl_msg_decode(buf, cut, &t, NULL) != VL_OK && t == NULL);
+        }
+        free(buf);
+        buf = NULL;
+        VL_CHECK_RC(vl_msg_encode_fresh(st, VL_FRESH_MAX, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        VL_CHECK(m && vl_msg_fresh(m, &l) && l == VL_FRESH_MAX);
+        vl_msg_destroy(&m);
+        free(buf);
+        buf = NULL;
+        VL_CHECK_RC(vl_msg_encode_fresh(st, 0, &buf, &len), VL_EINVAL);
+        VL_CHECK_RC(vl_msg_encode_fresh(st, VL_FRESH_MAX + 1, &buf, &len), VL_EINVAL);
+        VL_CHECK(buf == NULL);
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "s"); vl_wr_bin(w, st, VL_FRESH_MAX + 1);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "fresh");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "limit", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "s"); vl_wr_bin(w, st, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "fresh");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"s\" is empty", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "s"); vl_wr_cstr(w, "statement");
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "fresh");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "not a bin", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "s"); vl_wr_array(w, 1); vl_wr_bin(w, st, 3);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "fresh");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "not a bin", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 2);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "fresh");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "missing key \"s\"", &fails) });
+        free(buf);
+        buf = NULL;
+    }
+
+    /* ---- evidence ----------------------------------------------------------------- */
+    {
+        static const uint8_t a1[] = { 1, 2, 3 }, b1[] = { 4, 5 };
+        VL_CHECK_RC(vl_msg_encode_evidence(a1, sizeof a1, b1, sizeof b1, &buf, &len), VL_OK);
+        m = s_dec(buf, len, VL_OK, NULL, &fails);
+        size_t la = 0, lb = 0, lx = 7;
+        const uint8_t *pa = m ? vl_msg_evidence(m, 0, &la) : NULL;
+        const uint8_t *pb = m ? vl_msg_evidence(m, 1, &lb) : NULL;
+        VL_CHECK(m && vl_msg_type(m) == VL_MSG_EVIDENCE && pa && pb && la == 3 && lb == 2 &&
+                 memcmp(pa, a1, 3) == 0 && memcmp(pb, b1, 2) == 0);
+        VL_CHECK(m && vl_msg_evidence(m, 2, &lx) == NULL && lx == 0);
+        VL_CHECK(m && vl_msg_evidence(m, -1, NULL) == NULL && vl_msg_fresh(m, NULL) == NULL);
+        VL_CHECK(strcmp(vl_msg_type_name(VL_MSG_EVIDENCE), "evidence") == 0 &&
+                 strcmp(vl_msg_type_name(VL_MSG_POLICIES), "policies") == 0 &&
+                 strcmp(vl_msg_type_name(VL_MSG_FRESH), "fresh") == 0 &&
+                 strcmp(vl_msg_type_name((vl_msg_type_t)99), "?") == 0);
+        vl_msg_destroy(&m);
+        for (size_t cut = 0; cut < len; cut++) {
+            vl_msg_t *t = NULL;
+            VL_CHECK(vl_msg_decode(buf, cut, &t, NULL) != VL_OK && t == NULL);
+        }
+        free(buf);
+        buf = NULL;
+        VL_CHECK_RC(vl_msg_encode_evidence(a1, 0, b1, sizeof b1, &buf, &len), VL_EINVAL);
+        VL_CHECK_RC(vl_msg_encode_evidence(a1, sizeof a1, b1, 0, &buf, &len), VL_EINVAL);
+        VL_CHECK_RC(vl_msg_encode_evidence(a1, sizeof a1, NULL, 2, &buf, &len), VL_EINVAL);
+        VL_CHECK_RC(vl_msg_encode_evidence(a1, VL_MAX_ENTRY + 1, b1, 2, &buf, &len), VL_EINVAL);
+        VL_CHECK(buf == NULL);
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "a"); vl_wr_bin(w, a1, 3);
+        vl_wr_cstr(w, "b"); vl_wr_bin(w, b1, 0);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "evidence");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"b\" is empty", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 4);
+        vl_wr_cstr(w, "a"); vl_wr_uint(w, 3);
+        vl_wr_cstr(w, "b"); vl_wr_bin(w, b1, 2);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "evidence");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "\"a\" is not a bin", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 3);
+        vl_wr_cstr(w, "a"); vl_wr_bin(w, a1, 3);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "evidence");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "missing key \"b\"", &fails) });
+        free(buf);
+        buf = NULL;
+        vl_wr_map(w, 5);
+        vl_wr_cstr(w, "a"); vl_wr_bin(w, a1, 3);
+        vl_wr_cstr(w, "b"); vl_wr_bin(w, b1, 2);
+        vl_wr_cstr(w, "c"); vl_wr_bin(w, b1, 2);
+        vl_wr_cstr(w, "t"); vl_wr_cstr(w, "evidence");
+        vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+        VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+        vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_EPROTO, "unknown key \"c\"", &fails) });
+        free(buf);
+        buf = NULL;
+        /* Each entry at its limit is fine; one byte more is refused. */
+        uint8_t *big = calloc(1, VL_MAX_ENTRY + 1);
+        VL_CHECK(big != NULL);
+        if (big) {
+            VL_CHECK_RC(vl_msg_encode_evidence(big, VL_MAX_ENTRY, big, VL_MAX_ENTRY, &buf, &len),
+                        VL_OK);
+            VL_CHECK(len <= VL_MAX_FRAME);
+            m = s_dec(buf, len, VL_OK, NULL, &fails);
+            VL_CHECK(m && vl_msg_evidence(m, 1, &lb) && lb == VL_MAX_ENTRY);
+            vl_msg_destroy(&m);
+            free(buf);
+            buf = NULL;
+            vl_wr_map(w, 4);
+            vl_wr_cstr(w, "a"); vl_wr_bin(w, a1, 3);
+            vl_wr_cstr(w, "b"); vl_wr_bin(w, big, VL_MAX_ENTRY + 1);
+            vl_wr_cstr(w, "t"); vl_wr_cstr(w, "evidence");
+            vl_wr_cstr(w, "v"); vl_wr_uint(w, 1);
+            VL_CHECK_RC(s_doc(w, &buf, &len), VL_OK);
+            vl_msg_destroy(&(vl_msg_t *){ s_dec(buf, len, VL_ELIMIT, "\"b\" has", &fails) });
+            free(buf);
+            buf = NULL;
+        }
+        free(big);
     }
 
     /* Every message type re-encodes to the same bytes it decoded from (the

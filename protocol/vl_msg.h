@@ -32,10 +32,10 @@
 #define VL_PROTO_VERSION 1u
 
 /** Largest frame accepted from a connection before its first valid `hello`
- *  (the pre-hello limit, P8): a hello is 168 bytes; 512 leaves room
- *  for a later version's extra fields while keeping unidentified input
- *  small. (Kept here with the message definitions; a candidate for
- *  vl_limits.h.) */
+ *  (the pre-hello limit, P8): a hello is 172 to 212 bytes (every number
+ *  at 2^64-1); 512 leaves room for a later version's extra fields while
+ *  keeping unidentified input small. (Kept here with the message
+ *  definitions; a candidate for vl_limits.h.) */
 #define VL_MSG_PREHELLO_MAX 512u
 /** Longest `error` text on the wire (the receiver logs it). */
 #define VL_MSG_ERRTEXT_MAX 255u
@@ -54,6 +54,9 @@ typedef enum {
     VL_MSG_HAVE,        /**< the sender's pending proposal ids */
     VL_MSG_PROPS,       /**< proposals and rejections the receiver lacks */
     VL_MSG_ERROR,       /**< why the sender is about to drop the connection */
+    VL_MSG_POLICIES,    /**< consecutive policy versions the receiver lacks */
+    VL_MSG_FRESH,       /**< the sender's newest freshness statement */
+    VL_MSG_EVIDENCE,    /**< two valid entries at one seq (docs/trust.md §5) */
 } vl_msg_type_t;
 
 /** A node's summary, the body of `hello`. Plain data carrier: the node
@@ -65,6 +68,9 @@ typedef struct {
     uint8_t head[VL_HASH_LEN];     /**< head entry hash (policy hash when empty) */
     uint64_t pn;                   /**< number of pending proposals */
     uint8_t pd[VL_HASH_LEN];       /**< digest of the sorted pending ids */
+    uint64_t pv;                   /**< current policy version (>= 1) */
+    uint64_t fi;                   /**< `issued` of the newest freshness statement held, 0 none */
+    uint64_t ev;                   /**< number of forks in the sender's evidence */
 } vl_hello_t;
 
 typedef struct vl_msg vl_msg_t;
@@ -126,6 +132,16 @@ const uint8_t *vl_msg_rejection(const vl_msg_t *self, size_t i, size_t *len);
 int vl_msg_error_code(const vl_msg_t *self);
 const char *vl_msg_error_text(const vl_msg_t *self);
 
+/** @brief `policies`: number of documents (1..VL_MAX_POLICY_PUSH) and
+ *  document i (1..VL_MAX_POLICY bytes, borrowed like vl_msg_entry). */
+size_t vl_msg_policies_count(const vl_msg_t *self);
+const uint8_t *vl_msg_policy(const vl_msg_t *self, size_t i, size_t *len);
+/** @brief `fresh`: the statement (1..VL_FRESH_MAX bytes), NULL for another type. */
+const uint8_t *vl_msg_fresh(const vl_msg_t *self, size_t *len);
+/** @brief `evidence`: entry 0 ("a") or 1 ("b"), each 1..VL_MAX_ENTRY bytes;
+ *  NULL for another type or which > 1. */
+const uint8_t *vl_msg_evidence(const vl_msg_t *self, int which, size_t *len);
+
 /* ---- encoding ------------------------------------------------------------------ */
 /* Each encoder returns a new malloc'd canonical frame in *out (caller frees)
  * and its length, or an error with *out = NULL. Arguments outside the limits
@@ -150,6 +166,15 @@ int vl_msg_encode_have(const uint8_t (*ids)[VL_HASH_LEN], size_t n, uint8_t **ou
 int vl_msg_encode_props(const uint8_t *const *p, const size_t *plens, size_t np,
                         const uint8_t *const *r, const size_t *rlens, size_t nr,
                         uint8_t **out, size_t *len);
+/** @return VL_OK, VL_EINVAL (n 0, an empty or oversized document), VL_ELIMIT
+ *          (n > VL_MAX_POLICY_PUSH, more than VL_SYNC_BYTES in all), VL_ENOMEM. */
+int vl_msg_encode_policies(const uint8_t *const *docs, const size_t *lens, size_t n,
+                           uint8_t **out, size_t *len);
+/** @return VL_OK, VL_EINVAL (empty or over VL_FRESH_MAX), VL_ENOMEM. */
+int vl_msg_encode_fresh(const uint8_t *stmt, size_t slen, uint8_t **out, size_t *len);
+/** @return VL_OK, VL_EINVAL (an empty or oversized entry), VL_ENOMEM. */
+int vl_msg_encode_evidence(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+                           uint8_t **out, size_t *len);
 /** @brief text is cut to VL_MSG_ERRTEXT_MAX bytes (at a UTF-8 boundary);
  *  bytes that are not printable ASCII are replaced by '?'.
  *  @return VL_OK, VL_ENOMEM. */

@@ -75,7 +75,7 @@ say "It writes the genesis: who approves, which authority may edit which States,
 run genesis create --name "IOC judicial platform" --threshold 2 \
     --approver secretariat-a.pub secretariat-b.pub \
     --authority MU=ca-MU.pub MG=ca-MG.pub SC=ca-SC.pub KM=ca-KM.pub FR=ca-FR.pub \
-    --node vienna-node.pub --out genesis.vlg
+    --node vienna-node.pub --fresh-node vienna-node.pub --out genesis.vlg
 
 say "Both approvers sign the genesis; it is valid once the threshold is met."
 run genesis sign genesis.vlg --key secretariat-a.key
@@ -84,6 +84,9 @@ run genesis show genesis.vlg
 
 say "The node creates its store from the signed genesis."
 run init --genesis genesis.vlg --key vienna-node.key
+
+say "The Secretariat's node signs a freshness statement of its log head (valise-node does this every 10 minutes; here by hand, valid 1 day)."
+run fresh issue --key vienna-node.key --ttl 86400
 
 say "The Secretariat generates the sample directory (fictitious authorities of every State, and agreements)."
 run sample --out sample.json
@@ -164,5 +167,60 @@ for needle in "$NEW_PHONE" "$NEW_EMAIL" "central.authority@example.mu"; do
     [ "$n" -eq 0 ] || die "\"$needle\" is readable in the store file"
     [ "$shown" -ge 1 ] || die "\"$needle\" is not shown by valise get"
 done
+
+# ---- trust over time (docs/trust.md) ----------------------------------------
+
+say "Approver B's laptop is replaced: B makes a new key, and approver A proposes policy version 2 that rotates B's key."
+run keygen --out secretariat-b2 --label "Secretariat approver B (new laptop)" --kdf interactive
+run policy propose --key secretariat-a.key --rotate secretariat-b.pub=secretariat-b2.pub --out policy-v2.vlp
+run policy sign policy-v2.vlp --key secretariat-b.key
+run policy sign policy-v2.vlp --key secretariat-b2.key --store-key vienna-node.key
+run policy show policy-v2.vlp --key vienna-node.key
+
+say "Publishing it: version 2 needs 2 of version 1's approvers and 2 of its own; it is adopted."
+run policy publish policy-v2.vlp --key vienna-node.key
+
+say "B's old key can no longer approve; the history it signed still verifies."
+run propose --key ca-MU.key --set MU-01 "office_hours=Mon-Fri 08:00-16:00" >mu2.txt
+cat mu2.txt
+mu2=$(awk '/^proposed /{sub(":","",$2); print $2}' mu2.txt)
+show approve "${mu2:0:12}" --key secretariat-b.key
+if "$VALISE" approve "${mu2:0:12}" --key secretariat-b.key 2>old-b.txt; then
+    die "the replaced key of approver B could still approve"
+fi
+cat old-b.txt
+run approve "${mu2:0:12}" --key secretariat-a.key
+run approve "${mu2:0:12}" --key secretariat-b2.key
+run verify --key vienna-node.key
+
+say "The Comoros authority's key leaks: version 3 revokes it and starts a new content key the leaked key never gets."
+run policy propose --key secretariat-a.key --revoke ca-KM.pub --out policy-v3.vlp
+run policy sign policy-v3.vlp --key secretariat-b2.key
+run policy publish policy-v3.vlp --key vienna-node.key
+run policy show --key vienna-node.key
+
+say "The revoked key can neither read the replica nor propose."
+show get KM-01 --key ca-KM.key
+if "$VALISE" get KM-01 --key ca-KM.key 2>km.txt; then
+    die "the revoked key could still read the directory"
+fi
+cat km.txt
+show propose --key ca-KM.key --set KM-01 "office_hours=Closed"
+if "$VALISE" propose --key ca-KM.key --set KM-01 "office_hours=Closed" 2>km2.txt; then
+    die "the revoked key could still propose"
+fi
+cat km2.txt
+
+say "The Secretariat's node signs its new head."
+run fresh issue --key vienna-node.key --ttl 86400
+
+say "Two days later the field office has had no contact: the directory still answers, and says it may be stale."
+later=$(( $(date +%s) + 2 * 86400 ))
+printf '$ VALISE_NOW=%s valise get MU-01 --key ca-MU.key     # the clock two days ahead\n' "$later"
+VALISE_NOW=$later "$VALISE" get MU-01 --key ca-MU.key >stale-get.txt 2>stale.txt || die "a stale read failed"
+cat stale.txt
+head -1 stale-get.txt
+grep -q "may be stale since" stale.txt || die "no stale-directory warning"
+VALISE_NOW=$later "$VALISE" status --key vienna-node.key | grep -i "fresh"
 
 printf '\ndemo: all steps behaved as expected.\n'

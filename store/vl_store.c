@@ -44,6 +44,7 @@
 #include "vl_check.h"
 #include "vl_codec.h"
 #include "vl_fields.h"
+#include "vl_fresh.h"
 #include "vl_limits.h"
 #include "vl_root.h"
 #include "vl_testnet.h"
@@ -52,11 +53,11 @@
 
 enum {
     S_META, S_LOG, S_PENDING, S_CANDIDATES, S_SETTLED, S_REJECTIONS, S_RECORDS, S_INDEX,
-    S_PEERS, S_EVIDENCE, S_NDBS
+    S_PEERS, S_EVIDENCE, S_POLICIES, S_NDBS
 };
 static const char *const s_db_name[S_NDBS] = {
     "meta", "log", "pending", "candidates", "settled", "rejections", "records", "index",
-    "peers", "evidence"
+    "peers", "evidence", "policies"
 };
 
 #define S_FORMAT       1u          /* meta "format" */
@@ -108,9 +109,12 @@ struct vl_store {
     MDB_env *env;               /* the LMDB environment (one per directory) */
     MDB_dbi dbi[S_NDBS];        /* named databases, opened once at open */
     bool rdonly;                /* opened with VL_STORE_RDONLY */
+    bool dbs_open;              /* dbi[] are valid */
     unsigned nread;             /* read txns open now (the map may not grow meanwhile) */
     const vl_keypair_t *kp;     /* member key (borrowed) */
-    vl_policy_t *pol;           /* the genesis, parsed once */
+    vl_policy_t *pol;           /* the current policy version (= pols[npols - 1]) */
+    vl_policy_t **pols;         /* every version, pols[v - 1] is version v */
+    size_t npols;
     uint8_t salt[S_SALT_LEN];   /* store salt for the at-rest key */
     s_ckey_t *ckeys;            /* content keys unsealed so far */
     size_t nckeys;
@@ -282,6 +286,79 @@ s_map_initial(void)
     return VL_STORE_MAP_INITIAL;
 }
 
+/* ======================================================================== */
+/* The policy chain in memory (docs/trust.md §1)                             */
+/* ======================================================================== */
+
+/* Append a verified version (takes ownership; *pol set to NULL). */
+static int
+s_pols_push(vl_store_t *self, vl_policy_t **pol)
+{
+    vl_policy_t **grown = realloc(self->pols, (self->npols + 1) * sizeof *grown);
+    if (!grown) {
+        vl_policy_destroy(pol);
+        return VL_ENOMEM;
+    }
+    self->pols = grown;
+    self->pols[self->npols++] = *pol;
+    self->pol = *pol;
+    *pol = NULL;
+    return VL_OK;
+}
+
+/* Load the versions another process (or an earlier run) adopted: each is
+ * verified against its predecessor again, so a policies value edited behind
+ * our back is VL_ECORRUPT. */
+static int
+s_pols_sync(vl_store_t *self, MDB_txn *txn, char *err)
+{
+    MDB_stat st;
+    char why[VL_ERRMSG_MAX];
+    int mrc = mdb_stat(txn, self->dbi[S_POLICIES], &st);
+    if (mrc != 0)
+        return s_lmdb(mrc, err, "policies stat");
+    while (self->npols < st.ms_entries + 1) {
+        uint8_t key[8];
+        MDB_val k, v;
+        uint64_t ver = self->npols + 1;
+        if (ver > VL_MAX_VERSIONS)
+            return vl_err(err, VL_ECORRUPT, "policies: more than %u versions", VL_MAX_VERSIONS);
+        s_be64_put(key, ver);
+        k = s_val(key, sizeof key);
+        mrc = mdb_get(txn, self->dbi[S_POLICIES], &k, &v);
+        if (mrc == MDB_NOTFOUND)
+            return vl_err(err, VL_ECORRUPT, "policies: version %llu is missing",
+                          (unsigned long long)ver);
+        if (mrc != 0)
+            return s_lmdb(mrc, err, "policies get");
+        vl_policy_t *next = NULL;
+        why[0] = '\0';
+        int rc = vl_policy_parse_next(self->pol, v.mv_data, v.mv_size, 0, &next, why);
+        if (rc != VL_OK)
+            return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
+                          "policies: version %llu: %s", (unsigned long long)ver, why);
+        if ((rc = s_pols_push(self, &next)) != VL_OK)
+            return rc;
+    }
+    return VL_OK;
+}
+
+/* The version in force at seq (docs/trust.md §1.2). */
+static const vl_policy_t *
+s_pol_for(const vl_store_t *self, uint64_t seq)
+{
+    for (size_t i = self->npols; i-- > 1;)
+        if (vl_policy_from(self->pols[i]) <= seq)
+            return self->pols[i];
+    return self->pols[0];
+}
+
+static const vl_policy_t *
+s_genesis(const vl_store_t *self)
+{
+    return self->pols[0];
+}
+
 static int
 s_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err)
 {
@@ -299,6 +376,17 @@ s_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err)
         }
         if (rdonly)
             self->nread++;
+        /* Another process may have adopted a policy version. */
+        if (self->npols > 0 && self->dbs_open) {
+            int rc = s_pols_sync(self, *txn, err);
+            if (rc != VL_OK) {
+                mdb_txn_abort(*txn);
+                *txn = NULL;
+                if (rdonly)
+                    self->nread--;
+                return rc;
+            }
+        }
         return VL_OK;
     }
 }
@@ -392,9 +480,17 @@ s_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
         if (rc == VL_ENOTFOUND)
             return vl_err(err, VL_EPROTO, "network %s has no content-key epoch %u",
                           vl_policy_name(self->pol), epoch);
-        if (rc == VL_EPERM)
+        if (rc == VL_EPERM) {
+            char kid[2 * VL_KID_LEN + 1];
+            vl_kid(vl_keypair_pk(self->kp), kid);
+            if (self->npols > 1)
+                return vl_err(err, VL_EPERM, "key %s is not a member of network %s as of "
+                              "policy version %llu (revoked or rotated out)", kid,
+                              vl_policy_name(self->pol),
+                              (unsigned long long)vl_policy_version(self->pol));
             return vl_err(err, VL_EPERM, "this key is not a member of network %s",
                           vl_policy_name(self->pol));
+        }
         return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_EPERM,
                       "the content key of epoch %u does not open with this key", epoch);
     }
@@ -718,7 +814,9 @@ s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
         if (info.me_mapsize < initial &&
             (mrc = mdb_env_set_mapsize(self->env, (size_t)initial)) != 0)
             return s_lmdb(mrc, err, "set map size");
-        return s_write(self, s_dbi_txn, NULL, err);
+        int rc = s_write(self, s_dbi_txn, NULL, err);
+        self->dbs_open = rc == VL_OK;
+        return rc;
     }
     MDB_txn *txn = NULL;
     int rc = s_txn_begin(self, true, &txn, err);
@@ -737,6 +835,7 @@ s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
     mrc = mdb_txn_commit(txn);
     txn = NULL;
     self->nread--;
+    self->dbs_open = mrc == 0;
     return mrc ? s_lmdb(mrc, err, "open databases") : VL_OK;
 }
 
@@ -757,7 +856,10 @@ s_store_free(vl_store_t **self_p)
         for (size_t i = 0; i < S_CACHE_SLOTS; i++)
             vl_record_destroy(&self->cache[i].rec);
     free(self->cache);
-    vl_policy_destroy(&self->pol);
+    for (size_t i = 0; i < self->npols; i++)
+        vl_policy_destroy(&self->pols[i]);
+    free(self->pols);
+    self->pol = NULL;
     sodium_memzero(self->salt, sizeof self->salt);
     free(self);
     *self_p = NULL;
@@ -773,8 +875,9 @@ s_data_path(const char *dir, char *path, size_t cap, char *err)
 }
 
 typedef struct {
-    const uint8_t *genesis;
-    size_t len;
+    const uint8_t *const *docs; /* genesis, then versions 2.. */
+    const size_t *lens;
+    size_t n;
 } s_init_ctx_t;
 
 static int
@@ -792,15 +895,22 @@ s_init_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     vl_random(salt, sizeof salt);
     s_head_t h;
     h.seq = 0;
-    memcpy(h.hash, vl_policy_hash(self->pol), VL_HASH_LEN);
+    memcpy(h.hash, vl_policy_hash(s_genesis(self)), VL_HASH_LEN);
     vl_root_clear(&h.acc);
     vl_root_digest(&h.acc, h.root);
     if ((rc = s_meta_put(self, txn, "format", fmt, sizeof fmt, err)) != VL_OK ||
-        (rc = s_meta_put(self, txn, "genesis", c->genesis, c->len, err)) != VL_OK ||
+        (rc = s_meta_put(self, txn, "genesis", c->docs[0], c->lens[0], err)) != VL_OK ||
         (rc = s_meta_put(self, txn, "salt", salt, sizeof salt, err)) != VL_OK ||
         (rc = s_head_save(self, txn, &h, err)) != VL_OK ||
         (rc = s_sigs_save(self, txn, 0, err)) != VL_OK)
         return rc;
+    for (size_t i = 1; i < c->n; i++) {
+        uint8_t key[8];
+        s_be64_put(key, i + 1);
+        if ((rc = s_put(self, txn, S_POLICIES, key, sizeof key, c->docs[i], c->lens[i], 0,
+                        err)) != VL_OK)
+            return rc;
+    }
     return VL_OK;
 }
 
@@ -808,12 +918,20 @@ int
 vl_store_create(const char *dir, const uint8_t *genesis, size_t len, const vl_keypair_t *kp,
                 char *err)
 {
+    assert(genesis);
+    return vl_store_create_chain(dir, &genesis, &len, 1, kp, err);
+}
+
+int
+vl_store_create_chain(const char *dir, const uint8_t *const *docs, const size_t *lens,
+                      size_t n, const vl_keypair_t *kp, char *err)
+{
     int rc;
     vl_store_t *self = NULL;
     char path[4096];
     struct stat st;
     const uint8_t *ck;
-    assert(dir && genesis && kp);
+    assert(dir && docs && lens && n >= 1 && kp);
 
     if ((rc = s_data_path(dir, path, sizeof path, err)) != VL_OK)
         goto out;
@@ -822,10 +940,24 @@ vl_store_create(const char *dir, const uint8_t *genesis, size_t len, const vl_ke
         goto out;
     }
     self->kp = kp;
-    if ((rc = vl_policy_parse(genesis, len, 0, &self->pol, err)) != VL_OK)
+    if (n > VL_MAX_VERSIONS) {
+        rc = vl_err(err, VL_ELIMIT, "more than %u policy versions", VL_MAX_VERSIONS);
         goto out;
-    /* The key must open the content key before anything is written. */
-    if ((rc = s_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
+    }
+    vl_policy_t *gen = NULL;
+    if ((rc = vl_policy_parse(docs[0], lens[0], 0, &gen, err)) != VL_OK ||
+        (rc = s_pols_push(self, &gen)) != VL_OK)
+        goto out;
+    for (size_t i = 1; i < n; i++) {
+        vl_policy_t *next = NULL;
+        if ((rc = vl_policy_parse_next(self->pol, docs[i], lens[i], 0, &next, err)) != VL_OK ||
+            (rc = s_pols_push(self, &next)) != VL_OK)
+            goto out;
+    }
+    /* The key must open the newest content key (and epoch 0's, for the
+     * at-rest key) before anything is written. */
+    if ((rc = s_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK ||
+        (rc = s_ckey(self, 0, &ck, err)) != VL_OK)
         goto out;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         rc = vl_err(err, VL_EIO, "cannot create directory %s: %s", dir, strerror(errno));
@@ -837,7 +969,7 @@ vl_store_create(const char *dir, const uint8_t *genesis, size_t len, const vl_ke
     }
     if ((rc = s_env_open(self, dir, true, err)) != VL_OK)
         goto out;
-    s_init_ctx_t c = { genesis, len };
+    s_init_ctx_t c = { docs, lens, n };
     rc = s_write(self, s_init_txn, &c, err);
 out:
     s_store_free(&self);
@@ -885,14 +1017,22 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     memcpy(self->salt, v.mv_data, S_SALT_LEN);
     if ((rc = s_meta_get(self, txn, "genesis", 0, &v, err)) != VL_OK)
         goto out;
-    if ((rc = vl_policy_parse(v.mv_data, v.mv_size, 0, &self->pol, why)) != VL_OK) {
+    vl_policy_t *gen = NULL;
+    if ((rc = vl_policy_parse(v.mv_data, v.mv_size, 0, &gen, why)) != VL_OK) {
         rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "meta genesis: %s", why);
         goto out;
     }
+    if ((rc = s_pols_push(self, &gen)) != VL_OK ||
+        (rc = s_pols_sync(self, txn, err)) != VL_OK)
+        goto out;
     s_read_end(self, &txn);
 
+    /* The key must be a member of the current version (a revoked key is
+     * refused here), and the at-rest key derives from epoch 0, which every
+     * version seals to all of its members (docs/trust.md §2). */
     const uint8_t *ck;
-    if ((rc = s_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
+    if ((rc = s_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK ||
+        (rc = s_ckey(self, 0, &ck, err)) != VL_OK)
         goto out;
     self->rest_key = vl_secure_alloc(VL_KEY_LEN);
     self->scratch = vl_secure_alloc(VL_MAX_RECORD);
@@ -964,6 +1104,58 @@ out:
 /* Checking a proposal against the current records                          */
 /* ======================================================================== */
 
+/* A proposal must be encrypted under the newest epoch of the version that
+ * governs it (docs/trust.md §1.2): after a revocation, nothing new is
+ * readable with an old content key. */
+static int
+s_epoch_current(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
+{
+    if (vl_proposal_epoch(p) == vl_policy_epoch(pol))
+        return VL_OK;
+    char hex[2 * VL_KID_LEN + 1];
+    s_short(vl_proposal_id(p), hex);
+    return vl_err(err, VL_ESTALE,
+                  "proposal %s was made under content-key epoch %u; policy version %llu is at "
+                  "epoch %u: propose it again", hex, vl_proposal_epoch(p),
+                  (unsigned long long)vl_policy_version(pol), vl_policy_epoch(pol));
+}
+
+/* Lowest seq with equivocation evidence, 0 if none (docs/trust.md §5). */
+static int
+s_fork_seq_txn(vl_store_t *self, MDB_txn *txn, uint64_t *seq, char *err)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    *seq = 0;
+    int mrc = mdb_cursor_open(txn, self->dbi[S_EVIDENCE], &cur);
+    if (mrc != 0)
+        return s_lmdb(mrc, err, "evidence cursor");
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    if (mrc == MDB_NOTFOUND)
+        return VL_OK;
+    if (mrc != 0)
+        return s_lmdb(mrc, err, "evidence first");
+    if (k.mv_size != 8 || s_be64_get(k.mv_data) == 0)
+        return vl_err(err, VL_ECORRUPT, "evidence: malformed key");
+    *seq = s_be64_get(k.mv_data);
+    return VL_OK;
+}
+
+static int
+s_fork_refuse(vl_store_t *self, MDB_txn *txn, uint64_t seq, char *err)
+{
+    uint64_t fs;
+    int rc = s_fork_seq_txn(self, txn, &fs, err);
+    if (rc != VL_OK)
+        return rc;
+    if (fs != 0 && seq >= fs)
+        return vl_err(err, VL_EFORK,
+                      "log stopped at the fork at entry %llu (two valid entries, see status): "
+                      "entry %llu not applied", (unsigned long long)fs, (unsigned long long)seq);
+    return VL_OK;
+}
+
 /* What op i replaces: the current record (NULL if none) and its revision. */
 typedef struct {
     vl_record_t *old;
@@ -982,8 +1174,8 @@ s_cur_free(s_cur_t *cur, size_t n)
  * States) and, if acc is not NULL, move acc to the set after applying it.
  * cur[] (vl_proposal_nops entries, zeroed) receives the current records. */
 static int
-s_plan(vl_store_t *self, MDB_txn *txn, const vl_proposal_t *p, s_cur_t *cur, vl_root_t *acc,
-       char *err)
+s_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_proposal_t *p,
+       s_cur_t *cur, vl_root_t *acc, char *err)
 {
     uint8_t leaf[VL_HASH_LEN];
     int rc;
@@ -1002,7 +1194,7 @@ s_plan(vl_store_t *self, MDB_txn *txn, const vl_proposal_t *p, s_cur_t *cur, vl_
         }
         if (op->base == UINT64_MAX)
             return vl_err(err, VL_EPROTO, "record %s: revision overflow", op->id);
-        if ((rc = vl_proposal_check_existing(self->pol, p, i, cur[i].old, err)) != VL_OK)
+        if ((rc = vl_proposal_check_existing(pol, p, i, cur[i].old, err)) != VL_OK)
             return rc;
         if (!acc)
             continue;
@@ -1114,7 +1306,8 @@ s_propose_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     }
     if (rc != VL_ENOTFOUND)
         goto out;
-    if ((rc = s_plan(self, txn, c->p, cur, NULL, err)) != VL_OK)
+    if ((rc = s_epoch_current(self->pol, c->p, err)) != VL_OK ||
+        (rc = s_plan(self, txn, self->pol, c->p, cur, NULL, err)) != VL_OK)
         goto out;
     size_t len;
     const uint8_t *bytes = vl_proposal_bytes(c->p, &len);
@@ -1299,6 +1492,23 @@ vl_store_get(vl_store_t *self, const char *id, vl_record_t **rec, uint64_t *rev,
 /* Applying a log entry                                                     */
 /* ======================================================================== */
 
+/* Every known version v > 1 with from(v) = seq + 1 names in `after` the link
+ * entry seq must have. */
+static int
+s_pin_check(const vl_store_t *self, uint64_t seq, const uint8_t link[VL_HASH_LEN], char *err)
+{
+    for (size_t i = 1; i < self->npols; i++) {
+        const vl_policy_t *v = self->pols[i];
+        if (vl_policy_from(v) == seq + 1 &&
+            memcmp(vl_policy_after(v), link, VL_HASH_LEN) != 0)
+            return vl_err(err, VL_ECHAIN,
+                          "entry %llu is not the entry policy version %llu was made after "
+                          "(another history)", (unsigned long long)seq,
+                          (unsigned long long)vl_policy_version(v));
+    }
+    return VL_OK;
+}
+
 /* Verify one complete entry against the in-txn head and apply it: log,
  * records, index, settled, pending/candidates, and *h (the caller saves the
  * head once). eflags is 0 (every signature verified) or VL_ENTRY_NO_SIGS
@@ -1316,8 +1526,17 @@ s_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t 
     int rc;
     memset(cur, 0, sizeof cur);
 
-    if ((rc = vl_entry_parse(self->pol, buf, len, eflags, &e, err)) != VL_OK)
+    /* The version in force at the next seq judges the entry (docs/trust.md
+     * §1.2); one naming a version we lack cannot be judged (VL_ENOTFOUND),
+     * one naming another version we know is wrong. */
+    const vl_policy_t *pol = s_pol_for(self, h->seq + 1);
+    if ((rc = s_fork_refuse(self, txn, h->seq + 1, err)) != VL_OK)
         goto out;
+    if ((rc = vl_entry_parse(pol, buf, len, eflags, &e, err)) != VL_OK) {
+        if (rc == VL_ENOTFOUND && pol != self->pol)
+            rc = VL_EPERM;
+        goto out;
+    }
     uint64_t seq = vl_entry_seq(e);
     if (seq != h->seq + 1) {
         rc = vl_err(err, VL_ECHAIN, "entry %llu does not follow the head: the next entry is %llu",
@@ -1334,12 +1553,13 @@ s_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t 
     }
     vl_proposal_t *p = vl_entry_proposal(e);
     const uint8_t *pid = vl_proposal_id(p);
-    if ((rc = s_not_settled(self, txn, pid, err)) != VL_OK)
+    if ((rc = s_not_settled(self, txn, pid, err)) != VL_OK ||
+        (rc = s_epoch_current(pol, p, err)) != VL_OK)
         goto out;
     if ((rc = s_ckey(self, vl_proposal_epoch(p), &ck, err)) != VL_OK ||
         (rc = vl_proposal_open(p, ck, err)) != VL_OK)
         goto out;
-    if ((rc = s_plan(self, txn, p, cur, &acc, err)) != VL_OK)
+    if ((rc = s_plan(self, txn, pol, p, cur, &acc, err)) != VL_OK)
         goto out;
     vl_root_digest(&acc, root);
     if (memcmp(root, vl_entry_root(e), VL_HASH_LEN) != 0) {
@@ -1382,6 +1602,9 @@ s_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t 
             VL_OK ||
         (rc = s_del(self, txn, S_PENDING, pid, VL_HASH_LEN, err)) != VL_OK ||
         (rc = s_del(self, txn, S_CANDIDATES, pid, VL_HASH_LEN, err)) != VL_OK)
+        goto out;
+    /* A version that starts at seq + 1 pins this entry (docs/trust.md §1.2). */
+    if ((rc = s_pin_check(self, seq, vl_entry_hash(e), err)) != VL_OK)
         goto out;
     h->seq = seq;
     memcpy(h->hash, vl_entry_hash(e), VL_HASH_LEN);
@@ -1494,6 +1717,10 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 
     if ((rc = s_head_load(self, txn, &h, true, err)) != VL_OK)
         goto out;
+    /* The entry is made under the version in force at the next seq. */
+    const vl_policy_t *pol = s_pol_for(self, h.seq + 1);
+    if ((rc = s_fork_refuse(self, txn, h.seq + 1, err)) != VL_OK)
+        goto out;
     rc = s_get(self, txn, S_PENDING, c->id, VL_HASH_LEN, &v, err);
     if (rc == VL_ENOTFOUND) {
         int kind = 0;
@@ -1510,17 +1737,36 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                     "pending proposal %s is unreadable: %s", hex, why[0] ? why : "wrong id");
         goto out;
     }
-    /* Bases are checked again: the head may have moved since it was proposed. */
+    /* Bases are checked again: the head may have moved since it was proposed;
+     * so may the policy (author removed, new content-key epoch). */
     vl_root_t acc = h.acc;
-    if ((rc = s_plan(self, txn, p, cur, &acc, err)) != VL_OK)
+    if ((rc = s_epoch_current(pol, p, err)) != VL_OK)
+        goto out;
+    if (!vl_policy_roles(pol, vl_proposal_author(p))) {
+        rc = vl_err(err, VL_EPERM, "proposal %s: its author is not a member of policy "
+                    "version %llu", hex, (unsigned long long)vl_policy_version(pol));
+        goto out;
+    }
+    for (size_t i = 0; i < vl_proposal_nops(p); i++)
+        for (size_t j = 0; j < vl_proposal_op(p, i)->nstates; j++)
+            if (!vl_policy_may_edit(pol, vl_proposal_author(p), vl_proposal_op(p, i)->states[j])) {
+                rc = vl_err(err, VL_EPERM, "proposal %s: under policy version %llu its author "
+                            "may not edit State %s", hex,
+                            (unsigned long long)vl_policy_version(pol),
+                            vl_proposal_op(p, i)->states[j]);
+                goto out;
+            }
+    if ((rc = s_plan(self, txn, pol, p, cur, &acc, err)) != VL_OK)
         goto out;
     vl_root_digest(&acc, root);
 
     rc = s_get(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, &v, err);
     if (rc == VL_OK) {
         why[0] = '\0';
-        if ((rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &cand,
-                                 why)) != VL_OK) {
+        rc = vl_entry_parse(pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &cand, why);
+        if (rc == VL_EPERM || rc == VL_ENOTFOUND) {
+            cand = NULL; /* made under another policy version: start over */
+        } else if (rc != VL_OK) {
             rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
                         "candidate entry for proposal %s is unreadable: %s", hex, why);
             goto out;
@@ -1540,20 +1786,20 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                 rc = vl_err(err, VL_EEXIST, "approver %s already approved this proposal", kid);
                 goto out;
             }
-        rc = vl_entry_sign(self->pol, v.mv_data, v.mv_size, c->approver, &signed_e, &slen, err);
+        rc = vl_entry_sign(pol, v.mv_data, v.mv_size, c->approver, &signed_e, &slen, err);
         c->nsigs = vl_entry_nsigs(cand) + 1;
     } else {
         size_t plen;
         const uint8_t *pb = vl_proposal_bytes(p, &plen);
-        if ((rc = vl_entry_make(self->pol, h.seq + 1, h.hash, pb, plen, root, c->now,
+        if ((rc = vl_entry_make(pol, h.seq + 1, h.hash, pb, plen, root, c->now,
                                 &unsigned_e, &ulen, err)) != VL_OK)
             goto out;
-        rc = vl_entry_sign(self->pol, unsigned_e, ulen, c->approver, &signed_e, &slen, err);
+        rc = vl_entry_sign(pol, unsigned_e, ulen, c->approver, &signed_e, &slen, err);
         c->nsigs = 1;
     }
     if (rc != VL_OK)
         goto out;
-    if (c->nsigs >= vl_policy_threshold(self->pol)) {
+    if (c->nsigs >= vl_policy_threshold(pol)) {
         uint64_t sc, before = h.seq;
         if ((rc = s_sigs_load(self, txn, h.seq, &sc, err)) != VL_OK ||
             (rc = s_apply(self, txn, &h, signed_e, slen, 0, err)) != VL_OK ||
@@ -1683,7 +1929,7 @@ vl_store_log_each(vl_store_t *self, uint64_t from, uint64_t to,
         uint64_t seq = s_be64_get(k.mv_data);
         if (to && seq > to)
             break;
-        if (vl_entry_parse(self->pol, v.mv_data, v.mv_size, 0, &e, NULL) != VL_OK ||
+        if (vl_entry_parse(s_pol_for(self, seq), v.mv_data, v.mv_size, 0, &e, NULL) != VL_OK ||
             vl_entry_seq(e) != seq) {
             rc = VL_ECORRUPT;
             goto out;
@@ -1698,6 +1944,18 @@ out:
     if (cur)
         mdb_cursor_close(cur);
     s_read_end(self, &txn);
+    return rc;
+}
+
+/* A stored rejection: by an approver of the current version, or of the
+ * older version it names (an approver removed since still rejected it). */
+static int
+s_rej_parse(const vl_store_t *self, const uint8_t *buf, size_t len, vl_rejection_t **out,
+            char *err)
+{
+    int rc = VL_EPERM;
+    for (size_t i = self->npols; i-- > 0 && rc == VL_EPERM;)
+        rc = vl_rejection_parse(self->pols[i], buf, len, out, i == 0 ? err : NULL);
     return rc;
 }
 
@@ -1741,7 +1999,7 @@ vl_store_rejections_each(vl_store_t *self, int (*cb)(void *ctx, const vl_rejecti
             cap = ncap;
         }
         if (k.mv_size != VL_HASH_LEN ||
-            vl_rejection_parse(self->pol, v.mv_data, v.mv_size, &all[n], NULL) != VL_OK) {
+            s_rej_parse(self, v.mv_data, v.mv_size, &all[n], NULL) != VL_OK) {
             rc = VL_ECORRUPT;
             goto out;
         }
@@ -2173,7 +2431,7 @@ s_verify_ops(s_verify_t *vf, const vl_entry_t *e, const vl_proposal_t *p)
 {
     uint64_t seq = vl_entry_seq(e);
     const uint8_t *author = vl_proposal_author(p);
-    const vl_policy_t *pol = vf->self->pol;
+    const vl_policy_t *pol = s_pol_for(vf->self, seq);
     char kid[2 * VL_KID_LEN + 1];
     vl_kid(author, kid);
     for (size_t i = 0; i < vl_proposal_nops(p); i++) {
@@ -2256,7 +2514,7 @@ s_verify_log(s_verify_t *vf)
     uint64_t expect = 1;
     char why[VL_ERRMSG_MAX];
     int rc = VL_OK, mrc;
-    memcpy(prev, vl_policy_hash(self->pol), VL_HASH_LEN);
+    memcpy(prev, vl_policy_hash(s_genesis(self)), VL_HASH_LEN);
     vl_root_clear(&vf->acc);
     vl_root_digest(&vf->acc, vf->last_root);
     memcpy(vf->last_hash, prev, VL_HASH_LEN);
@@ -2285,7 +2543,8 @@ s_verify_log(s_verify_t *vf)
         expect = seq + 1;
         vf->last_seq = seq;
         why[0] = '\0';
-        if ((rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, 0, &e, why)) != VL_OK) {
+        if ((rc = vl_entry_parse(s_pol_for(self, seq), v.mv_data, v.mv_size, 0, &e, why)) !=
+            VL_OK) {
             if (rc == VL_ENOMEM)
                 goto out;
             if (strncmp(why, "entry ", 6) == 0)
@@ -2310,6 +2569,14 @@ s_verify_log(s_verify_t *vf)
                           (unsigned long long)seq, (unsigned long long)seq - 1);
         }
         memcpy(prev, vl_entry_hash(e), VL_HASH_LEN);
+        why[0] = '\0';
+        if (s_pin_check(self, seq, vl_entry_hash(e), why) != VL_OK)
+            s_problem(vf, "%s", why);
+        if (vl_proposal_epoch(vl_entry_proposal(e)) !=
+            vl_policy_epoch(s_pol_for(self, seq)))
+            s_problem(vf, "entry %llu: its proposal is not under the newest content-key epoch "
+                      "of policy version %llu", (unsigned long long)seq,
+                      (unsigned long long)vl_policy_version(s_pol_for(self, seq)));
         prev_known = vf->last_known = true;
         memcpy(vf->last_hash, vl_entry_hash(e), VL_HASH_LEN);
         memcpy(vf->last_root, vl_entry_root(e), VL_HASH_LEN);
@@ -2401,8 +2668,8 @@ s_verify_meta(s_verify_t *vf, vl_root_t *meta_acc, bool *meta_acc_ok)
     vl_root_load(meta_acc, v.mv_data, v.mv_size);
     *meta_acc_ok = true;
     /* Nothing else may live in meta (format 1 knows these names only). */
-    static const char *const known[] = { "format", "genesis", "head_hash", "head_seq", "root",
-                                         "root_acc", "salt", "sigs_checked", NULL };
+    static const char *const known[] = { "format", "fresh", "genesis", "head_hash", "head_seq",
+                                         "root", "root_acc", "salt", "sigs_checked", NULL };
     MDB_cursor *cur = NULL;
     MDB_val k;
     int mrc = mdb_cursor_open(vf->txn, self->dbi[S_META], &cur);
@@ -2658,7 +2925,10 @@ s_verify_work(s_verify_t *vf)
         if (s_get(self, vf->txn, S_PENDING, k.mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
             s_problem(vf, "candidates: proposal %s is not pending", hex);
         why[0] = '\0';
-        if (vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, why) != VL_OK)
+        int crc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, why);
+        if (crc == VL_EPERM || crc == VL_ENOTFOUND)
+            ; /* made under an older version: approving rebuilds it */
+        else if (crc != VL_OK)
             s_problem(vf, "candidates: proposal %s: %s", hex, why);
         else if (memcmp(vl_proposal_id(vl_entry_proposal(e)), k.mv_data, VL_HASH_LEN) != 0)
             s_problem(vf, "candidates: the entry for %s settles another proposal", hex);
@@ -2712,7 +2982,7 @@ s_verify_work(s_verify_t *vf)
         }
         s_short(k.mv_data, hex);
         why[0] = '\0';
-        if (vl_rejection_parse(self->pol, v.mv_data, v.mv_size, &r, why) != VL_OK)
+        if (s_rej_parse(self, v.mv_data, v.mv_size, &r, why) != VL_OK)
             s_problem(vf, "rejections: proposal %s: %s", hex, why);
         else if (memcmp(vl_rejection_proposal(r), k.mv_data, VL_HASH_LEN) != 0)
             s_problem(vf, "rejections: the rejection stored for %s names another proposal", hex);
@@ -2875,7 +3145,7 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
      * the chain already; checking it again here makes "seq <= sigs_checked"
      * mean a signed, linked prefix even if the log was edited at rest. */
     if (from == 0) {
-        memcpy(prev, vl_policy_hash(self->pol), VL_HASH_LEN);
+        memcpy(prev, vl_policy_hash(s_genesis(self)), VL_HASH_LEN);
     } else {
         MDB_val v;
         s_be64_put(key, from);
@@ -2884,8 +3154,8 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
                         (unsigned long long)from);
         if (rc != VL_OK)
             goto out;
-        if ((rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_NO_SIGS, &e,
-                                 why)) != VL_OK) {
+        if ((rc = vl_entry_parse(s_pol_for(self, from), v.mv_data, v.mv_size, VL_ENTRY_NO_SIGS,
+                                 &e, why)) != VL_OK) {
             rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "entry %llu: %s",
                         (unsigned long long)from, why);
             goto out;
@@ -2912,7 +3182,8 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
             break;
         }
         why[0] = '\0';
-        if ((rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, 0, &e, why)) != VL_OK) {
+        if ((rc = vl_entry_parse(s_pol_for(self, seq), v.mv_data, v.mv_size, 0, &e, why)) !=
+            VL_OK) {
             if (rc == VL_ENOMEM)
                 goto out;
             if (strncmp(why, "entry ", 6) == 0) /* the decoder already named it */
@@ -3067,7 +3338,7 @@ static int
 s_check_rej(vl_store_t *self, const uint8_t *b, size_t len, const uint8_t id[VL_HASH_LEN])
 {
     vl_rejection_t *r = NULL;
-    int rc = vl_rejection_parse(self->pol, b, len, &r, NULL);
+    int rc = s_rej_parse(self, b, len, &r, NULL);
     if (rc == VL_OK && memcmp(vl_rejection_proposal(r), id, VL_HASH_LEN) != 0)
         rc = VL_ECORRUPT;
     vl_rejection_destroy(&r);
@@ -3323,6 +3594,663 @@ out:
         mdb_cursor_close(cur);
     s_read_end(self, &txn);
     return rc;
+}
+
+/* ======================================================================== */
+/* Policy versions (docs/trust.md §1, §2)                                    */
+/* ======================================================================== */
+
+const vl_policy_t *
+vl_store_policy_at(const vl_store_t *self, uint64_t version)
+{
+    assert(self);
+    if (version == 0 || version > self->npols)
+        return NULL;
+    return self->pols[version - 1];
+}
+
+const vl_policy_t *
+vl_store_policy_for_seq(const vl_store_t *self, uint64_t seq)
+{
+    assert(self);
+    return s_pol_for(self, seq);
+}
+
+/* The header field `key` (uint) of a {"hdr": bin, ...} document, read
+ * through the codec before the document is judged (to pick the policy
+ * version that judges it). */
+static int
+s_peek_uint(const uint8_t *buf, size_t len, const char *key, uint64_t *out, char *err)
+{
+    vl_doc_t *doc = NULL, *hdr = NULL;
+    const uint8_t *hb;
+    size_t hlen;
+    int rc = vl_doc_parse(buf, len, 0, &doc, err);
+    if (rc != VL_OK)
+        return rc;
+    if ((rc = vl_val_bin(vl_val_get(vl_doc_root(doc), "hdr"), &hb, &hlen)) != VL_OK) {
+        rc = vl_err(err, VL_EPROTO, "document has no header");
+        goto out;
+    }
+    if ((rc = vl_doc_parse(hb, hlen, 0, &hdr, err)) != VL_OK ||
+        (rc = vl_field_uint(vl_doc_root(hdr), key, out, "header", err)) != VL_OK)
+        goto out;
+out:
+    vl_doc_destroy(&hdr);
+    vl_doc_destroy(&doc);
+    return rc;
+}
+
+typedef struct {
+    const uint8_t *doc;
+    size_t len;
+    const vl_policy_t *next;
+    size_t dropped; /* out: pending proposals dropped */
+} s_adopt_ctx_t;
+
+static int
+s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    s_adopt_ctx_t *c = vctx;
+    uint64_t ver = vl_policy_version(c->next), from = vl_policy_from(c->next);
+    uint8_t key[8];
+    s_head_t h;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc, mrc;
+    c->dropped = 0;
+    /* Another process may have adopted a version since we parsed (the chain
+     * was synced when this txn began). */
+    if (vl_policy_version(self->pol) + 1 != ver)
+        return vl_err(err, VL_ESTALE, "policy version %llu: the store moved to version %llu "
+                      "meanwhile", (unsigned long long)ver,
+                      (unsigned long long)vl_policy_version(self->pol));
+    if ((rc = s_head_load(self, txn, &h, false, err)) != VL_OK)
+        return rc;
+    if (h.seq >= from)
+        return vl_err(err, VL_ECHAIN,
+                      "policy version %llu starts at entry %llu, but this log already holds "
+                      "entry %llu under version %llu (another history)",
+                      (unsigned long long)ver, (unsigned long long)from,
+                      (unsigned long long)h.seq,
+                      (unsigned long long)vl_policy_version(s_pol_for(self, h.seq)));
+    if (h.seq + 1 == from && memcmp(h.hash, vl_policy_after(c->next), VL_HASH_LEN) != 0)
+        return vl_err(err, VL_ECHAIN,
+                      "policy version %llu was made after another entry %llu than this log's "
+                      "(another history)", (unsigned long long)ver, (unsigned long long)h.seq);
+    s_be64_put(key, ver);
+    if ((rc = s_put(self, txn, S_POLICIES, key, sizeof key, c->doc, c->len, MDB_NOOVERWRITE,
+                    err)) != VL_OK)
+        return rc == VL_EEXIST ? vl_err(err, VL_ECORRUPT, "policies: version %llu exists",
+                                        (unsigned long long)ver)
+                               : rc;
+    /* Pending proposals whose author lost the right to make them are dead:
+     * drop them with their candidates. */
+    if ((mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur)) != 0)
+        return s_lmdb(mrc, err, "pending cursor");
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        vl_proposal_t *p = NULL;
+        int prc = vl_proposal_parse(c->next, v.mv_data, v.mv_size, &p, NULL);
+        vl_proposal_destroy(&p);
+        if (prc != VL_EPERM)
+            continue;
+        uint8_t id[VL_HASH_LEN];
+        if (k.mv_size != VL_HASH_LEN) {
+            mdb_cursor_close(cur);
+            return vl_err(err, VL_ECORRUPT, "pending: a key is not a proposal id");
+        }
+        memcpy(id, k.mv_data, VL_HASH_LEN);
+        if ((mrc = mdb_cursor_del(cur, 0)) != 0) {
+            mdb_cursor_close(cur);
+            return mrc == MDB_MAP_FULL ? S_MAP_FULL : s_lmdb(mrc, err, "pending del");
+        }
+        if ((rc = s_del(self, txn, S_CANDIDATES, id, VL_HASH_LEN, err)) != VL_OK) {
+            mdb_cursor_close(cur);
+            return rc;
+        }
+        c->dropped++;
+    }
+    mdb_cursor_close(cur);
+    if (mrc != MDB_NOTFOUND)
+        return s_lmdb(mrc, err, "pending cursor");
+    return VL_OK;
+}
+
+int
+vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *err)
+{
+    assert(self && doc);
+    vl_policy_t *next = NULL;
+    uint8_t *k = NULL;
+    uint64_t ver = 0;
+    char kid[2 * VL_KID_LEN + 1];
+    int rc;
+    if (self->rdonly)
+        return vl_err(err, VL_EINVAL, "the store is open read-only");
+    if ((rc = s_peek_uint(doc, len, "version", &ver, err)) != VL_OK)
+        return rc;
+    if (ver == 0)
+        return vl_err(err, VL_EPROTO, "policy version 0");
+    {
+        /* Refresh the chain: another process may have adopted versions. */
+        MDB_txn *txn = NULL;
+        if ((rc = s_txn_begin(self, true, &txn, err)) != VL_OK)
+            return rc;
+        s_read_end(self, &txn);
+    }
+    uint64_t cur = vl_policy_version(self->pol);
+    if (ver <= cur) {
+        size_t have_len;
+        const uint8_t *have = vl_policy_bytes(self->pols[ver - 1], &have_len);
+        if (have_len == len && memcmp(have, doc, len) == 0)
+            return vl_err(err, VL_EEXIST, "policy version %llu is already adopted",
+                          (unsigned long long)ver);
+        if (ver < cur)
+            return vl_err(err, VL_ESTALE, "policy version %llu is older than version %llu "
+                          "adopted here: rollback refused", (unsigned long long)ver,
+                          (unsigned long long)cur);
+        return vl_err(err, VL_ESTALE, "another policy version %llu is already adopted here: "
+                      "refused (fork)", (unsigned long long)ver);
+    }
+    if (ver > cur + 1)
+        return vl_err(err, VL_ENOTFOUND, "policy version %llu: versions %llu to %llu are "
+                      "needed first", (unsigned long long)ver, (unsigned long long)cur + 1,
+                      (unsigned long long)ver - 1);
+    if ((rc = vl_policy_parse_next(self->pol, doc, len, 0, &next, err)) != VL_OK)
+        goto out;
+    vl_kid(vl_keypair_pk(self->kp), kid);
+    if (!vl_policy_roles(next, vl_keypair_pk(self->kp))) {
+        rc = vl_err(err, VL_EPERM, "key %s is not a member of policy version %llu (revoked or "
+                    "rotated): open the store with a key of that version to adopt it", kid,
+                    (unsigned long long)ver);
+        goto out;
+    }
+    /* Every epoch opens for us, and the ones we know did not change. */
+    if (!(k = vl_secure_alloc(VL_KEY_LEN))) {
+        rc = VL_ENOMEM;
+        goto out;
+    }
+    for (uint32_t e = 0; e <= vl_policy_epoch(next); e++) {
+        const uint8_t *old;
+        if ((rc = vl_policy_content_key(next, e, self->kp, k)) != VL_OK) {
+            rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_EAUTH,
+                        "policy version %llu: the content key of epoch %u does not open for "
+                        "key %s", (unsigned long long)ver, e, kid);
+            goto out;
+        }
+        if (e <= vl_policy_epoch(self->pol)) {
+            if ((rc = s_ckey(self, e, &old, err)) != VL_OK)
+                goto out;
+            if (sodium_memcmp(old, k, VL_KEY_LEN) != 0) {
+                rc = vl_err(err, VL_EAUTH, "policy version %llu seals another key for "
+                            "content-key epoch %u", (unsigned long long)ver, e);
+                goto out;
+            }
+        }
+    }
+    s_adopt_ctx_t c = { doc, len, next, 0 };
+    if ((rc = s_write(self, s_adopt_txn, &c, err)) != VL_OK)
+        goto out;
+    rc = s_pols_push(self, &next);
+out:
+    vl_secure_free(&k);
+    vl_policy_destroy(&next);
+    return rc;
+}
+
+/* ======================================================================== */
+/* Freshness (docs/trust.md §3)                                             */
+/* ======================================================================== */
+
+/* The link of our entry seq (the genesis hash for 0), in txn. */
+static int
+s_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err)
+{
+    uint8_t key[8];
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    char why[VL_ERRMSG_MAX] = "";
+    if (seq == 0) {
+        memcpy(link, vl_policy_hash(s_genesis(self)), VL_HASH_LEN);
+        return VL_OK;
+    }
+    s_be64_put(key, seq);
+    int rc = s_get(self, txn, S_LOG, key, sizeof key, &v, err);
+    if (rc == VL_ENOTFOUND)
+        return vl_err(err, VL_ECORRUPT, "log: entry %llu is missing (run verify)",
+                      (unsigned long long)seq);
+    if (rc != VL_OK)
+        return rc;
+    rc = vl_entry_parse(s_pol_for(self, seq), v.mv_data, v.mv_size, VL_ENTRY_NO_SIGS, &e, why);
+    if (rc != VL_OK)
+        return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "entry %llu: %s",
+                      (unsigned long long)seq, why);
+    memcpy(link, vl_entry_hash(e), VL_HASH_LEN);
+    vl_entry_destroy(&e);
+    return VL_OK;
+}
+
+/* The stored statement, parsed against the current version: VL_ENOTFOUND if
+ * there is none or it no longer verifies (its signer was replaced). */
+static int
+s_fresh_load(vl_store_t *self, MDB_txn *txn, vl_fresh_t *f, MDB_val *raw, char *err)
+{
+    int rc = s_get(self, txn, S_META, "fresh", 5, raw, err);
+    if (rc != VL_OK)
+        return rc;
+    if (vl_fresh_parse(self->pol, raw->mv_data, raw->mv_size, f, NULL) != VL_OK)
+        return VL_ENOTFOUND;
+    return VL_OK;
+}
+
+typedef struct {
+    const uint8_t *stmt;
+    size_t len;
+    const vl_fresh_t *f;
+} s_fresh_ctx_t;
+
+static int
+s_fresh_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    s_fresh_ctx_t *c = vctx;
+    vl_fresh_t old;
+    MDB_val raw;
+    s_head_t h;
+    uint8_t link[VL_HASH_LEN];
+    int rc = s_fresh_load(self, txn, &old, &raw, err);
+    if (rc == VL_OK) {
+        if (raw.mv_size == c->len && memcmp(raw.mv_data, c->stmt, c->len) == 0)
+            return vl_err(err, VL_EEXIST, "this freshness statement is already here");
+        if (c->f->issued <= old.issued || c->f->seq < old.seq)
+            return vl_err(err, VL_ESTALE,
+                          "freshness statement (entry %llu, issued %llu) is older than the one "
+                          "held (entry %llu, issued %llu): rollback refused",
+                          (unsigned long long)c->f->seq, (unsigned long long)c->f->issued,
+                          (unsigned long long)old.seq, (unsigned long long)old.issued);
+    } else if (rc != VL_ENOTFOUND) {
+        return rc;
+    }
+    if (err)
+        err[0] = '\0';
+    if ((rc = s_head_load(self, txn, &h, false, err)) != VL_OK)
+        return rc;
+    if (c->f->seq <= h.seq) {
+        if ((rc = s_link_at(self, txn, c->f->seq, link, err)) != VL_OK)
+            return rc;
+        if (memcmp(link, c->f->head, VL_HASH_LEN) != 0)
+            return vl_err(err, VL_ECHAIN, "freshness statement names another entry %llu than "
+                          "this log's (another history)", (unsigned long long)c->f->seq);
+    }
+    return s_meta_put(self, txn, "fresh", c->stmt, c->len, err);
+}
+
+int
+vl_store_fresh_put(vl_store_t *self, const uint8_t *stmt, size_t len, uint64_t now, char *err)
+{
+    assert(self && stmt);
+    vl_fresh_t f;
+    int rc = vl_fresh_parse(self->pol, stmt, len, &f, err);
+    if (rc != VL_OK)
+        return rc;
+    if (f.issued > now + VL_CLOCK_SKEW)
+        return vl_err(err, VL_EINVAL, "freshness statement issued %llu s in the future (more "
+                      "than the %u s clock skew allowed)",
+                      (unsigned long long)(f.issued - now), VL_CLOCK_SKEW);
+    s_fresh_ctx_t c = { stmt, len, &f };
+    return s_write(self, s_fresh_txn, &c, err);
+}
+
+int
+vl_store_fresh_bytes(vl_store_t *self, uint8_t **out, size_t *len)
+{
+    assert(self && out && len);
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    *out = NULL;
+    *len = 0;
+    int rc = s_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc;
+    if ((rc = s_get(self, txn, S_META, "fresh", 5, &v, NULL)) == VL_OK) {
+        if (v.mv_size == 0 || v.mv_size > VL_FRESH_MAX) {
+            rc = VL_ECORRUPT;
+        } else if (!(*out = malloc(v.mv_size))) {
+            rc = VL_ENOMEM;
+        } else {
+            memcpy(*out, v.mv_data, v.mv_size);
+            *len = v.mv_size;
+        }
+    }
+    s_read_end(self, &txn);
+    return rc;
+}
+
+int
+vl_store_freshness(vl_store_t *self, uint64_t now, vl_freshness_t *out, char *err)
+{
+    assert(self && out);
+    MDB_txn *txn = NULL;
+    MDB_val raw;
+    s_head_t h;
+    vl_fresh_t f;
+    memset(out, 0, sizeof *out);
+    int rc = s_txn_begin(self, true, &txn, err);
+    if (rc != VL_OK)
+        return rc;
+    if ((rc = s_head_load(self, txn, &h, false, err)) != VL_OK)
+        goto out;
+    out->head = h.seq;
+    rc = s_fresh_load(self, txn, &f, &raw, err);
+    if (rc == VL_ENOTFOUND) {
+        if (err)
+            err[0] = '\0';
+        out->state = vl_policy_fresh(self->pol) ? VL_FRESH_UNKNOWN : VL_FRESH_UNCONFIGURED;
+        rc = VL_OK;
+        goto out;
+    }
+    if (rc != VL_OK)
+        goto out;
+    out->have = true;
+    out->issued = f.issued;
+    out->expires = f.expires;
+    out->seq = f.seq;
+    if (now > f.expires + VL_CLOCK_SKEW)
+        out->state = VL_FRESH_STALE;
+    else if (f.seq > h.seq)
+        out->state = VL_FRESH_BEHIND;
+    else
+        out->state = VL_FRESH_OK;
+out:
+    s_read_end(self, &txn);
+    return rc;
+}
+
+static void
+s_utc(uint64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm))
+        snprintf(buf, size, "%llu", (unsigned long long)t);
+}
+
+void
+vl_freshness_text(const vl_freshness_t *f, char *buf, size_t size)
+{
+    char t[64];
+    assert(f && buf && size);
+    buf[0] = '\0';
+    switch (f->state) {
+    case VL_FRESH_UNCONFIGURED:
+    case VL_FRESH_OK:
+        return;
+    case VL_FRESH_UNKNOWN:
+        snprintf(buf, size, "directory may be stale: no freshness statement from the "
+                 "Secretariat's node has reached this replica");
+        return;
+    case VL_FRESH_BEHIND:
+        s_utc(f->issued, t, sizeof t);
+        snprintf(buf, size, "directory is behind: the Secretariat's node had entry %llu at %s, "
+                 "this replica has entry %llu", (unsigned long long)f->seq, t,
+                 (unsigned long long)f->head);
+        return;
+    case VL_FRESH_STALE:
+        s_utc(f->expires, t, sizeof t);
+        snprintf(buf, size, "directory may be stale since %s: the newest statement of the "
+                 "Secretariat's node (entry %llu) expired then; this replica has entry %llu",
+                 t, (unsigned long long)f->seq, (unsigned long long)f->head);
+        return;
+    }
+}
+
+/* ======================================================================== */
+/* Equivocation (docs/trust.md §5)                                          */
+/* ======================================================================== */
+
+/* Parse an entry at its own seq, fully (every signature, exact threshold),
+ * under the version in force there. */
+static int
+s_entry_full(vl_store_t *self, const uint8_t *buf, size_t len, vl_entry_t **e, char *err)
+{
+    uint64_t seq;
+    int rc = s_peek_uint(buf, len, "seq", &seq, err);
+    if (rc != VL_OK)
+        return rc;
+    if (seq == 0)
+        return vl_err(err, VL_EPROTO, "entry: seq 0");
+    const vl_policy_t *pol = s_pol_for(self, seq);
+    rc = vl_entry_parse(pol, buf, len, 0, e, err);
+    if (rc == VL_ENOTFOUND && pol != self->pol)
+        rc = VL_EPERM;
+    return rc;
+}
+
+static int
+s_evidence_write(vl_store_t *self, MDB_txn *txn, uint64_t seq, const vl_entry_t *a,
+                 const vl_entry_t *b, char *err)
+{
+    size_t al, bl;
+    const uint8_t *ab = vl_entry_bytes(a, &al), *bb = vl_entry_bytes(b, &bl);
+    if (memcmp(vl_entry_hash(a), vl_entry_hash(b), VL_HASH_LEN) > 0) {
+        const uint8_t *tb = ab;
+        size_t tl = al;
+        ab = bb, al = bl, bb = tb, bl = tl;
+    }
+    uint8_t key[8];
+    MDB_val v;
+    s_be64_put(key, seq);
+    int rc = s_get(self, txn, S_EVIDENCE, key, sizeof key, &v, err);
+    if (rc == VL_OK)
+        return VL_EEXIST;
+    if (rc != VL_ENOTFOUND)
+        return rc;
+    if (err)
+        err[0] = '\0';
+    size_t n = 8 + al + bl;
+    uint8_t *val = malloc(n);
+    if (!val)
+        return VL_ENOMEM;
+    s_be32_put(val, (uint32_t)al);
+    memcpy(val + 4, ab, al);
+    s_be32_put(val + 4 + al, (uint32_t)bl);
+    memcpy(val + 8 + al, bb, bl);
+    rc = s_put(self, txn, S_EVIDENCE, key, sizeof key, val, n, 0, err);
+    free(val);
+    return rc;
+}
+
+typedef struct {
+    const vl_entry_t *a, *b;
+} s_evidence_ctx_t;
+
+static int
+s_evidence_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    s_evidence_ctx_t *c = vctx;
+    return s_evidence_write(self, txn, vl_entry_seq(c->a), c->a, c->b, err);
+}
+
+static int
+s_fork_msg(const vl_entry_t *a, const vl_entry_t *b, char *err)
+{
+    char ka[2 * VL_KID_LEN + 1] = "?", kb[2 * VL_KID_LEN + 1] = "?";
+    if (vl_entry_nsigs(a))
+        vl_kid(vl_entry_signer(a, 0), ka);
+    if (vl_entry_nsigs(b))
+        vl_kid(vl_entry_signer(b, 0), kb);
+    return vl_err(err, VL_EFORK, "fork at entry %llu: two valid entries (signed by %s... and "
+                  "%s...): evidence kept, log stopped", (unsigned long long)vl_entry_seq(a), ka,
+                  kb);
+}
+
+int
+vl_store_fork_check(vl_store_t *self, const uint8_t *entry, size_t len, char *err)
+{
+    assert(self && entry);
+    vl_entry_t *theirs = NULL, *ours = NULL;
+    MDB_txn *txn = NULL;
+    uint8_t key[8];
+    MDB_val v;
+    s_head_t h;
+    char why[VL_ERRMSG_MAX] = "";
+    int rc = s_entry_full(self, entry, len, &theirs, err);
+    if (rc != VL_OK)
+        goto out;
+    uint64_t seq = vl_entry_seq(theirs);
+    if ((rc = s_txn_begin(self, true, &txn, err)) != VL_OK ||
+        (rc = s_head_load(self, txn, &h, false, err)) != VL_OK)
+        goto out;
+    if (seq > h.seq) {
+        rc = vl_err(err, VL_ENOTFOUND, "entry %llu is beyond this log's head (%llu)",
+                    (unsigned long long)seq, (unsigned long long)h.seq);
+        goto out;
+    }
+    s_be64_put(key, seq);
+    if ((rc = s_get(self, txn, S_LOG, key, sizeof key, &v, err)) != VL_OK) {
+        if (rc == VL_ENOTFOUND)
+            rc = vl_err(err, VL_ECORRUPT, "log: entry %llu is missing (run verify)",
+                        (unsigned long long)seq);
+        goto out;
+    }
+    if ((rc = vl_entry_parse(s_pol_for(self, seq), v.mv_data, v.mv_size, 0, &ours, why)) !=
+        VL_OK) {
+        rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "our entry %llu: %s",
+                    (unsigned long long)seq, why);
+        goto out;
+    }
+    s_read_end(self, &txn);
+    if (memcmp(vl_entry_hash(ours), vl_entry_hash(theirs), VL_HASH_LEN) == 0) {
+        rc = VL_OK;
+        goto out;
+    }
+    s_evidence_ctx_t c = { ours, theirs };
+    rc = s_write(self, s_evidence_txn, &c, err);
+    if (rc == VL_OK || rc == VL_EEXIST)
+        rc = s_fork_msg(ours, theirs, err);
+out:
+    s_read_end(self, &txn);
+    vl_entry_destroy(&ours);
+    vl_entry_destroy(&theirs);
+    return rc;
+}
+
+int
+vl_store_evidence_put(vl_store_t *self, const uint8_t *a, size_t alen, const uint8_t *b,
+                      size_t blen, char *err)
+{
+    assert(self && a && b);
+    vl_entry_t *ea = NULL, *eb = NULL;
+    int rc;
+    if ((rc = s_entry_full(self, a, alen, &ea, err)) != VL_OK ||
+        (rc = s_entry_full(self, b, blen, &eb, err)) != VL_OK)
+        goto out;
+    if (vl_entry_seq(ea) != vl_entry_seq(eb)) {
+        rc = vl_err(err, VL_EINVAL, "evidence: entries %llu and %llu are not at one seq",
+                    (unsigned long long)vl_entry_seq(ea), (unsigned long long)vl_entry_seq(eb));
+        goto out;
+    }
+    if (memcmp(vl_entry_hash(ea), vl_entry_hash(eb), VL_HASH_LEN) == 0) {
+        rc = vl_err(err, VL_EINVAL, "evidence: the two entries are the same");
+        goto out;
+    }
+    s_evidence_ctx_t c = { ea, eb };
+    rc = s_write(self, s_evidence_txn, &c, err);
+    if (rc == VL_OK)
+        rc = s_fork_msg(ea, eb, err);
+    else if (rc == VL_EEXIST)
+        rc = vl_err(err, VL_EEXIST, "evidence of the fork at entry %llu is already here",
+                    (unsigned long long)vl_entry_seq(ea));
+out:
+    vl_entry_destroy(&ea);
+    vl_entry_destroy(&eb);
+    return rc;
+}
+
+/* One stored fork, copied out of the read txn. */
+typedef struct {
+    uint64_t seq;
+    uint8_t *val;
+    size_t alen, blen;
+} s_fork_t;
+
+int
+vl_store_evidence_each(vl_store_t *self,
+                       int (*cb)(void *ctx, uint64_t seq, const uint8_t *a, size_t alen,
+                                 const uint8_t *b, size_t blen),
+                       void *ctx)
+{
+    assert(self && cb);
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    s_fork_t *all = NULL;
+    size_t n = 0;
+    MDB_val k, v;
+    int rc = s_txn_begin(self, true, &txn, NULL), mrc;
+    if (rc != VL_OK)
+        return rc;
+    if ((mrc = mdb_cursor_open(txn, self->dbi[S_EVIDENCE], &cur)) != 0) {
+        rc = VL_ESTORE;
+        goto out;
+    }
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = v.mv_data;
+        size_t al, bl;
+        if (k.mv_size != 8 || v.mv_size < 8 || (al = s_be32_get(p)) == 0 ||
+            al > VL_MAX_ENTRY || al > v.mv_size - 8 ||
+            (bl = s_be32_get(p + 4 + al)) == 0 || bl != v.mv_size - 8 - al) {
+            rc = VL_ECORRUPT;
+            goto out;
+        }
+        s_fork_t *grown = realloc(all, (n + 1) * sizeof *grown);
+        if (!grown) {
+            rc = VL_ENOMEM;
+            goto out;
+        }
+        all = grown;
+        if (!(all[n].val = malloc(v.mv_size))) {
+            rc = VL_ENOMEM;
+            goto out;
+        }
+        memcpy(all[n].val, p, v.mv_size);
+        all[n].seq = s_be64_get(k.mv_data);
+        all[n].alen = al;
+        all[n].blen = bl;
+        n++;
+    }
+    if (mrc != MDB_NOTFOUND) {
+        rc = VL_ESTORE;
+        goto out;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    s_read_end(self, &txn);
+    rc = VL_OK;
+    for (size_t i = 0; i < n && rc == VL_OK; i++)
+        rc = cb(ctx, all[i].seq, all[i].val + 4, all[i].alen, all[i].val + 8 + all[i].alen,
+                all[i].blen);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(all[i].val);
+    free(all);
+    if (cur)
+        mdb_cursor_close(cur);
+    s_read_end(self, &txn);
+    return rc;
+}
+
+uint64_t
+vl_store_fork_seq(vl_store_t *self)
+{
+    assert(self);
+    MDB_txn *txn = NULL;
+    uint64_t seq = 0;
+    if (s_txn_begin(self, true, &txn, NULL) != VL_OK)
+        return 0;
+    s_fork_seq_txn(self, txn, &seq, NULL);
+    s_read_end(self, &txn);
+    return seq;
 }
 
 /* ======================================================================== */
@@ -4473,6 +5401,363 @@ out:
 }
 
 
+/* ---- issue 4: policy versions, epochs, freshness, equivocation ------------------ */
+
+/* Make a one-op proposal of a new authority record under pol with ckey. */
+static int
+s_t_prop_pol(const vl_policy_t *pol, const vl_keypair_t *author, const uint8_t ckey[VL_KEY_LEN],
+             const char *id, const char *state, uint8_t **out, size_t *out_len)
+{
+    uint8_t *body = NULL;
+    size_t blen = 0;
+    vl_op_t op;
+    char err[VL_ERRMSG_MAX] = "";
+    vl_record_t *rec = NULL;
+    int rc = s_t_authority(id, state, "+230 555 0199", "\"mla\"", "\"en\"", &body, &blen);
+    if (rc == VL_OK && (rc = vl_record_parse(body, blen, &rec, err)) == VL_OK)
+        rc = vl_op_from_record(&op, rec, 0);
+    if (rc == VL_OK) {
+        const uint8_t *b[1] = { body };
+        size_t l[1] = { blen };
+        rc = vl_proposal_make(pol, author, ckey, T_NOW, &op, b, l, 1, out, out_len, err);
+    }
+    if (rc != VL_OK)
+        fprintf(stderr, "store test: proposal: %s: %s\n", vl_strerror(rc), err);
+    vl_record_destroy(&rec);
+    free(body);
+    return rc;
+}
+
+static int
+s_t_fresh(const vl_policy_t *pol, const vl_keypair_t *kp, uint64_t seq,
+          const uint8_t head[VL_HASH_LEN], uint64_t issued, uint64_t ttl, uint8_t **out,
+          size_t *len)
+{
+    vl_fresh_t f;
+    memset(&f, 0, sizeof f);
+    memcpy(f.net, vl_policy_net(pol), VL_NETID_LEN);
+    memcpy(f.node, vl_keypair_pk(kp), VL_PK_LEN);
+    f.policy = vl_policy_version(pol);
+    f.seq = seq;
+    memcpy(f.head, head, VL_HASH_LEN);
+    f.issued = issued;
+    f.expires = issued + ttl;
+    return vl_fresh_make(&f, kp, out, len, NULL);
+}
+
+typedef struct {
+    size_t n;
+    uint64_t seq;
+} s_t_ev_t;
+
+static int
+s_t_ev_cb(void *ctx, uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    s_t_ev_t *c = ctx;
+    c->n++;
+    c->seq = seq;
+    return (alen && blen && a && b) ? 0 : 1;
+}
+
+static int
+s_t_entry_cb(void *ctx, const vl_entry_t *e)
+{
+    uint8_t **out = ctx;
+    size_t len;
+    const uint8_t *b = vl_entry_bytes(e, &len);
+    if (vl_entry_seq(e) == 2 && (*out = malloc(len))) {
+        memcpy(*out, b, len);
+        out[1] = (uint8_t *)(uintptr_t)len;
+    }
+    return 0;
+}
+
+static int
+s_t_trust(bool verbose)
+{
+    VL_TEST_BEGIN;
+    vl_testnet_t tn;
+    vl_keypair_t *a3 = NULL;
+    vl_policy_builder_t *b = NULL;
+    vl_policy_t *v2 = NULL;
+    vl_store_t *sa = NULL, *sb = NULL, *sc = NULL, *sd = NULL;
+    vl_entry_t *e = NULL;
+    char da[600] = "", db_[600] = "", dc[600] = "", dd[600] = "", err[VL_ERRMSG_MAX] = "";
+    uint8_t *u = NULL, *s1 = NULL, *s2 = NULL, *s3 = NULL, *snew = NULL, *p = NULL, *pmg = NULL,
+            *e1 = NULL, *e1x = NULL, *fs = NULL, *alt = NULL, *alt2 = NULL, *forged = NULL,
+            *fork = NULL;
+    size_t ul = 0, s1l = 0, s2l = 0, s3l = 0, snewl = 0, pl = 0, pmgl = 0, e1l = 0, e1xl = 0,
+           fsl = 0, altl = 0, alt2l = 0, forgedl = 0, forkl = 0;
+    uint8_t id[VL_HASH_LEN], idmg[VL_HASH_LEN], ck1[VL_KEY_LEN];
+    uint64_t seq = 0;
+    vl_head_t h;
+    vl_freshness_t fr;
+    size_t problems = 0;
+    uint8_t *e2cap[2] = { NULL, NULL };
+
+    if (vl_testnet_init(&tn) != VL_OK)
+        return 1;
+    VL_CHECK_RC(vl_keypair_generate(&a3), VL_OK);
+    VL_CHECK_RC(s_t_mkdir(da), VL_OK);
+    VL_CHECK_RC(s_t_mkdir(db_), VL_OK);
+    VL_CHECK_RC(s_t_mkdir(dc), VL_OK);
+    VL_CHECK_RC(s_t_mkdir(dd), VL_OK);
+    if (!a3)
+        goto out;
+
+    /* Store A: entry 1 under version 1 (approved by a1 + a2). MG proposes. */
+    VL_CHECK_RC(vl_store_create(da, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
+    VL_CHECK_RC(vl_store_open(da, tn.node, 0, &sa, err), VL_OK);
+    if (!sa)
+        goto out;
+    VL_CHECK_RC(s_t_prop_pol(tn.pol, tn.mu, tn.ckey, "MU-T-1", "MU", &p, &pl), VL_OK);
+    VL_CHECK_RC(s_t_settle(sa, &tn, p, pl, &seq), VL_OK);
+    VL_CHECK(seq == 1);
+    free(p);
+    p = NULL;
+    VL_CHECK_RC(s_t_prop_pol(tn.pol, tn.mg, tn.ckey, "MG-T-1", "MG", &pmg, &pmgl), VL_OK);
+    VL_CHECK_RC(vl_store_propose(sa, pmg, pmgl, idmg, err), VL_OK);
+    VL_CHECK_RC(vl_store_head(sa, &h), VL_OK);
+
+    /* Version 2: rotate a2 -> a3, revoke MG, name the node as the fresh key. */
+    VL_CHECK_RC(vl_policy_builder_from(tn.pol, tn.a1, &b, err), VL_OK);
+    if (!b)
+        goto out;
+    VL_CHECK_RC(vl_policy_builder_rotate(b, vl_keypair_pk(tn.a2), vl_keypair_pk(a3), err), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_remove(b, vl_keypair_pk(tn.mg), err), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_set_fresh(b, vl_keypair_pk(tn.node)), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_finish_next(b, tn.pol, h.seq + 1, h.hash, false, T_NOW, &u,
+                                              &ul, err), VL_OK);
+    /* Signed by a3 alone (a new key), then a1 + a3 (one old approver): refused. */
+    VL_CHECK_RC(vl_policy_sign_next(tn.pol, u, ul, a3, &s1, &s1l, err), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_policy_adopt(sa, s1, s1l, err), VL_ETHRESHOLD);
+    VL_CHECK_RC(vl_policy_sign_next(tn.pol, s1, s1l, tn.a1, &s2, &s2l, err), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_policy_adopt(sa, s2, s2l, err), VL_ETHRESHOLD);
+    VL_CHECK_RC(vl_policy_sign_next(tn.pol, s2, s2l, tn.a2, &s3, &s3l, err), VL_OK);
+    VL_CHECK_RC(vl_policy_parse_next(tn.pol, s3, s3l, 0, &v2, err), VL_OK);
+    if (!v2)
+        goto out;
+    VL_CHECK(vl_policy_epoch(v2) == 1);
+    VL_CHECK(vl_policy_from(v2) == 2);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_policy_adopt(sa, s3, s3l, err), VL_OK);
+    VL_CHECK(vl_policy_version(vl_store_policy(sa)) == 2);
+    VL_CHECK_RC(vl_store_policy_adopt(sa, s3, s3l, NULL), VL_EEXIST);
+    /* An old version served as current: refused as rollback. */
+    VL_CHECK_RC(vl_store_policy_adopt(sa, tn.genesis, tn.genesis_len, NULL), VL_EEXIST);
+    VL_CHECK_RC(vl_store_policy_adopt(sa, s2, s2l, NULL), VL_ESTALE);
+    /* MG's pending proposal died with its author's role. */
+    VL_CHECK_RC(vl_store_approve(sa, idmg, tn.a1, T_NOW, NULL, NULL, NULL), VL_ENOTFOUND);
+
+    /* A proposal under the old epoch is refused; one under the new epoch passes. */
+    VL_CHECK_RC(s_t_prop_pol(tn.pol, tn.mu, tn.ckey, "MU-T-2", "MU", &p, &pl), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_propose(sa, p, pl, NULL, err), VL_ESTALE);
+    VL_CHECK(strstr(err, "epoch") != NULL);
+    free(p);
+    p = NULL;
+    VL_CHECK_RC(vl_policy_content_key(v2, 1, tn.mu, ck1), VL_OK);
+    VL_CHECK_RC(s_t_prop_pol(v2, tn.mu, ck1, "MU-T-2", "MU", &p, &pl), VL_OK);
+    VL_CHECK_RC(vl_store_propose(sa, p, pl, id, err), VL_OK);
+    /* The replaced approver key can no longer approve; a1 + a3 can. */
+    VL_CHECK_RC(vl_store_approve(sa, id, tn.a2, T_NOW, NULL, NULL, NULL), VL_EPERM);
+    VL_CHECK_RC(vl_store_approve(sa, id, tn.a1, T_NOW, NULL, NULL, err), VL_OK);
+    VL_CHECK_RC(vl_store_approve(sa, id, a3, T_NOW, &seq, NULL, err), VL_OK);
+    VL_CHECK(seq == 2);
+    /* History signed by a2 under version 1 still verifies. */
+    VL_CHECK_RC(vl_store_verify(sa, NULL, NULL, &problems), VL_OK);
+    VL_CHECK(problems == 0);
+    /* The revoked member cannot read what changed after: no key for epoch 1,
+     * the old key does not open it, and the store refuses its key. */
+    VL_CHECK_RC(vl_policy_content_key(v2, 1, tn.mg, ck1), VL_EPERM);
+    VL_CHECK_RC(vl_store_log_each(sa, 2, 2, s_t_entry_cb, e2cap), VL_OK);
+    VL_CHECK(e2cap[0] != NULL);
+    if (e2cap[0]) {
+        VL_CHECK_RC(vl_entry_parse(v2, e2cap[0], (size_t)(uintptr_t)e2cap[1], 0, &e, err),
+                    VL_OK);
+        if (e) {
+            VL_CHECK_RC(vl_proposal_open(vl_entry_proposal(e), tn.ckey, NULL), VL_EAUTH);
+            vl_entry_destroy(&e);
+        }
+    }
+    vl_store_close(&sa);
+    VL_CHECK_RC(vl_store_open(da, tn.mg, VL_STORE_RDONLY, &sa, err), VL_EPERM);
+    VL_CHECK_RC(vl_store_open(da, a3, 0, &sa, err), VL_OK);
+    if (!sa)
+        goto out;
+
+    /* Store B syncs: entry 2 names version 2, unknown until adopted. */
+    VL_CHECK_RC(vl_store_create(db_, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
+    VL_CHECK_RC(vl_store_open(db_, tn.node, 0, &sb, err), VL_OK);
+    if (!sb)
+        goto out;
+    VL_CHECK_RC(vl_store_entry_bytes(sa, 1, &e1, &e1l, err), VL_OK);
+    VL_CHECK_RC(vl_store_append(sb, e1, e1l, err), VL_OK);
+    VL_CHECK_RC(vl_store_append(sb, e2cap[0], (size_t)(uintptr_t)e2cap[1], NULL), VL_ENOTFOUND);
+    VL_CHECK_RC(vl_store_policy_adopt(sb, s3, s3l, err), VL_OK);
+    VL_CHECK_RC(vl_store_append(sb, e2cap[0], (size_t)(uintptr_t)e2cap[1], err), VL_OK);
+
+    /* A key added after the genesis starts its store from the chain. */
+    {
+        char de[600] = "";
+        vl_store_t *se = NULL;
+        const uint8_t *docs[2] = { tn.genesis, s3 };
+        size_t lens[2] = { tn.genesis_len, s3l };
+        VL_CHECK_RC(s_t_mkdir(de), VL_OK);
+        VL_CHECK_RC(vl_store_create(de, tn.genesis, tn.genesis_len, a3, NULL), VL_EPERM);
+        VL_CHECK_RC(vl_store_create_chain(de, docs, lens, 2, tn.mg, NULL), VL_EPERM);
+        VL_CHECK_RC(vl_store_create_chain(de, docs, lens, 2, a3, err), VL_OK);
+        VL_CHECK_RC(vl_store_open(de, a3, 0, &se, err), VL_OK);
+        if (se) {
+            VL_CHECK(vl_policy_version(vl_store_policy(se)) == 2);
+            VL_CHECK_RC(vl_store_append(se, e1, e1l, err), VL_OK);
+            VL_CHECK_RC(vl_store_append(se, e2cap[0], (size_t)(uintptr_t)e2cap[1], err), VL_OK);
+            vl_store_close(&se);
+        }
+        s_t_rmdir(de);
+    }
+
+    /* A later entry signed by the old approvers under version 1 is refused. */
+    VL_CHECK_RC(s_t_prop_pol(tn.pol, tn.mu, tn.ckey, "MU-T-9", "MU", &alt, &altl), VL_OK);
+    VL_CHECK_RC(vl_store_head(sb, &h), VL_OK);
+    VL_CHECK_RC(vl_entry_make(tn.pol, 3, h.hash, alt, altl, h.root, T_NOW, &alt2, &alt2l, err),
+                VL_OK);
+    {
+        uint8_t *one = NULL;
+        size_t onel = 0;
+        VL_CHECK_RC(vl_entry_sign(tn.pol, alt2, alt2l, tn.a1, &one, &onel, err), VL_OK);
+        VL_CHECK_RC(vl_entry_sign(tn.pol, one, onel, tn.a2, &forged, &forgedl, err), VL_OK);
+        free(one);
+    }
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_append(sb, forged, forgedl, err), VL_EPERM);
+
+    /* Store D: another history: a different entry 1, valid under version 1. */
+    VL_CHECK_RC(vl_store_create(dd, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
+    VL_CHECK_RC(vl_store_open(dd, tn.node, 0, &sd, err), VL_OK);
+    if (!sd)
+        goto out;
+    VL_CHECK_RC(s_t_prop_pol(tn.pol, tn.mu, tn.ckey, "MU-T-X", "MU", &fork, &forkl), VL_OK);
+    VL_CHECK_RC(s_t_settle(sd, &tn, fork, forkl, &seq), VL_OK);
+    VL_CHECK_RC(vl_store_entry_bytes(sd, 1, &e1x, &e1xl, err), VL_OK);
+    /* ... a store that knows version 2 refuses it: version 2 pins entry 1. */
+    VL_CHECK_RC(vl_store_create(dc, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
+    VL_CHECK_RC(vl_store_open(dc, tn.node, 0, &sc, err), VL_OK);
+    if (!sc)
+        goto out;
+    VL_CHECK_RC(vl_store_policy_adopt(sc, s3, s3l, err), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_append(sc, e1x, e1xl, err), VL_ECHAIN);
+    VL_CHECK(strstr(err, "another history") != NULL);
+    VL_CHECK_RC(vl_store_append(sc, e1, e1l, err), VL_OK);
+    /* ... and store D, on the other history, refuses version 2. */
+    VL_CHECK_RC(vl_store_policy_adopt(sd, s3, s3l, NULL), VL_ECHAIN);
+
+    /* Equivocation: A learns entry 1' and keeps the pair; B gets the evidence. */
+    VL_CHECK_RC(vl_store_fork_check(sa, e1, e1l, err), VL_OK);
+    VL_CHECK(vl_store_fork_seq(sa) == 0);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_fork_check(sa, e1x, e1xl, err), VL_EFORK);
+    VL_CHECK(vl_store_fork_seq(sa) == 1);
+    {
+        s_t_ev_t ev = { 0, 0 };
+        VL_CHECK_RC(vl_store_evidence_each(sa, s_t_ev_cb, &ev), VL_OK);
+        VL_CHECK(ev.n == 1 && ev.seq == 1);
+    }
+    VL_CHECK_RC(s_t_prop_pol(v2, tn.mu, ck1, "MU-T-3", "MU", &snew, &snewl), VL_OK);
+    VL_CHECK_RC(vl_store_propose(sa, snew, snewl, id, err), VL_OK);
+    VL_CHECK_RC(vl_store_approve(sa, id, tn.a1, T_NOW, NULL, NULL, NULL), VL_EFORK);
+    e1x[e1xl - 3] ^= 1; /* inside the last signature */
+    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1x, e1xl, NULL), VL_EAUTH);
+    e1x[e1xl - 3] ^= 1;
+    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1, e1l, NULL), VL_EINVAL);
+    VL_CHECK(vl_store_fork_seq(sb) == 0);
+    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1x, e1xl, err), VL_EFORK);
+    VL_CHECK_RC(vl_store_evidence_put(sb, e1x, e1xl, e1, e1l, NULL), VL_EEXIST);
+    VL_CHECK(vl_store_fork_seq(sb) == 1);
+    VL_CHECK_RC(vl_store_fork_check(sb, e1x, e1xl, NULL), VL_EFORK);
+
+    /* Freshness on C (version 2 names the node; C is at entry 1). */
+    VL_CHECK_RC(vl_store_freshness(sd, T_NOW, &fr, err), VL_OK);
+    VL_CHECK(fr.state == VL_FRESH_UNCONFIGURED);
+    VL_CHECK_RC(vl_store_freshness(sc, T_NOW, &fr, err), VL_OK);
+    VL_CHECK(fr.state == VL_FRESH_UNKNOWN);
+    VL_CHECK_RC(vl_store_head(sc, &h), VL_OK);
+    VL_CHECK_RC(s_t_fresh(v2, tn.node, 1, h.hash, T_NOW, 3600, &fs, &fsl), VL_OK);
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW - 1000, NULL), VL_EINVAL); /* future */
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW, err), VL_OK);
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW, NULL), VL_EEXIST);
+    VL_CHECK_RC(vl_store_freshness(sc, T_NOW + 10, &fr, err), VL_OK);
+    VL_CHECK(fr.state == VL_FRESH_OK && fr.have && fr.expires == T_NOW + 3600);
+    VL_CHECK_RC(vl_store_freshness(sc, T_NOW + 3600 + VL_CLOCK_SKEW, &fr, err), VL_OK);
+    VL_CHECK(fr.state == VL_FRESH_OK);
+    VL_CHECK_RC(vl_store_freshness(sc, T_NOW + 3600 + VL_CLOCK_SKEW + 1, &fr, err), VL_OK);
+    VL_CHECK(fr.state == VL_FRESH_STALE);
+    {
+        char line[256];
+        vl_freshness_text(&fr, line, sizeof line);
+        VL_CHECK(strstr(line, "stale since") != NULL);
+    }
+    free(fs);
+    fs = NULL;
+    /* Older (rollback), wrong head, wrong signer: refused. */
+    VL_CHECK_RC(s_t_fresh(v2, tn.node, 1, h.hash, T_NOW - 5, 3600, &fs, &fsl), VL_OK);
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW, NULL), VL_ESTALE);
+    free(fs);
+    fs = NULL;
+    VL_CHECK_RC(s_t_fresh(v2, tn.node, 1, vl_policy_hash(tn.pol), T_NOW + 5, 3600, &fs, &fsl),
+                VL_OK);
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW, NULL), VL_ECHAIN);
+    free(fs);
+    fs = NULL;
+    VL_CHECK_RC(s_t_fresh(v2, tn.a1, 1, h.hash, T_NOW + 5, 3600, &fs, &fsl), VL_OK);
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW, NULL), VL_EPERM);
+    free(fs);
+    fs = NULL;
+    /* Newer and ahead of us: behind. */
+    VL_CHECK_RC(s_t_fresh(v2, tn.node, 2, h.hash, T_NOW + 60, 3600, &fs, &fsl), VL_OK);
+    VL_CHECK_RC(vl_store_fresh_put(sc, fs, fsl, T_NOW + 60, err), VL_OK);
+    VL_CHECK_RC(vl_store_freshness(sc, T_NOW + 60, &fr, err), VL_OK);
+    VL_CHECK(fr.state == VL_FRESH_BEHIND);
+    VL_CHECK_RC(vl_store_verify(sc, NULL, NULL, &problems), VL_OK);
+
+out:
+    if (err[0] && verbose)
+        fprintf(stderr, "store trust test: last detail: %s\n", err);
+    vl_entry_destroy(&e);
+    vl_store_close(&sa);
+    vl_store_close(&sb);
+    vl_store_close(&sc);
+    vl_store_close(&sd);
+    vl_policy_destroy(&v2);
+    vl_policy_builder_destroy(&b);
+    vl_keypair_destroy(&a3);
+    sodium_memzero(ck1, sizeof ck1);
+    free(u);
+    free(s1);
+    free(s2);
+    free(s3);
+    free(snew);
+    free(p);
+    free(pmg);
+    free(e1);
+    free(e1x);
+    free(fs);
+    free(alt);
+    free(alt2);
+    free(forged);
+    free(fork);
+    free(e2cap[0]);
+    s_t_rmdir(da);
+    s_t_rmdir(db_);
+    s_t_rmdir(dc);
+    s_t_rmdir(dd);
+    vl_testnet_fini(&tn);
+    return VL_TEST_END;
+}
+
 int
 vl_store_test(bool verbose)
 {
@@ -5145,5 +6430,7 @@ out:
     else
         unsetenv("VL_STORE_MAP_INITIAL");
     free(old_map);
+    VL_CHECK(s_t_trust(verbose) == 0);
     return VL_TEST_END;
 }
+

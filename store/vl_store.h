@@ -49,6 +49,16 @@ typedef struct vl_store vl_store_t;
 int vl_store_create(const char *dir, const uint8_t *genesis, size_t len,
                     const vl_keypair_t *kp, char *err);
 
+/** @brief Same from a policy chain: docs[0] is the genesis, docs[i] version
+ *  i + 1, each verified against its predecessor; kp must be a member of the
+ *  newest (a member added or rotated in after the genesis starts its store
+ *  this way). The log starts empty; a version's `after` pin is checked when
+ *  the log reaches it.
+ *  @return as vl_store_create; VL_ELIMIT (more than VL_MAX_VERSIONS); the
+ *          errors of vl_policy_parse_next. */
+int vl_store_create_chain(const char *dir, const uint8_t *const *docs, const size_t *lens,
+                          size_t n, const vl_keypair_t *kp, char *err);
+
 enum {
     VL_STORE_RDONLY = 1, /**< read-only open (no write transactions) */
 };
@@ -62,7 +72,105 @@ int vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags,
 /** @brief Close, wiping keys; sets *self_p to NULL. NULL-safe. */
 void vl_store_close(vl_store_t **self_p);
 
+/** @brief The current (newest adopted) policy version. Borrowed: every version
+ *  a store has loaded stays valid until the store is closed (a newer one may
+ *  become current meanwhile, adopted here or by another process). */
 const vl_policy_t *vl_store_policy(const vl_store_t *self);
+
+/* ---- policy chain (docs/trust.md §1, §2) ---------------------------------------- */
+
+/** @brief Policy version v (1 = genesis), NULL if unknown (not loaded yet:
+ *  the chain is re-read at the start of every transaction). Borrowed like
+ *  vl_store_policy. */
+const vl_policy_t *vl_store_policy_at(const vl_store_t *self, uint64_t version);
+/** @brief The version in force at log seq s (docs/trust.md §1.2). */
+const vl_policy_t *vl_store_policy_for_seq(const vl_store_t *self, uint64_t seq);
+
+/** @brief Adopt a policy document as the next version (docs/trust.md §1.4):
+ *  verified against the current version and the log, stored, made current,
+ *  in one transaction. Pending proposals and candidates that no longer
+ *  verify (author removed) are dropped with it.
+ *  @return VL_OK; VL_EEXIST (this exact version is already here, nothing
+ *          done); VL_ESTALE (an older version or another document of a
+ *          version we have: rollback or fork, refused); VL_ENOTFOUND (a
+ *          version beyond current + 1: the ones between are needed first);
+ *          VL_ECHAIN (the log already reached `from`, or the link at from-1
+ *          is not `after`); VL_EPERM (the opener's key is not a member of the
+ *          new version); VL_EAUTH (an epoch key does not open or differs);
+ *          the errors of vl_policy_parse_next; VL_EINVAL (read-only store);
+ *          VL_ESTORE. */
+int vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *err);
+
+/* ---- freshness (docs/trust.md §3) ------------------------------------------------ */
+
+/** @brief Accept a freshness statement (from the signer itself or a peer):
+ *  vl_fresh_parse against the current policy, then issued <= now +
+ *  VL_CLOCK_SKEW, issued newer than the stored statement's and seq not below
+ *  it, and head = our link at seq when seq <= our head. Kept in meta "fresh".
+ *  @return VL_OK (stored: it is the newest now); VL_EEXIST (the same
+ *          statement); VL_ESTALE (older than the stored one: rollback);
+ *          VL_EINVAL (issued in the future beyond the skew; read-only store);
+ *          VL_ECHAIN (head contradicts our log); the errors of vl_fresh_parse;
+ *          VL_ESTORE. */
+int vl_store_fresh_put(vl_store_t *self, const uint8_t *stmt, size_t len, uint64_t now,
+                       char *err);
+/** @brief Copy out the stored statement (caller frees).
+ *  @return VL_OK, VL_ENOTFOUND (none), VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
+int vl_store_fresh_bytes(vl_store_t *self, uint8_t **out, size_t *len);
+
+typedef enum {
+    VL_FRESH_UNCONFIGURED = 0, /**< the policy names no fresh key: no claim is made */
+    VL_FRESH_UNKNOWN,          /**< a fresh key is named but no statement arrived yet */
+    VL_FRESH_OK,               /**< fresh: unexpired, and our head is at or past it */
+    VL_FRESH_BEHIND,           /**< unexpired, but the signer had entries we lack */
+    VL_FRESH_STALE,            /**< expired (now > expires + VL_CLOCK_SKEW) */
+} vl_fresh_state_t;
+
+/** What a reader says about freshness. Plain data carrier. */
+typedef struct {
+    vl_fresh_state_t state;
+    bool have;             /**< a statement is stored (the fields below are valid) */
+    uint64_t issued, expires, seq; /**< of the stored statement */
+    uint64_t head;         /**< our head seq */
+} vl_freshness_t;
+
+/** @brief Freshness of this replica at time now (Unix seconds; the CLI
+ *  passes VALISE_NOW or the clock). A read: works on a read-only store.
+ *  @return VL_OK, VL_ECORRUPT, VL_ESTORE. */
+int vl_store_freshness(vl_store_t *self, uint64_t now, vl_freshness_t *out, char *err);
+/** @brief One line for readers: "" when fresh or unconfigured, else e.g.
+ *  "directory may be stale: the newest statement of the Secretariat's node
+ *  expired 2026-11-27 14:00 UTC (entry 14)". */
+void vl_freshness_text(const vl_freshness_t *f, char *buf, size_t size);
+
+/* ---- equivocation (docs/trust.md §5) ------------------------------------------- */
+
+/** @brief Compare an entry received from a peer with ours at the same seq:
+ *  it is fully verified under the version in force at its seq (every
+ *  signature, exact threshold); a different link is a fork: the pair is
+ *  stored as evidence in one transaction.
+ *  @return VL_OK (same entry as ours); VL_EFORK (valid and different:
+ *          evidence stored, or already stored); VL_ENOTFOUND (its seq is
+ *          beyond our head, or names a policy version we lack); the errors of
+ *          vl_entry_parse (the peer sent an invalid entry); VL_ESTORE. */
+int vl_store_fork_check(vl_store_t *self, const uint8_t *entry, size_t len, char *err);
+/** @brief Accept evidence from a peer: both entries at the same seq, fully
+ *  valid under the version in force there, different links.
+ *  @return VL_EFORK (new evidence stored), VL_EEXIST (already known),
+ *          VL_ENOTFOUND (a policy version we lack), VL_EINVAL (not the same
+ *          seq, same link), the errors of vl_entry_parse, VL_ESTORE. */
+int vl_store_evidence_put(vl_store_t *self, const uint8_t *a, size_t alen,
+                          const uint8_t *b, size_t blen, char *err);
+/** @brief Call cb for every stored fork, by seq (entries borrowed for the
+ *  call; read in one read transaction first, cb runs after it).
+ *  @return VL_OK, cb's value, VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
+int vl_store_evidence_each(vl_store_t *self,
+                           int (*cb)(void *ctx, uint64_t seq, const uint8_t *a, size_t alen,
+                                     const uint8_t *b, size_t blen),
+                           void *ctx);
+/** @brief Lowest seq with evidence (0: none). From it on, appends and
+ *  approvals are refused with VL_EFORK. */
+uint64_t vl_store_fork_seq(vl_store_t *self);
 
 /** Head of the log. seq 0 means empty (hash = policy hash, root = empty root). */
 typedef struct {

@@ -23,6 +23,7 @@ int vl_policy_test(bool verbose);
 int vl_change_test(bool verbose);
 int vl_store_test(bool verbose);
 int vl_msg_test(bool verbose);
+int vl_fresh_test(bool verbose);
 
 static const struct {
     const char *name;
@@ -37,6 +38,7 @@ static const struct {
     { "change",  vl_change_test },
     { "store",   vl_store_test },
     { "msg",     vl_msg_test },
+    { "fresh",   vl_fresh_test },
 };
 
 int

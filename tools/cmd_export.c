@@ -18,12 +18,15 @@ static const char s_usage[] =
     "Export every current record (decrypted: the output holds contact details in\n"
     "clear; --out writes FILE with mode 0600).\n"
     "  --format json  {\"network\", \"network_id\", \"exported_at\", \"head\": {seq, hash,\n"
-    "                 root}, \"records\": [...]} (the default)\n"
+    "                 root}, \"freshness\": {state, issued, expires, seq, head,\n"
+    "                 message}, \"records\": [...]} (the default)\n"
     "  --format csv   one row per record, RFC 4180, UTF-8, header row first; authority\n"
     "                 columns by default, agreement columns with --kind agreement\n"
     "                 (see docs/cli.md for the columns)\n"
     "  --kind K       authority or agreement only\n"
-    "  --out FILE     write to FILE instead of stdout\n";
+    "  --out FILE     write to FILE instead of stdout\n"
+    "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
+    "...\" on stderr says so and since when; the export is still written.\n";
 
 /* ---- CSV helpers ------------------------------------------------------------ */
 
@@ -308,6 +311,9 @@ cmd_export(int argc, char **argv)
         vl_cli_fail(&cli, rc, "records");
         goto out;
     }
+    vl_freshness_t fr;
+    char ftext[VL_ERRMSG_MAX];
+    vl_cli_freshness(&cli, &fr, ftext, sizeof ftext);
     if (!csv) {
         const vl_policy_t *pol = vl_store_policy(cli.store);
         char net[2 * VL_NETID_LEN + 1], hash[2 * VL_HASH_LEN + 1], root[2 * VL_HASH_LEN + 1];
@@ -316,10 +322,10 @@ cmd_export(int argc, char **argv)
         vl_hex(head.hash, VL_HASH_LEN, hash);
         vl_hex(head.root, VL_HASH_LEN, root);
         vl_cli_time(vl_cli_now(), when);
-        doc = json_pack("{s:s, s:s, s:s, s:{s:I, s:s, s:s}, s:O}", "network",
+        doc = json_pack("{s:s, s:s, s:s, s:{s:I, s:s, s:s}, s:o, s:O}", "network",
                         vl_policy_name(pol), "network_id", net, "exported_at", when, "head",
-                        "seq", (json_int_t)head.seq, "hash", hash, "root", root, "records",
-                        x.records);
+                        "seq", (json_int_t)head.seq, "hash", hash, "root", root, "freshness",
+                        vl_cli_freshness_json(&fr, ftext), "records", x.records);
         if (!doc || json_dumpf(doc, x.m, JSON_INDENT(2)) != 0) {
             vl_cli_fail(&cli, VL_ENOMEM, NULL);
             goto out;
@@ -340,6 +346,7 @@ cmd_export(int argc, char **argv)
         vl_cli_fail(&cli, VL_EIO, "stdout");
         goto out;
     }
+    vl_cli_freshness_warn(&fr, ftext);
     ret = VL_EXIT_OK;
 out:
     if (x.m)

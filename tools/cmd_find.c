@@ -27,7 +27,10 @@ static const char s_usage[] =
     "  --kind K      authority or agreement\n"
     "  --text T      case-insensitive substring of any text field\n"
     "  --limit N     at most N records\n"
-    "  --json        a JSON array of {id, kind, revision, states, name, record}\n";
+    "  --json        a JSON array of {id, kind, revision, states, name, record}\n"
+    "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
+    "...\" on stderr says so and since when (also with --json); the records are\n"
+    "still listed.\n";
 
 typedef struct {
     bool json;
@@ -121,6 +124,10 @@ cmd_find(int argc, char **argv)
         vl_cli_fail(&cli, rc, NULL);
         goto out;
     }
+    vl_freshness_t fr;
+    char ftext[VL_ERRMSG_MAX];
+    vl_cli_freshness(&cli, &fr, ftext, sizeof ftext);
+    vl_cli_freshness_warn(&fr, ftext);
     if (f.out) {
         vl_cli_print_json(f.out);
         f.out = NULL;

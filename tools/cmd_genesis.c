@@ -15,7 +15,8 @@
 
 static const char s_usage[] =
     "usage: valise genesis create --name NAME --threshold K --approver PUB...\n"
-    "                             [--authority STATES=PUB...] [--node PUB...] --out FILE\n"
+    "                             [--authority STATES=PUB...] [--node PUB...]\n"
+    "                             [--fresh-node PUB] --out FILE\n"
     "       valise genesis sign FILE --key APPROVER.key\n"
     "       valise genesis show FILE [--json]\n"
     "\n"
@@ -27,30 +28,13 @@ static const char s_usage[] =
     "          --authority STATES=PUB  a central authority and the States it may edit,\n"
     "                                  e.g. MU=mu.pub or FR,MU=reunion.pub (repeatable)\n"
     "          --node PUB...           member node public key files\n"
+    "          --fresh-node PUB        the node whose signed freshness statements count\n"
+    "                                  (the Secretariat's node; also give it as --node).\n"
+    "                                  Without it the network makes no freshness claim.\n"
     "        Each repeatable option takes one or more values: --node a.pub b.pub.\n"
     "sign    Add the signature of the approver key given by --key to FILE (in place).\n"
-    "show    Print the policy and whether the threshold of signatures is met.\n";
-
-static int
-s_read_pub(vl_cli_t *cli, const char *path, uint8_t pk[VL_PK_LEN], char name[VL_MAX_NAME + 1])
-{
-    cli->err[0] = '\0';
-    int rc = vl_pubfile_read(path, pk, name, cli->err);
-    if (rc != VL_OK) {
-        vl_cli_fail(cli, rc, "%s", path);
-        return rc;
-    }
-    if (!name[0]) {
-        /* No label: the file's base name without ".pub". */
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        snprintf(name, VL_MAX_NAME + 1, "%s", base);
-        size_t n = strlen(name);
-        if (n > 4 && strcmp(name + n - 4, ".pub") == 0)
-            name[n - 4] = '\0';
-    }
-    return VL_OK;
-}
+    "show    Print the policy and whether the threshold of signatures is met.\n"
+    "        --json adds \"created\", \"threshold_met\" and \"fresh_node\" (\"name (kid)\" or null).\n";
 
 static int
 s_add(vl_cli_t *cli, vl_policy_builder_t *b, vl_role_t role, const char *path,
@@ -58,7 +42,7 @@ s_add(vl_cli_t *cli, vl_policy_builder_t *b, vl_role_t role, const char *path,
 {
     uint8_t pk[VL_PK_LEN];
     char name[VL_MAX_NAME + 1] = "";
-    int rc = s_read_pub(cli, path, pk, name);
+    int rc = vl_cli_read_pub(cli, path, pk, name);
     if (rc != VL_OK)
         return rc;
     cli->err[0] = '\0';
@@ -73,7 +57,7 @@ s_create(int argc, char **argv)
 {
     vl_cli_t cli;
     vl_cli_init(&cli, "genesis create", s_usage);
-    const char *name = NULL, *threshold = NULL, *outpath = NULL;
+    const char *name = NULL, *threshold = NULL, *outpath = NULL, *fresh = NULL;
     vl_strlist_t approvers = { .n = 0 }, authorities = { .n = 0 }, nodes = { .n = 0 };
     const vl_opt_t opts[] = {
         { "name", VL_OPT_ARG, &name },
@@ -81,6 +65,7 @@ s_create(int argc, char **argv)
         { "approver", VL_OPT_MULTI, &approvers },
         { "authority", VL_OPT_MULTI, &authorities },
         { "node", VL_OPT_MULTI, &nodes },
+        { "fresh-node", VL_OPT_ARG, &fresh },
         { "out", VL_OPT_ARG, &outpath },
         { NULL, VL_OPT_FLAG, NULL },
     };
@@ -141,6 +126,29 @@ s_create(int argc, char **argv)
     for (size_t i = 0; i < nodes.n; i++)
         if (s_add(&cli, b, VL_ROLE_NODE, nodes.v[i], NULL) != VL_OK)
             goto out;
+    if (fresh) {
+        uint8_t fpk[VL_PK_LEN];
+        bool is_node = false;
+        if (vl_cli_read_pub(&cli, fresh, fpk, NULL) != VL_OK)
+            goto out;
+        for (size_t i = 0; i < nodes.n && !is_node; i++) {
+            uint8_t npk[VL_PK_LEN];
+            cli.err[0] = '\0';
+            if (vl_pubfile_read(nodes.v[i], npk, NULL, cli.err) == VL_OK &&
+                memcmp(npk, fpk, VL_PK_LEN) == 0)
+                is_node = true;
+        }
+        cli.err[0] = '\0';
+        if (!is_node) {
+            vl_cli_fail(&cli, VL_EINVAL, "--fresh-node %s is not one of the --node keys", fresh);
+            goto out;
+        }
+        rc = vl_policy_builder_set_fresh(b, fpk);
+        if (rc != VL_OK) {
+            vl_cli_fail(&cli, rc, "--fresh-node %s", fresh);
+            goto out;
+        }
+    }
 
     rc = vl_policy_builder_finish(b, vl_cli_now(), &doc, &len, cli.err);
     if (rc != VL_OK) {
@@ -163,6 +171,11 @@ s_create(int argc, char **argv)
            "authorit%s, %zu node%s\n",
            outpath, vl_policy_name(pol), net, k, approvers.n, approvers.n == 1 ? "" : "s",
            authorities.n, authorities.n == 1 ? "y" : "ies", nodes.n, nodes.n == 1 ? "" : "s");
+    if (vl_policy_fresh(pol)) {
+        char who[VL_MAX_NAME + 40];
+        vl_cli_member(pol, vl_policy_fresh(pol), who, sizeof who);
+        printf("freshness statements: signed by %s\n", who);
+    }
     printf("unsigned: %lu approvers must sign it (valise genesis sign %s --key APPROVER.key)\n",
            k, outpath);
     ret = VL_EXIT_OK;
@@ -285,6 +298,11 @@ s_show(int argc, char **argv)
     vl_cli_time(vl_policy_time(pol), when);
     json_object_set_new(j, "created", json_string(when));
     json_object_set_new(j, "threshold_met", json_boolean(met));
+    const uint8_t *fpk = vl_policy_fresh(pol);
+    char fresh[VL_MAX_NAME + 40] = "none";
+    if (fpk)
+        vl_cli_member(pol, fpk, fresh, sizeof fresh);
+    json_object_set_new(j, "fresh_node", fpk ? json_string(fresh) : json_null());
     if (cli.json) {
         vl_cli_print_json(j);
         j = NULL;
@@ -294,6 +312,7 @@ s_show(int argc, char **argv)
         printf("policy     version %llu, hash %s\n", (unsigned long long)vl_policy_version(pol),
                json_string_value(json_object_get(j, "policy_hash")));
         printf("created    %s\n", when);
+        printf("fresh node %s\n", fpk ? fresh : "none (no freshness claim)");
         printf("signatures %zu of %u required: %s\n", vl_policy_nsigs(pol),
                vl_policy_threshold(pol), met ? "threshold met" : "threshold NOT met");
         s_print_members(json_object_get(j, "approvers"), "approvers");

@@ -14,8 +14,11 @@ static const char s_usage[] =
     "usage: valise get ID [--json | --record] --key MEMBER.key\n"
     "\n"
     "Show the current record ID and its revision.\n"
-    "  --json    {\"id\", \"kind\", \"revision\", \"record\": {...}}\n"
-    "  --record  only the record object: a file 'valise propose --file' takes back\n";
+    "  --json    {\"id\", \"kind\", \"revision\", \"record\": {...}, \"freshness\":\n"
+    "            {\"state\", \"issued\", \"expires\", \"seq\", \"head\", \"message\"}}\n"
+    "  --record  only the record object: a file 'valise propose --file' takes back\n"
+    "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
+    "...\" on stderr says so and since when; the record is still shown.\n";
 
 static void
 s_indent(int n)
@@ -171,13 +174,17 @@ cmd_get(int argc, char **argv)
         vl_cli_fail(&cli, VL_ENOMEM, NULL);
         goto out;
     }
+    vl_freshness_t fr;
+    char ftext[VL_ERRMSG_MAX];
+    vl_cli_freshness(&cli, &fr, ftext, sizeof ftext);
+    vl_cli_freshness_warn(&fr, ftext);
     if (record_only) {
         vl_cli_print_json(j);
         j = NULL;
     } else if (cli.json) {
-        json_t *o = json_pack("{s:s, s:s, s:I, s:o}", "id", vl_record_id(rec), "kind",
+        json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", vl_record_id(rec), "kind",
                               vl_kind_name(vl_record_kind(rec)), "revision", (json_int_t)rev,
-                              "record", j);
+                              "record", j, "freshness", vl_cli_freshness_json(&fr, ftext));
         j = NULL;
         if (vl_cli_print_json(o) != VL_OK) {
             vl_cli_fail(&cli, VL_ENOMEM, NULL);

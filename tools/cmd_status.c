@@ -30,7 +30,16 @@ static const char s_usage[] =
     "the reverse), entries received and sent, times dropped for invalid input and the\n"
     "last problem; and the clients refused at the handshake (keys that are not nodes\n"
     "of the network), and the peers that refused us.\n"
+    "Also: the current policy version and its hash; the freshness of the directory\n"
+    "(\"fresh until T\", \"not configured\", or why it may be stale: also a line\n"
+    "\"valise: warning: ...\" on stderr); and any fork of the log (two valid entries at\n"
+    "one sequence number, with the approvers who signed each: the log stopped there).\n"
     "  --json  {\"network\", \"network_id\", \"policy_version\", \"threshold\", \"store\",\n"
+    "           \"policy\": {\"version\", \"hash\", \"from\"},\n"
+    "           \"freshness\": {\"state\", \"issued\", \"expires\", \"seq\", \"head\",\n"
+    "                         \"message\"},\n"
+    "           \"fork_seq\" (0: none), \"forks\": [{\"seq\", \"a\": {\"hash\", \"signers\":\n"
+    "                         [\"name (kid)\"]}, \"b\": {...}, \"both\": [...]}],\n"
     "           \"head\": {\"seq\", \"hash\", \"root\"}, \"records\", \"pending\", \"me\",\n"
     "           \"peers\": [{\"addr\", \"direction\" (out|in), \"key\", \"kid\", \"name\",\n"
     "                      \"state\", \"last_contact\", \"age_s\", \"their_seq\",\n"
@@ -207,11 +216,101 @@ s_text_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, u
         printf("      last error: %s\n", lerr);
 }
 
+/* ---- forks (docs/trust.md §5) --------------------------------------------------- */
+
+typedef struct {
+    vl_store_t *store;
+    json_t *forks;
+    int rc;
+} s_forks_t;
+
+/* {"hash", "signers": ["name (kid)"...]} of one side of a fork, or an
+ * {"error"} when it does not parse (evidence is re-checked, not trusted). */
+static json_t *
+s_fork_side(const vl_policy_t *pol, const uint8_t *buf, size_t len, vl_entry_t **out)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    *out = NULL;
+    int rc = pol ? vl_entry_parse(pol, buf, len, 0, out, err) : VL_ENOTFOUND;
+    if (rc != VL_OK) {
+        char msg[VL_ERRMSG_MAX + 64];
+        snprintf(msg, sizeof msg, "%s%s%s", vl_strerror(rc), err[0] ? ": " : "", err);
+        return json_pack("{s:n, s:[], s:s}", "hash", "signers", "error", msg);
+    }
+    char hash[2 * VL_HASH_LEN + 1], who[VL_MAX_NAME + 40];
+    vl_hex(vl_entry_hash(*out), VL_HASH_LEN, hash);
+    json_t *signers = json_array();
+    for (size_t i = 0; signers && i < vl_entry_nsigs(*out); i++) {
+        vl_cli_member(pol, vl_entry_signer(*out, i), who, sizeof who);
+        json_array_append_new(signers, json_string(who));
+    }
+    return json_pack("{s:s, s:o}", "hash", hash, "signers", signers);
+}
+
+static int
+s_fork_cb(void *ctx, uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b,
+          size_t blen)
+{
+    s_forks_t *f = ctx;
+    const vl_policy_t *pol = vl_store_policy_for_seq(f->store, seq);
+    vl_entry_t *ea = NULL, *eb = NULL;
+    json_t *ja = s_fork_side(pol, a, alen, &ea), *jb = s_fork_side(pol, b, blen, &eb);
+    json_t *both = json_array();
+    char who[VL_MAX_NAME + 40];
+    for (size_t i = 0; ea && eb && both && i < vl_entry_nsigs(ea); i++)
+        for (size_t k = 0; k < vl_entry_nsigs(eb); k++)
+            if (memcmp(vl_entry_signer(ea, i), vl_entry_signer(eb, k), VL_PK_LEN) == 0) {
+                vl_cli_member(pol, vl_entry_signer(ea, i), who, sizeof who);
+                json_array_append_new(both, json_string(who));
+            }
+    vl_entry_destroy(&ea);
+    vl_entry_destroy(&eb);
+    json_t *o = json_pack("{s:I, s:o, s:o, s:o}", "seq", (json_int_t)seq, "a", ja, "b", jb,
+                          "both", both);
+    if (!o || json_array_append_new(f->forks, o) != 0)
+        return f->rc = VL_ENOMEM;
+    return 0;
+}
+
+static void
+s_print_signers(const json_t *side)
+{
+    const json_t *hash = json_object_get(side, "hash");
+    if (!json_is_string(hash)) {
+        printf("an entry that does not verify here (%s)",
+               json_string_value(json_object_get(side, "error")));
+        return;
+    }
+    printf("%.16s signed by ", json_string_value(hash));
+    size_t i;
+    const json_t *w;
+    json_array_foreach(json_object_get(side, "signers"), i, w)
+        printf("%s%s", i ? ", " : "", json_string_value(w));
+}
+
+static void
+s_print_fork(const json_t *fk)
+{
+    printf("FORK at entry %lld: ", (long long)json_integer_value(json_object_get(fk, "seq")));
+    s_print_signers(json_object_get(fk, "a"));
+    printf("; ");
+    s_print_signers(json_object_get(fk, "b"));
+    const json_t *both = json_object_get(fk, "both");
+    if (json_array_size(both)) {
+        printf("; both sides signed by ");
+        size_t i;
+        const json_t *w;
+        json_array_foreach(both, i, w) printf("%s%s", i ? ", " : "", json_string_value(w));
+    }
+    printf(": log stopped\n");
+}
+
 int
 cmd_status(int argc, char **argv)
 {
     vl_cli_t cli;
     s_peers_t peers = { NULL, 0, 0 };
+    s_forks_t forks = { NULL, NULL, VL_OK };
     json_t *o = NULL;
     vl_cli_init(&cli, "status", s_usage);
     int ret = vl_cli_parse(&cli, argc, argv, NULL, true);
@@ -247,6 +346,25 @@ cmd_status(int argc, char **argv)
     vl_hex(head.hash, VL_HASH_LEN, hash);
     vl_hex(head.root, VL_HASH_LEN, root);
     vl_cli_member(pol, vl_keypair_pk(cli.kp), me, sizeof me);
+    char phash[2 * VL_HASH_LEN + 1];
+    vl_hex(vl_policy_hash(pol), VL_HASH_LEN, phash);
+    uint64_t fork_seq = vl_store_fork_seq(cli.store);
+    forks.store = cli.store;
+    forks.forks = json_array();
+    if (!forks.forks) {
+        vl_cli_fail(&cli, VL_ENOMEM, NULL);
+        goto out;
+    }
+    rc = vl_store_evidence_each(cli.store, s_fork_cb, &forks);
+    if (rc == VL_OK)
+        rc = forks.rc;
+    if (rc != VL_OK) {
+        vl_cli_fail(&cli, rc, "evidence");
+        goto out;
+    }
+    vl_freshness_t fr;
+    char ftext[VL_ERRMSG_MAX];
+    vl_cli_freshness(&cli, &fr, ftext, sizeof ftext);
 
     /* The ZAP record(s) and the configured peers that refused us. */
     uint64_t zap_count = 0, zap_when = 0;
@@ -307,6 +425,15 @@ cmd_status(int argc, char **argv)
                       zap_when ? json_integer(now >= zap_when ? (json_int_t)(now - zap_when) : 0)
                                : json_null(),
                       "by_peers", by_peers);
+        if (o) {
+            json_object_set_new(o, "policy",
+                                json_pack("{s:I, s:s, s:I}", "version",
+                                          (json_int_t)vl_policy_version(pol), "hash", phash,
+                                          "from", (json_int_t)vl_policy_from(pol)));
+            json_object_set_new(o, "freshness", vl_cli_freshness_json(&fr, ftext));
+            json_object_set_new(o, "fork_seq", json_integer((json_int_t)fork_seq));
+            json_object_set(o, "forks", forks.forks);
+        }
         if (vl_cli_print_json(o) != VL_OK) {
             o = NULL;
             vl_cli_fail(&cli, VL_ENOMEM, NULL);
@@ -316,12 +443,31 @@ cmd_status(int argc, char **argv)
     } else {
         printf("network   %s (id %s, policy version %llu, threshold %u)\n", vl_policy_name(pol),
                net, (unsigned long long)vl_policy_version(pol), vl_policy_threshold(pol));
+        printf("policy    version %llu, hash %.16s (governs from entry %llu)\n",
+               (unsigned long long)vl_policy_version(pol), phash,
+               (unsigned long long)vl_policy_from(pol));
         printf("store     %s (opened as %s)\n", cli.store_dir, me);
         printf("head      entry %llu, hash %.16s, root %.16s\n", (unsigned long long)head.seq,
                hash, root);
         printf("records   %llu\n", (unsigned long long)head.records);
         printf("pending   %llu proposal%s\n", (unsigned long long)head.pending,
                head.pending == 1 ? "" : "s");
+        if (fr.state == VL_FRESH_OK) {
+            char until[32];
+            vl_cli_time(fr.expires, until);
+            printf("freshness: fresh until %s (statement of entry %llu)\n", until,
+                   (unsigned long long)fr.seq);
+        } else if (fr.state == VL_FRESH_UNCONFIGURED) {
+            printf("freshness: not configured (the policy names no fresh node)\n");
+        } else {
+            printf("freshness: %s: %s\n", vl_cli_freshness_state(fr.state), ftext);
+        }
+        size_t fi;
+        const json_t *fk;
+        json_array_foreach(forks.forks, fi, fk) s_print_fork(fk);
+        if (fork_seq && json_array_size(forks.forks) == 0)
+            printf("FORK at entry %llu: evidence recorded: log stopped\n",
+                   (unsigned long long)fork_seq);
         if (nout + nin == 0) {
             printf("peers     none (no valise-node has run on this store)\n");
         } else {
@@ -352,9 +498,11 @@ cmd_status(int argc, char **argv)
         if (peers.skipped)
             printf("          (%zu more peer records not shown)\n", peers.skipped);
     }
+    vl_cli_freshness_warn(&fr, ftext);
     ret = VL_EXIT_OK;
 out:
     json_decref(o);
+    json_decref(forks.forks);
     free(peers.v);
     vl_cli_done(&cli);
     return ret;

@@ -24,6 +24,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_fresh(int argc, char **argv);
 
 static const struct {
     const char *name;
@@ -42,7 +44,9 @@ static const struct {
     { "log",     cmd_log,     "Show the signed, hash-chained log" },
     { "verify",  cmd_verify,  "Check the whole store from its log and report every problem" },
     { "export",  cmd_export,  "Export current records as JSON or CSV" },
-    { "status",  cmd_status,  "Show the network, the head of the log and pending work" },
+    { "status",  cmd_status,  "Show the network, the head of the log, freshness and pending work" },
+    { "policy",  cmd_policy,  "Show the policy's versions; propose, sign and publish the next one" },
+    { "fresh",   cmd_fresh,   "Issue, show, import and export signed freshness statements" },
     { "sample",  cmd_sample,  "Generate a sample directory (fictitious data) as JSON" },
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

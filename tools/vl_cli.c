@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "vl_keyfile.h"
+#include "vl_limits.h"
 
 const char *vl_cli_default_store = NULL;
 const char *vl_cli_default_key = NULL;
@@ -185,25 +186,63 @@ vl_cli_load_key(vl_cli_t *cli)
         vl_cli_failx(cli, "no key: give --key FILE or set VALISE_KEY");
         return VL_EINVAL;
     }
+    return vl_cli_load_keyfile(cli, cli->key_path, &cli->kp);
+}
+
+int
+vl_cli_load_keyfile(vl_cli_t *cli, const char *path, vl_keypair_t **out)
+{
+    *out = NULL;
+    if (!path || !*path) {
+        vl_cli_failx(cli, "no key file given");
+        return VL_EINVAL;
+    }
     char prompt[512];
-    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", cli->key_path);
+    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
     char *pass = NULL;
     size_t passlen = 0;
     cli->err[0] = '\0';
     int rc = vl_passphrase_get(cli->pass_file, cli->pass_env, prompt, &pass, &passlen,
                                cli->err);
     if (rc != VL_OK) {
-        vl_cli_fail(cli, rc, "passphrase for %s", cli->key_path);
+        vl_cli_fail(cli, rc, "passphrase for %s", path);
         return rc;
     }
-    rc = vl_keyfile_read(cli->key_path, pass, passlen, &cli->kp, cli->err);
+    rc = vl_keyfile_read(path, pass, passlen, out, cli->err);
     vl_secure_free(&pass);
     if (rc != VL_OK) {
+        *out = NULL;
         if (rc == VL_EAUTH && !cli->err[0])
             snprintf(cli->err, sizeof cli->err, "wrong passphrase or damaged key file");
-        vl_cli_fail(cli, rc, "key %s", cli->key_path);
+        vl_cli_fail(cli, rc, "key %s", path);
         return rc;
     }
+    return VL_OK;
+}
+
+int
+vl_cli_read_pub(vl_cli_t *cli, const char *path, uint8_t pk[VL_PK_LEN], char *name)
+{
+    char label[VL_MAX_NAME + 1] = "";
+    cli->err[0] = '\0';
+    int rc = vl_pubfile_read(path, pk, label, cli->err);
+    if (rc != VL_OK) {
+        vl_cli_fail(cli, rc, "%s", path);
+        return rc;
+    }
+    if (!name)
+        return VL_OK;
+    if (label[0]) {
+        memcpy(name, label, sizeof label);
+        return VL_OK;
+    }
+    /* No label: the file's base name without ".pub". */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(name, VL_MAX_NAME + 1, "%s", base);
+    size_t n = strlen(name);
+    if (n > 4 && strcmp(name + n - 4, ".pub") == 0)
+        name[n - 4] = '\0';
     return VL_OK;
 }
 
@@ -434,6 +473,75 @@ vl_cli_record_title(const json_t *j)
     void *it = json_object_iter((json_t *)t);
     const json_t *first = it ? json_object_iter_value(it) : NULL;
     return json_is_string(first) ? json_string_value(first) : "";
+}
+
+/* ---- freshness -------------------------------------------------------------- */
+
+const char *
+vl_cli_freshness_state(vl_fresh_state_t s)
+{
+    switch (s) {
+    case VL_FRESH_UNCONFIGURED: return "unconfigured";
+    case VL_FRESH_UNKNOWN:      return "unknown";
+    case VL_FRESH_OK:           return "fresh";
+    case VL_FRESH_BEHIND:       return "behind";
+    case VL_FRESH_STALE:        return "stale";
+    }
+    return "unknown";
+}
+
+static bool
+s_fresh_warns(const vl_freshness_t *f)
+{
+    return f->state == VL_FRESH_UNKNOWN || f->state == VL_FRESH_BEHIND ||
+           f->state == VL_FRESH_STALE;
+}
+
+void
+vl_cli_freshness_warn(const vl_freshness_t *f, const char *text)
+{
+    if (!s_fresh_warns(f))
+        return;
+    fflush(stdout);
+    fprintf(stderr, "valise: warning: %s\n", text);
+}
+
+bool
+vl_cli_freshness(vl_cli_t *cli, vl_freshness_t *f, char *text, size_t cap)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    memset(f, 0, sizeof *f);
+    if (cap)
+        text[0] = '\0';
+    int rc = vl_store_freshness(cli->store, vl_cli_now(), f, err);
+    if (rc != VL_OK) {
+        memset(f, 0, sizeof *f);
+        f->state = VL_FRESH_UNKNOWN;
+        snprintf(text, cap, "directory freshness cannot be told: %s%s%s", vl_strerror(rc),
+                 err[0] ? ": " : "", err);
+    } else {
+        vl_freshness_text(f, text, cap);
+        if (cap && !text[0] && f->state != VL_FRESH_OK && f->state != VL_FRESH_UNCONFIGURED)
+            snprintf(text, cap, "directory may be stale (freshness: %s)",
+                     vl_cli_freshness_state(f->state));
+    }
+    return s_fresh_warns(f);
+}
+
+json_t *
+vl_cli_freshness_json(const vl_freshness_t *f, const char *text)
+{
+    char issued[32], expires[32];
+    if (f->have) {
+        vl_cli_time(f->issued, issued);
+        vl_cli_time(f->expires, expires);
+    }
+    return json_pack("{s:s, s:o, s:o, s:o, s:I, s:s}", "state",
+                     vl_cli_freshness_state(f->state), "issued",
+                     f->have ? json_string(issued) : json_null(), "expires",
+                     f->have ? json_string(expires) : json_null(), "seq",
+                     f->have ? json_integer((json_int_t)f->seq) : json_null(), "head",
+                     (json_int_t)f->head, "message", text ? text : "");
 }
 
 int

@@ -106,6 +106,19 @@ int vl_cli_failx(const vl_cli_t *cli, const char *fmt, ...)
  *  Prints the error line itself. @return VL_OK or a VL_E* code. */
 int vl_cli_load_key(vl_cli_t *cli);
 
+/** @brief Load another key file (not the acting key) with the same
+ *  passphrase sources as --key: a second signer, or the key that opens the
+ *  store while --key signs. Prints the error line itself.
+ *  @param[out] out  A new key pair the caller destroys; NULL on failure.
+ *  @return VL_OK or a VL_E* code. */
+int vl_cli_load_keyfile(vl_cli_t *cli, const char *path, vl_keypair_t **out);
+
+/** @brief Read a public key file ("valise-pk1 <hex> <label>"). name
+ *  (VL_MAX_NAME + 1 bytes, may be NULL) gets the label, or the file's base
+ *  name without ".pub" when it has none. Prints the error line itself.
+ *  @return VL_OK or a VL_E* code. */
+int vl_cli_read_pub(vl_cli_t *cli, const char *path, uint8_t pk[VL_PK_LEN], char *name);
+
 /** @brief Load the key if needed, then open the store (VL_STORE_RDONLY for
  *  read commands). Prints the error line itself. @return VL_OK or VL_E*. */
 int vl_cli_open_store(vl_cli_t *cli, unsigned flags);
@@ -145,6 +158,28 @@ void vl_cli_member(const vl_policy_t *pol, const uint8_t pk[VL_PK_LEN], char *ou
  *  or "title" (agreement), in English when present, else in the first
  *  language. Borrowed from j; "" when there is none. */
 const char *vl_cli_record_title(const json_t *j);
+
+/* ---- freshness (docs/trust.md §3) ------------------------------------------ */
+
+/** @brief Freshness of the open store at vl_cli_now(), and its reader line
+ *  (vl_freshness_text) in text[cap]. A failure to tell (a damaged
+ *  statement) is itself a warning (state UNKNOWN), never an error: reads are
+ *  always served.
+ *  @return true when the reader must be warned (UNKNOWN, BEHIND, STALE). */
+bool vl_cli_freshness(vl_cli_t *cli, vl_freshness_t *f, char *text, size_t cap);
+
+/** @brief Print "valise: warning: <text>" on stderr when f asks for a
+ *  warning. Call it once the command has succeeded, so that an error stays
+ *  the only line on stderr. */
+void vl_cli_freshness_warn(const vl_freshness_t *f, const char *text);
+
+/** @brief "unconfigured", "unknown", "fresh", "behind" or "stale". */
+const char *vl_cli_freshness_state(vl_fresh_state_t s);
+
+/** @brief {"state", "issued", "expires" (ISO 8601 or null), "seq" (the
+ *  statement's, or null), "head" (ours), "message" (the reader line, "" when
+ *  fresh or unconfigured)}. @return new object or NULL on out of memory. */
+json_t *vl_cli_freshness_json(const vl_freshness_t *f, const char *text);
 
 /** @brief Resolve a pending proposal from an id prefix; prints the error
  *  line itself. @return VL_OK or VL_E*. */

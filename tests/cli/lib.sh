@@ -57,6 +57,9 @@ refused() {
     [ "$(wc -l <"$T/err")" -eq 1 ] || fail "valise $*: expected one line on stderr, got: $(cat "$T/err")"
     grep -Eq '^valise[ :]' "$T/err" || fail "valise $*: stderr does not start with 'valise': $(cat "$T/err")"
     grep -Eq -- "$pat" "$T/err" || fail "valise $*: stderr does not match /$pat/: $(cat "$T/err")"
+    # VL_TRACE=1 shows every refusal (to check what a test really matched).
+    if [ -n "${VL_TRACE:-}" ]; then echo "refused: $(cat "$T/err")" >&2; fi
+    return 0
 }
 
 # has PATTERN [FILE]: FILE (default $T/out) must match PATTERN (grep -E).
@@ -106,12 +109,15 @@ vl_keys() {
     done
 }
 
-# vl_genesis OUT: the standard genesis, signed by both approvers.
+# vl_genesis OUT: the standard genesis, signed by both approvers. Extra
+# genesis create options may be set beforehand in the array VL_GENESIS_ARGS
+# (e.g. VL_GENESIS_ARGS=(--fresh-node "$T/node.pub")).
 vl_genesis() {
     "$VALISE" genesis create --name "IOC judicial platform (test)" --threshold 2 \
         --approver "$T/sec1.pub" "$T/sec2.pub" \
         --authority "MU=$T/mu.pub" --authority "MG=$T/mg.pub" \
-        --node "$T/node.pub" --out "$1" >/dev/null || fail "genesis create"
+        --node "$T/node.pub" ${VL_GENESIS_ARGS[@]+"${VL_GENESIS_ARGS[@]}"} \
+        --out "$1" >/dev/null || fail "genesis create"
     "$VALISE" genesis sign "$1" --key "$T/sec1.key" >/dev/null || fail "genesis sign sec1"
     "$VALISE" genesis sign "$1" --key "$T/sec2.key" >/dev/null || fail "genesis sign sec2"
 }
@@ -146,6 +152,18 @@ vl_network() {
     id=$(propose_id --file "$T/load.json" --key "$T/sec1.key")
     [ -n "$id" ] || fail "no proposal id"
     approve_both "$id"
+}
+
+# flip_last IN OUT: a copy of IN with the last byte's lowest bit flipped
+# (inside the last signature of a policy document or statement).
+flip_last() {
+    local size last
+    size=$(stat -c %s "$1")
+    last=$(tail -c 1 "$1" | od -An -tu1 | tr -d ' ')
+    { head -c $((size - 1)) "$1"; printf "\\$(printf '%03o' $(((last ^ 1) & 255)))"; } >"$2"
+    [ "$(stat -c %s "$2")" -eq "$size" ] || fail "flip_last: $2 has the wrong size"
+    cmp -s "$1" "$2" && fail "flip_last: nothing changed"
+    return 0
 }
 
 # hex STRING: bytes of STRING (printf %b escapes allowed, e.g. \0) as hex.

@@ -5,13 +5,13 @@ set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
 
 ok --help
-for c in keygen genesis init propose review approve reject get find log verify export status sample; do
+for c in keygen genesis init propose review approve reject get find log verify export status sample policy fresh; do
     has "^  $c "
 done
 has 'VALISE_STORE'
 has 'VALISE_PASSPHRASE'
 
-for c in keygen genesis init propose review approve reject get find log verify export status sample; do
+for c in keygen genesis init propose review approve reject get find log verify export status sample policy fresh; do
     ok "$c" --help
     has '^usage: valise '"$c"
     [ -s "$T/err" ] && fail "$c --help wrote to stderr: $(cat "$T/err")"
@@ -21,6 +21,14 @@ done
 for a in create sign show; do
     ok genesis "$a" --help
     has "valise genesis $a"
+done
+for a in show propose sign publish; do
+    ok policy "$a" --help
+    has "valise policy $a"
+done
+for a in issue show import export; do
+    ok fresh "$a" --help
+    has "valise fresh $a"
 done
 
 # No command, unknown command, unknown option, missing values: exit 2.
@@ -43,4 +51,15 @@ refused 2 "--state wants" find --state mu
 refused 2 "--threshold must be" genesis create --name x --threshold 0 --approver a.pub --out g
 refused 2 "missing action" genesis
 refused 2 "unknown action" genesis frob
+refused 2 "missing action" policy
+refused 2 "unknown action" policy frob
+refused 2 "--out FILE is required" policy propose --key x.key
+refused 2 "--threshold must be" policy propose --threshold 0 --out x.vlp
+refused 2 "exactly one policy FILE" policy publish
+refused 2 "at most one candidate FILE" policy show a b
+refused 2 "missing action" fresh
+refused 2 "unknown action" fresh frob
+refused 2 "--ttl must be" fresh issue --ttl 99999999
+refused 2 "--out FILE is required" fresh export
+refused 2 "exactly one statement FILE" fresh import
 echo "t_help: OK"

@@ -17,7 +17,8 @@
 #                                authorities mu for MU, mg for MG; one node key
 #                                per NODE, plus $FED_EXTRA_NODES: node keys in
 #                                the genesis that run no daemon), the signed
-#                                genesis, one store per NODE, one port per NODE
+#                                genesis (fresh node: $FED_FRESH_NODE if set),
+#                                one store per NODE, one port per NODE
 #   fed_topology "a-b b-c ..."   a connects to b (b listens): a's config names b
 #   fed_start NODE... / fed_stop NODE... (SIGTERM, must exit 0)
 #   fed_kill NODE... (SIGKILL) / fed_pause / fed_resume (SIGSTOP / SIGCONT)
@@ -28,8 +29,12 @@
 #   at_seq SEQ NODE...           check: every NODE's head is at least SEQ
 #   pending_at NODE ID           check: proposal ID is pending in NODE's store
 #   mkfork NAME NODE N [--fat]   N approved entries on a scratch copy of NODE's store
+#   FED_KEYOF[NODE]=NAME         NODE runs with key NAME (a rotated key), and
+#   FED_STOREOF[NODE]=DIR        with the store DIR (nodekey, store follow them)
+#   FED_FRESH_INTERVAL, FED_FRESH_TTL  "fresh_interval" / "fresh_ttl" in every config
 #
-# Every daemon started here is killed by the EXIT trap (by its pid). Ports
+# Every daemon started here is killed by the EXIT trap (by its pid); the test
+# directory is removed when the test passes (kept with FED_KEEP=1). Ports
 # come from a registry in $VL_TEST_TMP shared by the tests running at the same
 # time (under flock), below the kernel's ephemeral range, each checked free by
 # binding it. Keys use --kdf interactive; the passphrase is in a 0600 file.
@@ -59,13 +64,15 @@ export VALISE_PASSPHRASE="federation test passphrase"
 unset VALISE_STORE VALISE_KEY VALISE_NOW
 # Timers of the test daemons (milliseconds): fast, within the documented ranges.
 : "${FED_AE_MS:=500}" "${FED_POLL_MS:=50}" "${FED_RECONNECT_MS:=1000}" "${FED_LOG_LEVEL:=debug}"
-: "${FED_EXTRA_NODES:=}"
+: "${FED_EXTRA_NODES:=}" "${FED_FRESH_NODE:=}" "${FED_FRESH_INTERVAL:=}" "${FED_FRESH_TTL:=}"
 
 declare -a FED_NODES=()         # nodes that run a daemon, in order
 declare -A FED_PORT=()          # node -> listen port
 declare -A FED_PEERS=()         # node -> space-separated peers it connects to
 declare -A FED_PID=()           # node -> pid of its running daemon
 declare -a FED_BG=()            # other background pids (raw peers)
+declare -A FED_KEYOF=()         # node -> name of the key it runs with (default: its own)
+declare -A FED_STOREOF=()       # node -> its store directory (default: $T/NODE/store)
 FED_STEP=0
 
 fail() {
@@ -91,7 +98,7 @@ fed_cleanup() {
     wait 2>/dev/null || true
     fed_ports_release
     rm -rf "$SCRATCH"
-    if [ $rc -eq 0 ]; then
+    if [ $rc -eq 0 ] && [ -z "${FED_KEEP:-}" ]; then
         rm -rf "$T"
     else
         echo "(test files kept in $T)" >&2
@@ -179,7 +186,9 @@ fed_keys() {
 
 key() { echo "$T/keys/$1.key"; }
 pub() { echo "$T/keys/$1.pub"; }
-store() { echo "$T/$1/store"; }
+store() { echo "${FED_STOREOF[$1]:-$T/$1/store}"; }
+# nodekey NODE: the key file NODE's daemon and store use.
+nodekey() { echo "$T/keys/${FED_KEYOF[$1]:-$1}.key"; }
 
 # fed_network NODE...: see the header.
 fed_network() {
@@ -194,7 +203,8 @@ fed_network() {
     "$VALISE" genesis create --name "federation test" --threshold 2 \
         --approver "$(pub sec1)" "$(pub sec2)" \
         --authority "MU=$(pub mu)" "MG=$(pub mg)" \
-        --node "${nodes[@]}" --out "$T/genesis.vlg" >/dev/null || fail "genesis create"
+        --node "${nodes[@]}" ${FED_FRESH_NODE:+--fresh-node "$(pub "$FED_FRESH_NODE")"} \
+        --out "$T/genesis.vlg" >/dev/null || fail "genesis create"
     "$VALISE" genesis sign "$T/genesis.vlg" --key "$(key sec1)" >/dev/null || fail "genesis sign sec1"
     "$VALISE" genesis sign "$T/genesis.vlg" --key "$(key sec2)" >/dev/null || fail "genesis sign sec2"
     printf '%s\n' "$VALISE_PASSPHRASE" >"$T/pass"
@@ -230,7 +240,7 @@ fed_config() {
     local n=$1 b first=1
     {
         printf '{\n  "store": "%s",\n  "key": "%s",\n  "pass_file": "%s",\n' \
-            "$(store "$n")" "$(key "$n")" "$T/pass"
+            "$(store "$n")" "$(nodekey "$n")" "$T/pass"
         printf '  "listen": "tcp://127.0.0.1:%s",\n  "peers": [' "${FED_PORT[$n]}"
         for b in ${FED_PEERS[$n]}; do
             [ $first -eq 1 ] || printf ','
@@ -239,6 +249,8 @@ fed_config() {
         done
         printf '\n  ],\n  "timers": {"anti_entropy_ms": %s, "poll_ms": %s, "reconnect_max_ms": %s},\n' \
             "$FED_AE_MS" "$FED_POLL_MS" "$FED_RECONNECT_MS"
+        [ -z "$FED_FRESH_INTERVAL" ] || printf '  "fresh_interval": %s,\n' "$FED_FRESH_INTERVAL"
+        [ -z "$FED_FRESH_TTL" ] || printf '  "fresh_ttl": %s,\n' "$FED_FRESH_TTL"
         printf '  "log_level": "%s",\n  "log_file": "-"\n}\n' "$FED_LOG_LEVEL"
     } >"$T/$n/node.json"
 }
@@ -322,7 +334,7 @@ fed_alive() {
 
 # fed_status NODE: status JSON of NODE's store (opened with NODE's key).
 fed_status() {
-    "$VALISE" status --json --store "$(store "$1")" --key "$(key "$1")"
+    "$VALISE" status --json --store "$(store "$1")" --key "$(nodekey "$1")"
 }
 
 # fed_heads [NODE...]: "node seq hash root pending" per node (all by default).
@@ -375,7 +387,7 @@ head_seq() {
 
 # pending_at NODE ID: proposal ID is pending in NODE's store.
 pending_at() {
-    "$VALISE" review --json --store "$(store "$1")" --key "$(key "$1")" 2>/dev/null |
+    "$VALISE" review --json --store "$(store "$1")" --key "$(nodekey "$1")" 2>/dev/null |
         grep -q "\"$2\""
 }
 
@@ -430,7 +442,7 @@ mkfork() {
     mkdir -p "$SCRATCH/$name"
     mdb_copy "$(store "$from")" "$SCRATCH/$name" || fail "mdb_copy $from"
     chmod 700 "$SCRATCH/$name"
-    "$VL_RAWPEER" mkfork --store "$SCRATCH/$name" --key "$(key "$from")" --author "$(key mu)" \
+    "$VL_RAWPEER" mkfork --store "$SCRATCH/$name" --key "$(nodekey "$from")" --author "$(key mu)" \
         --approver "$(key sec1)" --approver "$(key sec2)" --count "$count" --tag "$name" "$@" \
         >/dev/null || fail "mkfork $name"
 }
@@ -444,13 +456,14 @@ propose_at() {
     awk '/^proposed /{sub(":","",$2); print $2}' "$T/propose.out"
 }
 
-# approve_at NODE ID: both approvers approve ID in NODE's store; the entry is applied.
+# approve_at NODE ID: both approvers ($FED_APPROVERS, default "sec1 sec2")
+# approve ID in NODE's store; the entry is applied.
 approve_at() {
-    local n=$1 id=$2
-    "$VALISE" approve "$id" --store "$(store "$n")" --key "$(key sec1)" >/dev/null 2>"$T/approve.err" ||
-        fail "approve $id by sec1 at $n: $(cat "$T/approve.err")"
-    "$VALISE" approve "$id" --store "$(store "$n")" --key "$(key sec2)" >"$T/approve.out" 2>"$T/approve.err" ||
-        fail "approve $id by sec2 at $n: $(cat "$T/approve.err")"
+    local n=$1 id=$2 a
+    for a in ${FED_APPROVERS:-sec1 sec2}; do
+        "$VALISE" approve "$id" --store "$(store "$n")" --key "$(key "$a")" >"$T/approve.out" 2>"$T/approve.err" ||
+            fail "approve $id by $a at $n: $(cat "$T/approve.err")"
+    done
     grep -q 'applied as entry' "$T/approve.out" || fail "approve $id at $n: not applied: $(cat "$T/approve.out")"
 }
 
@@ -529,7 +542,7 @@ PYEOF
     wait_until 30 at_seq 2 "${FED_NODES[@]}"
     wait_until 30 converged
     fed_heads | awk '{printf "  %-10s seq %s head %.16s root %.16s\n", $1, $2, $3, $4}'
-    "$VALISE" get MU-01 --store "$(store "$leaf_mg")" --key "$(key "$leaf_mg")" | grep -q '+230 5550 9999' ||
+    "$VALISE" get MU-01 --store "$(store "$leaf_mg")" --key "$(nodekey "$leaf_mg")" | grep -q '+230 5550 9999' ||
         fail "the update is not readable at $leaf_mg"
     fed_alive "${FED_NODES[@]}"
     for n in "${FED_NODES[@]}"; do

@@ -35,6 +35,11 @@
  *   replay-props DIR:SEQ     send the proposal settled by entry SEQ in `props`
  *   vanish                   claim a higher head, wait for the `get`, exit
  *   stall SECS               claim a higher head, never answer the `get`
+ *   send policies FILE...    a `policies` message with these documents
+ *   send fresh FILE          a `fresh` message with this statement
+ *   send evidence SRC SRC    an `evidence` message with these two entries
+ *                            (SRC = DIR:SEQ); each send takes --flip I: flip the
+ *                            last byte of item I (a signature byte)
  *
  * mkfork makes N approved entries directly in a store (a scratch copy of a
  * node's store): new MU records TAG-1..TAG-N, proposed by AUTH and approved
@@ -612,7 +617,98 @@ static const char s_usage[] =
     "                  [--timeout MS] ACTION [ARGS]\n"
     "actions: hello | garbage-first | garbage | truncated | oversized | flood N |\n"
     "         entries SRC... [--flip I] [--claim SEQ] | unsolicited SRC... |\n"
-    "         replay-props DIR:SEQ | lie-empty | vanish | stall SECS  (SRC = STOREDIR:A-B)\n";
+    "         replay-props DIR:SEQ | lie-empty | vanish | stall SECS |\n"
+    "         send policies FILE... | send fresh FILE | send evidence SRC SRC  [--flip I]\n"
+    "         (SRC = STOREDIR:A-B)\n";
+
+/* Read a whole file of at most max bytes (caller frees). */
+static int
+s_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    *out = NULL;
+    *len = 0;
+    if (!f) {
+        fprintf(stderr, "vl_rawpeer: %s: %s\n", path, strerror(errno));
+        return VL_EIO;
+    }
+    uint8_t *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!buf || n == 0 || n > max) {
+        fprintf(stderr, "vl_rawpeer: %s: empty or larger than %zu bytes\n", path, max);
+        free(buf);
+        return VL_EINVAL;
+    }
+    *out = buf;
+    *len = n;
+    return VL_OK;
+}
+
+/* send policies FILE... | send fresh FILE | send evidence SRC SRC, [--flip I]:
+ * one message of issue 4 (docs/trust.md §6) built from the given bytes. */
+static int
+s_send_trust(s_conn_t *c, int nargs, char **args, const vl_keypair_t *kp, s_batch_t *batch)
+{
+    uint8_t *files[VL_MAX_POLICY_PUSH];
+    size_t flens[VL_MAX_POLICY_PUSH], nf = 0;
+    uint8_t **items = files, *buf = NULL;
+    size_t *lens = flens, n = 0, len = 0;
+    long flip = -1;
+    int rc = VL_EINVAL;
+    const char *kind = nargs > 0 ? args[0] : "";
+    bool ev = strcmp(kind, "evidence") == 0;
+    if (!ev && strcmp(kind, "policies") != 0 && strcmp(kind, "fresh") != 0) {
+        fputs(s_usage, stderr);
+        return 2;
+    }
+    for (int k = 1; k < nargs; k++) {
+        if (strcmp(args[k], "--flip") == 0 && k + 1 < nargs) {
+            flip = atol(args[++k]);
+        } else if (ev) {
+            if (s_batch_add(batch, args[k], kp) != VL_OK)
+                goto out;
+        } else if (nf < VL_MAX_POLICY_PUSH) {
+            if (s_read_file(args[k], VL_MAX_POLICY, &files[nf], &flens[nf]) != VL_OK)
+                goto out;
+            nf++;
+        }
+    }
+    if (ev) {
+        items = batch->e;
+        lens = batch->len;
+        n = batch->n;
+    } else {
+        n = nf;
+    }
+    if (n == 0 || (ev && n != 2) || (strcmp(kind, "fresh") == 0 && n != 1)) {
+        fputs(s_usage, stderr);
+        goto out;
+    }
+    if (flip >= 0 && (size_t)flip < n) {
+        items[flip][lens[flip] - 1] ^= 0x01;
+        printf("flipped the last byte of item %ld\n", flip);
+    }
+    if (ev)
+        rc = vl_msg_encode_evidence(items[0], lens[0], items[1], lens[1], &buf, &len);
+    else if (strcmp(kind, "fresh") == 0)
+        rc = vl_msg_encode_fresh(items[0], lens[0], &buf, &len);
+    else
+        rc = vl_msg_encode_policies((const uint8_t *const *)items, lens, n, &buf, &len);
+    if (rc != VL_OK) {
+        s_die("encode", rc, NULL);
+        goto out;
+    }
+    s_send(c, buf, len);
+    printf("sent %s: %zu items, %zu bytes\n", kind, n, len);
+    s_pump(c, 1500, s_got_reaction);
+    rc = VL_OK;
+out:
+    free(buf);
+    for (size_t i = 0; i < nf; i++)
+        free(files[i]);
+    return rc == VL_OK ? 0 : 1;
+}
 
 int
 main(int argc, char **argv)
@@ -683,6 +779,7 @@ main(int argc, char **argv)
     /* Our default claim: an empty replica of this network (never a fork). */
     memcpy(c.mine.net, vl_policy_net(pol), VL_NETID_LEN);
     memcpy(c.mine.policy, vl_policy_hash(pol), VL_HASH_LEN);
+    c.mine.pv = vl_policy_version(pol);
     c.mine.seq = 0;
     memcpy(c.mine.head, vl_policy_hash(pol), VL_HASH_LEN);
     c.mine.pn = 0;
@@ -817,6 +914,8 @@ main(int argc, char **argv)
                batch.n, len);
         s_pump(&c, solicited ? s_timeout_ms : 1500, s_got_reaction);
         ret = 0;
+    } else if (strcmp(action, "send") == 0) {
+        ret = s_send_trust(&c, nargs, args, kp, &batch);
     } else if (strcmp(action, "replay-props") == 0) {
         if (nargs < 1 || s_batch_add(&batch, args[0], kp) != VL_OK)
             goto out;

@@ -28,7 +28,7 @@ for line in open(vec):
 def h(tag, data):
     return hashlib.blake2b(tag.encode() + b'\0' + data, digest_size=32).digest()
 jobs = []
-for what in ('genesis', 'proposal', 'entry'):
+for what in ('genesis', 'proposal', 'entry', 'fresh_policy', 'fresh'):
     hdr = bytes.fromhex(v[what + '.hdr'])
     doc = v[what + '.doc']
     assert v[what + '.hdr'] in doc, what + ': header not inside the document'
@@ -47,6 +47,27 @@ for what in ('genesis', 'proposal', 'entry'):
 assert h('valise/link/1', bytes.fromhex(v['entry.doc'])).hex() == v['entry.link'], 'entry link differs'
 # The genesis' prev link: the entry header must contain the genesis digest.
 assert v['genesis.digest'] in v['entry.hdr'], 'entry does not chain to the genesis'
+# The freshness statement (docs/trust.md §3): signed by the node key, which
+# the policy names as its fresh key ("fresh" bin32); at seq 0 its head is the
+# policy hash; its times are the listed ones (msgpack: key, then uint).
+def mp_uint(n):
+    if n < 0x80: return bytes([n])
+    for tag, size in ((0xcc, 1), (0xcd, 2), (0xce, 4), (0xcf, 8)):
+        if n < 1 << (8 * size): return bytes([tag]) + n.to_bytes(size, 'big')
+def mp_key(k): return bytes([0xa0 | len(k)]) + k.encode()
+fhdr = bytes.fromhex(v['fresh.hdr'])
+node = v['key.node.pk']
+assert v['fresh.sig.0.pk'] == node, 'fresh: not signed by the node key'
+assert (mp_key('fresh') + b'\xc4\x20' + bytes.fromhex(node)) in bytes.fromhex(v['fresh_policy.hdr']), \
+    'fresh_policy: the node is not its fresh key'
+assert (mp_key('node') + b'\xc4\x20' + bytes.fromhex(node)) in fhdr, 'fresh: node field differs'
+assert int(v['fresh.seq']) != 0 or \
+    (mp_key('head') + b'\xc4\x20' + bytes.fromhex(v['fresh_policy.digest'])) in fhdr, \
+    'fresh: head at seq 0 is not the policy hash'
+for k in ('expires', 'issued', 'seq'):
+    assert (mp_key(k) + mp_uint(int(v['fresh.' + k]))) in fhdr, 'fresh: ' + k + ' differs'
+assert int(v['fresh.issued']) < int(v['fresh.expires']), 'fresh: expires not after issued'
+assert (mp_key('type') + mp_key('fresh')) in fhdr, 'fresh: type is not "fresh"'
 with open(os.path.join(tmp, 'jobs'), 'w') as f:
     for j in jobs:
         f.write(' '.join(map(str, j)) + '\n')

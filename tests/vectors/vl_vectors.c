@@ -6,6 +6,11 @@
  *   vl_vectors --check FILE        verify a vector file with valise's own decoders
  *   vl_vectors --messages          print the example sync messages of docs/protocol.md
  *
+ * The freshness-statement vectors (fresh_policy.*, fresh.*) come last: the
+ * generator is not deterministic (every genesis draws a new network id and
+ * content key), so they were appended to an existing vectors.txt rather than
+ * regenerating the items before them.
+ *
  * The vector file is line-oriented, "name=hex" or "name=text", so that an
  * independent checker (tests/vectors/check-openssl.sh: Python's hashlib for
  * BLAKE2b and OpenSSL for Ed25519) can verify every signature without any
@@ -17,6 +22,7 @@
 
 #include "vl_change.h"
 #include "vl_crypto.h"
+#include "vl_fresh.h"
 #include "vl_msg.h"
 #include "vl_policy.h"
 #include "vl_record.h"
@@ -91,6 +97,8 @@ s_sigs(const char *what, const uint8_t *doc, size_t len, const char *tag)
         hdoc_author = vl_val_get(vl_doc_root(hd), "author");
         if (vl_val_none(hdoc_author))
             hdoc_author = vl_val_get(vl_doc_root(hd), "approver");
+        if (vl_val_none(hdoc_author))
+            hdoc_author = vl_val_get(vl_doc_root(hd), "node"); /* freshness statement */
         const uint8_t *pk;
         size_t pkl;
         if (vl_val_bin(hdoc_author, &pk, &pkl) != VL_OK ||
@@ -117,6 +125,61 @@ s_sigs(const char *what, const uint8_t *doc, size_t len, const char *tag)
     }
     vl_doc_destroy(&d);
     return 0;
+}
+
+/* The freshness vectors: a genesis like the test network's but naming the
+ * node as its fresh key (docs/trust.md §1.1), and a statement by the node
+ * about that network at seq 0 (head = the genesis hash). */
+static int
+s_generate_fresh(vl_testnet_t *t, char *err)
+{
+    int rc;
+    uint8_t *u = NULL, *one = NULL, *doc = NULL, *st = NULL;
+    size_t ul = 0, onel = 0, docl = 0, stl = 0;
+    vl_policy_t *pol = NULL;
+    vl_policy_builder_t *b = vl_policy_builder_new();
+    if (!b)
+        return VL_ENOMEM;
+    if ((rc = vl_policy_builder_set(b, "valise test network", 2, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_APPROVER, vl_keypair_pk(t->a1), "Secretariat A",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_APPROVER, vl_keypair_pk(t->a2), "Secretariat B",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_NODE, vl_keypair_pk(t->node), "Vienna node",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_set_fresh(b, vl_keypair_pk(t->node))) ||
+        (rc = vl_policy_builder_finish(b, 1700000000, &u, &ul, err)) ||
+        (rc = vl_policy_sign(u, ul, t->a1, &one, &onel, err)) ||
+        (rc = vl_policy_sign(one, onel, t->a2, &doc, &docl, err)) ||
+        (rc = vl_policy_parse(doc, docl, 0, &pol, err)))
+        goto out;
+    vl_fresh_t f;
+    memset(&f, 0, sizeof f);
+    memcpy(f.net, vl_policy_net(pol), VL_NETID_LEN);
+    memcpy(f.node, vl_keypair_pk(t->node), VL_PK_LEN);
+    f.policy = 1;
+    f.seq = 0;
+    memcpy(f.head, vl_policy_hash(pol), VL_HASH_LEN);
+    f.issued = 1700000300;
+    f.expires = f.issued + 86400;
+    if ((rc = vl_fresh_make(&f, t->node, &st, &stl, err)))
+        goto out;
+    if (s_sigs("fresh_policy", doc, docl, "valise/policy/1") ||
+        s_sigs("fresh", st, stl, "valise/fresh/1")) {
+        rc = VL_EPROTO;
+        goto out;
+    }
+    printf("fresh.seq=%llu\n", (unsigned long long)f.seq);
+    printf("fresh.issued=%llu\n", (unsigned long long)f.issued);
+    printf("fresh.expires=%llu\n", (unsigned long long)f.expires);
+out:
+    vl_policy_builder_destroy(&b);
+    vl_policy_destroy(&pol);
+    free(u);
+    free(one);
+    free(doc);
+    free(st);
+    return rc;
 }
 
 static int
@@ -173,6 +236,8 @@ s_generate(void)
     s_hexline("entry.link", link, sizeof link);
     /* The content key, so that the proposal's ciphertext can be opened. */
     s_hexline("content_key", t.ckey, sizeof t.ckey);
+    if ((rc = s_generate_fresh(&t, err)))
+        goto out;
 out:
     if (rc)
         fprintf(stderr, "vl_vectors: %s: %s\n", vl_strerror(rc), err);
@@ -211,6 +276,84 @@ s_get(FILE *f, const char *name, size_t *len)
     }
     free(line);
     return out;
+}
+
+/* A "name=decimal" line, or UINT64_MAX. */
+static uint64_t
+s_getu(FILE *f, const char *name)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    size_t nl = strlen(name);
+    uint64_t v = UINT64_MAX;
+    rewind(f);
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if ((size_t)n > nl + 1 && strncmp(line, name, nl) == 0 && line[nl] == '=') {
+            char *end = NULL;
+            unsigned long long x = strtoull(line + nl + 1, &end, 10);
+            if (end && end != line + nl + 1 && (*end == '\n' || *end == '\0'))
+                v = (uint64_t)x;
+            break;
+        }
+    }
+    free(line);
+    return v;
+}
+
+/* The freshness vectors: the policy names the node as its fresh key, the
+ * statement verifies against it with the listed content, and a flipped bit
+ * anywhere in the statement is refused. @return the number of failures. */
+static int
+s_check_fresh(FILE *f)
+{
+    int fails = 0;
+    char err[VL_ERRMSG_MAX] = "";
+    size_t pl = 0, sl = 0, kl = 0;
+    vl_policy_t *pol = NULL;
+    uint8_t *pd = s_get(f, "fresh_policy.doc", &pl), *st = s_get(f, "fresh.doc", &sl),
+            *node = s_get(f, "key.node.pk", &kl);
+    vl_fresh_t fr;
+    if (!pd || !st || !node || kl != VL_PK_LEN) {
+        fprintf(stderr, "vl_vectors: the freshness vectors are missing\n");
+        fails++;
+        goto out;
+    }
+    if (vl_policy_parse(pd, pl, 0, &pol, err) != VL_OK) {
+        fprintf(stderr, "fresh_policy: %s\n", err);
+        fails++;
+        goto out;
+    }
+    if (!vl_policy_fresh(pol) || memcmp(vl_policy_fresh(pol), node, VL_PK_LEN) != 0) {
+        fprintf(stderr, "fresh_policy: the fresh key is not the node's\n");
+        fails++;
+    }
+    if (vl_fresh_parse(pol, st, sl, &fr, err) != VL_OK) {
+        fprintf(stderr, "fresh: %s\n", err);
+        fails++;
+        goto out;
+    }
+    if (fr.policy != 1 || fr.seq != s_getu(f, "fresh.seq") ||
+        fr.issued != s_getu(f, "fresh.issued") || fr.expires != s_getu(f, "fresh.expires") ||
+        memcmp(fr.node, node, VL_PK_LEN) != 0 ||
+        (fr.seq == 0 && memcmp(fr.head, vl_policy_hash(pol), VL_HASH_LEN) != 0)) {
+        fprintf(stderr, "fresh: content differs from the vectors\n");
+        fails++;
+    }
+    for (size_t i = 0; i < sl; i++) {
+        st[i] ^= 0x01;
+        if (vl_fresh_parse(pol, st, sl, NULL, NULL) == VL_OK) {
+            fprintf(stderr, "fresh: a flipped bit at byte %zu was accepted\n", i);
+            fails++;
+        }
+        st[i] ^= 0x01;
+    }
+out:
+    vl_policy_destroy(&pol);
+    free(pd);
+    free(st);
+    free(node);
+    return fails;
 }
 
 static int
@@ -277,6 +420,7 @@ s_check(const char *path)
         fprintf(stderr, "entry: a flipped bit was accepted\n");
         fails++;
     }
+    fails += s_check_fresh(f);
 out:
     printf("%d passed, %d failed\n", fails ? 0 : 1, fails ? 1 : 0);
     vl_entry_destroy(&e);
@@ -308,6 +452,9 @@ s_messages(void)
     h.seq = 17;
     h.pn = 1;
     memset(h.pd, 0x44, sizeof h.pd);         /* "DDDD..." */
+    h.pv = 1;
+    h.fi = 1700000000;                       /* issued of A's newest statement */
+    h.ev = 0;
     if ((rc = vl_msg_encode_hello(&h, &m, &n)) != VL_OK)
         return 1;
     s_hexline("msg.hello", m, n);
@@ -337,6 +484,21 @@ s_messages(void)
         VL_OK)
         return 1;
     s_hexline("msg.error", m, n);
+    free(m);
+    /* docs/trust.md §6: the placeholders 01 02 03 and 04 05 06 stand for a
+     * policy document, a statement, and the two entries of a fork. */
+    if ((rc = vl_msg_encode_policies(es, el, 1, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.policies", m, n);
+    free(m);
+    if ((rc = vl_msg_encode_fresh(e1, sizeof e1, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.fresh", m, n);
+    free(m);
+    const uint8_t e2[] = { 0x04, 0x05, 0x06 };
+    if ((rc = vl_msg_encode_evidence(e1, sizeof e1, e2, sizeof e2, &m, &n)) != VL_OK)
+        return 1;
+    s_hexline("msg.evidence", m, n);
     free(m);
     return 0;
 }
