@@ -1120,17 +1120,62 @@ s_epoch_current(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
                   (unsigned long long)vl_policy_version(pol), vl_policy_epoch(pol));
 }
 
+/* The author of a proposal checked earlier (under another version) may
+ * still make it under pol: a member allowed to edit every op's States. */
+static int
+s_author_ok(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
+{
+    char hex[2 * VL_KID_LEN + 1];
+    s_short(vl_proposal_id(p), hex);
+    if (!vl_policy_roles(pol, vl_proposal_author(p)))
+        return vl_err(err, VL_EPERM, "proposal %s: its author is not a member of policy "
+                      "version %llu", hex, (unsigned long long)vl_policy_version(pol));
+    for (size_t i = 0; i < vl_proposal_nops(p); i++)
+        for (size_t j = 0; j < vl_proposal_op(p, i)->nstates; j++)
+            if (!vl_policy_may_edit(pol, vl_proposal_author(p), vl_proposal_op(p, i)->states[j]))
+                return vl_err(err, VL_EPERM, "proposal %s: under policy version %llu its "
+                              "author may not edit State %s", hex,
+                              (unsigned long long)vl_policy_version(pol),
+                              vl_proposal_op(p, i)->states[j]);
+    return VL_OK;
+}
+
+/* The highest seq whose entry a satisfied policy pin fixes: for every known
+ * version v > 1 with from(v) - 1 <= head, the `after` link was checked when
+ * the log reached from(v) - 1, so entries 1..from(v)-1 are the ones k
+ * approvers of v-1 and of v vouched for (docs/trust.md §5). */
+static uint64_t
+s_pinned_upto(const vl_store_t *self, uint64_t head)
+{
+    uint64_t up = 0;
+    for (size_t i = 1; i < self->npols; i++) {
+        uint64_t f = vl_policy_from(self->pols[i]);
+        if (f >= 1 && f - 1 <= head && f - 1 > up)
+            up = f - 1;
+    }
+    return up;
+}
+
 /* Lowest seq with equivocation evidence, 0 if none (docs/trust.md §5). */
 static int
 s_fork_seq_txn(vl_store_t *self, MDB_txn *txn, uint64_t *seq, char *err)
 {
     MDB_cursor *cur = NULL;
     MDB_val k, v;
+    s_head_t h;
+    uint8_t key[8];
     *seq = 0;
+    /* Evidence at or below a satisfied pin is settled: the versions that pin
+     * it chose the branch this log holds. */
+    int rc = s_head_load(self, txn, &h, false, err);
+    if (rc != VL_OK)
+        return rc;
+    s_be64_put(key, s_pinned_upto(self, h.seq) + 1);
+    k = s_val(key, sizeof key);
     int mrc = mdb_cursor_open(txn, self->dbi[S_EVIDENCE], &cur);
     if (mrc != 0)
         return s_lmdb(mrc, err, "evidence cursor");
-    mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     mdb_cursor_close(cur);
     if (mrc == MDB_NOTFOUND)
         return VL_OK;
@@ -1306,7 +1351,10 @@ s_propose_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     }
     if (rc != VL_ENOTFOUND)
         goto out;
+    /* Checked again under the version this txn sees (another process may
+     * have adopted one since the proposal was parsed). */
     if ((rc = s_epoch_current(self->pol, c->p, err)) != VL_OK ||
+        (rc = s_author_ok(self->pol, c->p, err)) != VL_OK ||
         (rc = s_plan(self, txn, self->pol, c->p, cur, NULL, err)) != VL_OK)
         goto out;
     size_t len;
@@ -1740,22 +1788,9 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     /* Bases are checked again: the head may have moved since it was proposed;
      * so may the policy (author removed, new content-key epoch). */
     vl_root_t acc = h.acc;
-    if ((rc = s_epoch_current(pol, p, err)) != VL_OK)
+    if ((rc = s_epoch_current(pol, p, err)) != VL_OK ||
+        (rc = s_author_ok(pol, p, err)) != VL_OK)
         goto out;
-    if (!vl_policy_roles(pol, vl_proposal_author(p))) {
-        rc = vl_err(err, VL_EPERM, "proposal %s: its author is not a member of policy "
-                    "version %llu", hex, (unsigned long long)vl_policy_version(pol));
-        goto out;
-    }
-    for (size_t i = 0; i < vl_proposal_nops(p); i++)
-        for (size_t j = 0; j < vl_proposal_op(p, i)->nstates; j++)
-            if (!vl_policy_may_edit(pol, vl_proposal_author(p), vl_proposal_op(p, i)->states[j])) {
-                rc = vl_err(err, VL_EPERM, "proposal %s: under policy version %llu its author "
-                            "may not edit State %s", hex,
-                            (unsigned long long)vl_policy_version(pol),
-                            vl_proposal_op(p, i)->states[j]);
-                goto out;
-            }
     if ((rc = s_plan(self, txn, pol, p, cur, &acc, err)) != VL_OK)
         goto out;
     vl_root_digest(&acc, root);
@@ -1766,16 +1801,17 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         rc = vl_entry_parse(pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &cand, why);
         if (rc == VL_EPERM || rc == VL_ENOTFOUND) {
             cand = NULL; /* made under another policy version: start over */
+            rc = VL_OK;
         } else if (rc != VL_OK) {
             rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
                         "candidate entry for proposal %s is unreadable: %s", hex, why);
             goto out;
         }
         /* Built on an older head (or for another state): start over. */
-        if (vl_entry_seq(cand) != h.seq + 1 ||
+        if (cand && (vl_entry_seq(cand) != h.seq + 1 ||
             memcmp(vl_entry_prev(cand), h.hash, VL_HASH_LEN) != 0 ||
             memcmp(vl_entry_root(cand), root, VL_HASH_LEN) != 0 ||
-            memcmp(vl_proposal_id(vl_entry_proposal(cand)), c->id, VL_HASH_LEN) != 0)
+            memcmp(vl_proposal_id(vl_entry_proposal(cand)), c->id, VL_HASH_LEN) != 0))
             vl_entry_destroy(&cand);
     } else if (rc != VL_ENOTFOUND) {
         goto out;
@@ -3338,7 +3374,15 @@ static int
 s_check_rej(vl_store_t *self, const uint8_t *b, size_t len, const uint8_t id[VL_HASH_LEN])
 {
     vl_rejection_t *r = NULL;
-    int rc = s_rej_parse(self, b, len, &r, NULL);
+    /* Relayed only while its approver is one of the current version: peers
+     * accept no other (vl_store_accept_rejection). One by an approver removed
+     * since stays here, readable, but is not sent. */
+    int rc = vl_rejection_parse(self->pol, b, len, &r, NULL);
+    if (rc == VL_EPERM) {
+        rc = s_rej_parse(self, b, len, &r, NULL);
+        vl_rejection_destroy(&r);
+        return rc == VL_OK ? VL_ENOTFOUND : rc == VL_ENOMEM ? rc : VL_ECORRUPT;
+    }
     if (rc == VL_OK && memcmp(vl_rejection_proposal(r), id, VL_HASH_LEN) != 0)
         rc = VL_ECORRUPT;
     vl_rejection_destroy(&r);
@@ -3661,10 +3705,16 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     c->dropped = 0;
     /* Another process may have adopted a version since we parsed (the chain
      * was synced when this txn began). */
-    if (vl_policy_version(self->pol) + 1 != ver)
+    if (vl_policy_version(self->pol) + 1 != ver) {
+        if (vl_policy_version(self->pol) >= ver &&
+            memcmp(vl_policy_hash(self->pols[ver - 1]), vl_policy_hash(c->next),
+                   VL_HASH_LEN) == 0)
+            return vl_err(err, VL_EEXIST, "policy version %llu is already adopted",
+                          (unsigned long long)ver);
         return vl_err(err, VL_ESTALE, "policy version %llu: the store moved to version %llu "
                       "meanwhile", (unsigned long long)ver,
                       (unsigned long long)vl_policy_version(self->pol));
+    }
     if ((rc = s_head_load(self, txn, &h, false, err)) != VL_OK)
         return rc;
     if (h.seq >= from)
@@ -3684,16 +3734,19 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         return rc == VL_EEXIST ? vl_err(err, VL_ECORRUPT, "policies: version %llu exists",
                                         (unsigned long long)ver)
                                : rc;
-    /* Pending proposals whose author lost the right to make them are dead:
-     * drop them with their candidates. */
+    /* Pending proposals whose author lost the right to make them, or made
+     * under an older content-key epoch, can never be approved: drop them
+     * with their candidates (their authors propose again). */
     if ((mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur)) != 0)
         return s_lmdb(mrc, err, "pending cursor");
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         vl_proposal_t *p = NULL;
         int prc = vl_proposal_parse(c->next, v.mv_data, v.mv_size, &p, NULL);
+        bool dead = prc == VL_EPERM ||
+                    (prc == VL_OK && vl_proposal_epoch(p) != vl_policy_epoch(c->next));
         vl_proposal_destroy(&p);
-        if (prc != VL_EPERM)
+        if (!dead)
             continue;
         uint8_t id[VL_HASH_LEN];
         if (k.mv_size != VL_HASH_LEN) {
@@ -3741,9 +3794,18 @@ vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *er
     }
     uint64_t cur = vl_policy_version(self->pol);
     if (ver <= cur) {
-        size_t have_len;
-        const uint8_t *have = vl_policy_bytes(self->pols[ver - 1], &have_len);
-        if (have_len == len && memcmp(have, doc, len) == 0)
+        /* The same version may carry another valid set of signatures (the
+         * policy hash covers the header only): that is the same version. A
+         * document that does not verify is refused as such. */
+        vl_policy_t *same = NULL;
+        rc = ver == 1 ? vl_policy_parse(doc, len, 0, &same, err)
+                      : vl_policy_parse_next(self->pols[ver - 2], doc, len, 0, &same, err);
+        if (rc != VL_OK)
+            return rc;
+        bool eq = memcmp(vl_policy_hash(same), vl_policy_hash(self->pols[ver - 1]),
+                         VL_HASH_LEN) == 0;
+        vl_policy_destroy(&same);
+        if (eq)
             return vl_err(err, VL_EEXIST, "policy version %llu is already adopted",
                           (unsigned long long)ver);
         if (ver < cur)
@@ -3785,6 +3847,17 @@ vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *er
             if (sodium_memcmp(old, k, VL_KEY_LEN) != 0) {
                 rc = vl_err(err, VL_EAUTH, "policy version %llu seals another key for "
                             "content-key epoch %u", (unsigned long long)ver, e);
+                goto out;
+            }
+            continue;
+        }
+        /* A new epoch must bring a new key, or revocation would be void. */
+        for (uint32_t o = 0; o <= vl_policy_epoch(self->pol); o++) {
+            if ((rc = s_ckey(self, o, &old, err)) != VL_OK)
+                goto out;
+            if (sodium_memcmp(old, k, VL_KEY_LEN) == 0) {
+                rc = vl_err(err, VL_EAUTH, "policy version %llu: the key of new content-key "
+                            "epoch %u is the key of epoch %u", (unsigned long long)ver, e, o);
                 goto out;
             }
         }
@@ -3893,7 +3966,7 @@ vl_store_fresh_put(vl_store_t *self, const uint8_t *stmt, size_t len, uint64_t n
     int rc = vl_fresh_parse(self->pol, stmt, len, &f, err);
     if (rc != VL_OK)
         return rc;
-    if (f.issued > now + VL_CLOCK_SKEW)
+    if (f.issued > now && f.issued - now > VL_CLOCK_SKEW)
         return vl_err(err, VL_EINVAL, "freshness statement issued %llu s in the future (more "
                       "than the %u s clock skew allowed)",
                       (unsigned long long)(f.issued - now), VL_CLOCK_SKEW);
@@ -3951,11 +4024,21 @@ vl_store_freshness(vl_store_t *self, uint64_t now, vl_freshness_t *out, char *er
     }
     if (rc != VL_OK)
         goto out;
+    if (f.seq <= h.seq) {
+        /* Stored while we were behind: it must name our entry at its seq. */
+        uint8_t link[VL_HASH_LEN];
+        if ((rc = s_link_at(self, txn, f.seq, link, err)) != VL_OK)
+            goto out;
+        if (memcmp(link, f.head, VL_HASH_LEN) != 0) {
+            out->state = VL_FRESH_UNKNOWN; /* it is no statement about this log */
+            goto out;
+        }
+    }
     out->have = true;
     out->issued = f.issued;
     out->expires = f.expires;
     out->seq = f.seq;
-    if (now > f.expires + VL_CLOCK_SKEW)
+    if (now > f.expires && now - f.expires > VL_CLOCK_SKEW)
         out->state = VL_FRESH_STALE;
     else if (f.seq > h.seq)
         out->state = VL_FRESH_BEHIND;
@@ -4068,7 +4151,18 @@ static int
 s_evidence_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     s_evidence_ctx_t *c = vctx;
-    return s_evidence_write(self, txn, vl_entry_seq(c->a), c->a, c->b, err);
+    s_head_t h;
+    uint64_t seq = vl_entry_seq(c->a);
+    int rc = s_head_load(self, txn, &h, false, err);
+    if (rc != VL_OK)
+        return rc;
+    if (seq <= s_pinned_upto(self, h.seq))
+        return vl_err(err, VL_ECHAIN,
+                      "entry %llu: a policy version pins this log's entries up to %llu: the "
+                      "other entry belongs to another history (old keys), not evidence",
+                      (unsigned long long)seq,
+                      (unsigned long long)s_pinned_upto(self, h.seq));
+    return s_evidence_write(self, txn, seq, c->a, c->b, err);
 }
 
 static int
@@ -5484,9 +5578,10 @@ s_t_trust(bool verbose)
     vl_entry_t *e = NULL;
     char da[600] = "", db_[600] = "", dc[600] = "", dd[600] = "", err[VL_ERRMSG_MAX] = "";
     uint8_t *u = NULL, *s1 = NULL, *s2 = NULL, *s3 = NULL, *snew = NULL, *p = NULL, *pmg = NULL,
-            *e1 = NULL, *e1x = NULL, *fs = NULL, *alt = NULL, *alt2 = NULL, *forged = NULL,
+            *e1 = NULL, *e1x = NULL, *e2x = NULL, *fs = NULL, *alt = NULL, *alt2 = NULL, *forged = NULL,
             *fork = NULL;
     size_t ul = 0, s1l = 0, s2l = 0, s3l = 0, snewl = 0, pl = 0, pmgl = 0, e1l = 0, e1xl = 0,
+           e2xl = 0,
            fsl = 0, altl = 0, alt2l = 0, forgedl = 0, forkl = 0;
     uint8_t id[VL_HASH_LEN], idmg[VL_HASH_LEN], ck1[VL_KEY_LEN];
     uint64_t seq = 0;
@@ -5547,7 +5642,25 @@ s_t_trust(bool verbose)
     VL_CHECK_RC(vl_store_policy_adopt(sa, s3, s3l, NULL), VL_EEXIST);
     /* An old version served as current: refused as rollback. */
     VL_CHECK_RC(vl_store_policy_adopt(sa, tn.genesis, tn.genesis_len, NULL), VL_EEXIST);
-    VL_CHECK_RC(vl_store_policy_adopt(sa, s2, s2l, NULL), VL_ESTALE);
+    {
+        /* Another, fully signed version 2 (a fork of the policy): refused. */
+        vl_policy_builder_t *b2 = NULL;
+        uint8_t *o = NULL, *o1 = NULL, *o2 = NULL;
+        size_t ol = 0, o1l = 0, o2l = 0;
+        VL_CHECK_RC(vl_policy_builder_from(tn.pol, tn.a1, &b2, err), VL_OK);
+        if (b2) {
+            VL_CHECK_RC(vl_policy_builder_set_fresh(b2, vl_keypair_pk(tn.node)), VL_OK);
+            VL_CHECK_RC(vl_policy_builder_finish_next(b2, tn.pol, h.seq + 1, h.hash, false,
+                                                      T_NOW, &o, &ol, err), VL_OK);
+            VL_CHECK_RC(vl_policy_sign_next(tn.pol, o, ol, tn.a1, &o1, &o1l, err), VL_OK);
+            VL_CHECK_RC(vl_policy_sign_next(tn.pol, o1, o1l, tn.a2, &o2, &o2l, err), VL_OK);
+            VL_CHECK_RC(vl_store_policy_adopt(sa, o2, o2l, NULL), VL_ESTALE);
+        }
+        vl_policy_builder_destroy(&b2);
+        free(o);
+        free(o1);
+        free(o2);
+    }
     /* MG's pending proposal died with its author's role. */
     VL_CHECK_RC(vl_store_approve(sa, idmg, tn.a1, T_NOW, NULL, NULL, NULL), VL_ENOTFOUND);
 
@@ -5613,7 +5726,16 @@ s_t_trust(bool verbose)
         if (se) {
             VL_CHECK(vl_policy_version(vl_store_policy(se)) == 2);
             VL_CHECK_RC(vl_store_append(se, e1, e1l, err), VL_OK);
-            VL_CHECK_RC(vl_store_append(se, e2cap[0], (size_t)(uintptr_t)e2cap[1], err), VL_OK);
+            /* ... and, on it, a1 + a3 approve another entry 2: a real fork. */
+            uint8_t *px = NULL, idx[VL_HASH_LEN];
+            size_t pxl = 0;
+            VL_CHECK_RC(s_t_prop_pol(v2, tn.mu, ck1, "MU-T-Z", "MU", &px, &pxl), VL_OK);
+            VL_CHECK_RC(vl_store_propose(se, px, pxl, idx, err), VL_OK);
+            VL_CHECK_RC(vl_store_approve(se, idx, tn.a1, T_NOW, NULL, NULL, err), VL_OK);
+            VL_CHECK_RC(vl_store_approve(se, idx, a3, T_NOW, &seq, NULL, err), VL_OK);
+            VL_CHECK(seq == 2);
+            VL_CHECK_RC(vl_store_entry_bytes(se, 2, &e2x, &e2xl, err), VL_OK);
+            free(px);
             vl_store_close(&se);
         }
         s_t_rmdir(de);
@@ -5655,29 +5777,44 @@ s_t_trust(bool verbose)
     /* ... and store D, on the other history, refuses version 2. */
     VL_CHECK_RC(vl_store_policy_adopt(sd, s3, s3l, NULL), VL_ECHAIN);
 
-    /* Equivocation: A learns entry 1' and keeps the pair; B gets the evidence. */
+    /* Old keys' other entry 1 is below version 2's satisfied pin: another
+     * history, not evidence (it must not stop the log). */
     VL_CHECK_RC(vl_store_fork_check(sa, e1, e1l, err), VL_OK);
-    VL_CHECK(vl_store_fork_seq(sa) == 0);
     err[0] = '\0';
-    VL_CHECK_RC(vl_store_fork_check(sa, e1x, e1xl, err), VL_EFORK);
-    VL_CHECK(vl_store_fork_seq(sa) == 1);
+    VL_CHECK_RC(vl_store_fork_check(sa, e1x, e1xl, err), VL_ECHAIN);
+    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1x, e1xl, NULL), VL_ECHAIN);
+    VL_CHECK(vl_store_fork_seq(sa) == 0);
+    /* Equivocation at entry 2 (a1 + a3 signed two entries): A keeps the
+     * pair and stops; B gets the evidence. */
+    VL_CHECK(e2x != NULL);
+    if (!e2x)
+        goto out;
+    VL_CHECK_RC(vl_store_fork_check(sa, e2cap[0], (size_t)(uintptr_t)e2cap[1], err), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_fork_check(sa, e2x, e2xl, err), VL_EFORK);
+    VL_CHECK(strstr(err, "fork at entry 2") != NULL);
+    VL_CHECK(vl_store_fork_seq(sa) == 2);
     {
         s_t_ev_t ev = { 0, 0 };
         VL_CHECK_RC(vl_store_evidence_each(sa, s_t_ev_cb, &ev), VL_OK);
-        VL_CHECK(ev.n == 1 && ev.seq == 1);
+        VL_CHECK(ev.n == 1 && ev.seq == 2);
     }
     VL_CHECK_RC(s_t_prop_pol(v2, tn.mu, ck1, "MU-T-3", "MU", &snew, &snewl), VL_OK);
     VL_CHECK_RC(vl_store_propose(sa, snew, snewl, id, err), VL_OK);
     VL_CHECK_RC(vl_store_approve(sa, id, tn.a1, T_NOW, NULL, NULL, NULL), VL_EFORK);
-    e1x[e1xl - 3] ^= 1; /* inside the last signature */
-    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1x, e1xl, NULL), VL_EAUTH);
-    e1x[e1xl - 3] ^= 1;
-    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1, e1l, NULL), VL_EINVAL);
+    e2x[e2xl - 3] ^= 1; /* inside the last signature */
+    VL_CHECK_RC(vl_store_evidence_put(sb, e2cap[0], (size_t)(uintptr_t)e2cap[1], e2x, e2xl,
+                                      NULL), VL_EAUTH);
+    e2x[e2xl - 3] ^= 1;
+    VL_CHECK_RC(vl_store_evidence_put(sb, e2x, e2xl, e2x, e2xl, NULL), VL_EINVAL);
+    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e2x, e2xl, NULL), VL_EINVAL);
     VL_CHECK(vl_store_fork_seq(sb) == 0);
-    VL_CHECK_RC(vl_store_evidence_put(sb, e1, e1l, e1x, e1xl, err), VL_EFORK);
-    VL_CHECK_RC(vl_store_evidence_put(sb, e1x, e1xl, e1, e1l, NULL), VL_EEXIST);
-    VL_CHECK(vl_store_fork_seq(sb) == 1);
-    VL_CHECK_RC(vl_store_fork_check(sb, e1x, e1xl, NULL), VL_EFORK);
+    VL_CHECK_RC(vl_store_evidence_put(sb, e2cap[0], (size_t)(uintptr_t)e2cap[1], e2x, e2xl, err),
+                VL_EFORK);
+    VL_CHECK_RC(vl_store_evidence_put(sb, e2x, e2xl, e2cap[0], (size_t)(uintptr_t)e2cap[1],
+                                      NULL), VL_EEXIST);
+    VL_CHECK(vl_store_fork_seq(sb) == 2);
+    VL_CHECK_RC(vl_store_fork_check(sb, e2x, e2xl, NULL), VL_EFORK);
 
     /* Freshness on C (version 2 names the node; C is at entry 1). */
     VL_CHECK_RC(vl_store_freshness(sd, T_NOW, &fr, err), VL_OK);
@@ -5744,6 +5881,7 @@ out:
     free(pmg);
     free(e1);
     free(e1x);
+    free(e2x);
     free(fs);
     free(alt);
     free(alt2);

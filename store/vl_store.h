@@ -346,8 +346,11 @@ int vl_store_pending_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint
                            size_t *len);
 
 /** @brief Copy out the rejection of a proposal to relay it (caller frees
- *  *out), verified first like vl_store_pending_bytes.
- *  @return VL_OK, VL_ENOTFOUND (none), VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
+ *  *out), verified first like vl_store_pending_bytes, under the current
+ *  policy version (peers accept no other).
+ *  @return VL_OK, VL_ENOTFOUND (none, or made by an approver the current
+ *          version no longer has: kept, not relayed), VL_ECORRUPT, VL_ENOMEM,
+ *          VL_ESTORE. */
 int vl_store_rejection_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint8_t **out,
                              size_t *len);
 
