@@ -5701,6 +5701,48 @@ s_t_trust(bool verbose)
     if (!sa)
         goto out;
 
+    /* A candidate signed under version 1, then a version that only adds an
+     * approver (no new epoch): the next approval rebuilds the candidate. */
+    {
+        char df[600] = "";
+        vl_store_t *sf = NULL;
+        vl_keypair_t *a4 = NULL;
+        vl_policy_builder_t *b4 = NULL;
+        uint8_t *q = NULL, *o = NULL, *o1 = NULL, *o2 = NULL, qid[VL_HASH_LEN];
+        size_t ql = 0, ol = 0, o1l = 0, o2l = 0, n = 0;
+        VL_CHECK_RC(s_t_mkdir(df), VL_OK);
+        VL_CHECK_RC(vl_keypair_generate(&a4), VL_OK);
+        VL_CHECK_RC(vl_store_create(df, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
+        VL_CHECK_RC(vl_store_open(df, tn.node, 0, &sf, err), VL_OK);
+        VL_CHECK_RC(vl_policy_builder_from(tn.pol, tn.a1, &b4, err), VL_OK);
+        if (sf && a4 && b4) {
+            VL_CHECK_RC(s_t_prop_pol(tn.pol, tn.mu, tn.ckey, "MU-T-C", "MU", &q, &ql), VL_OK);
+            VL_CHECK_RC(vl_store_propose(sf, q, ql, qid, err), VL_OK);
+            VL_CHECK_RC(vl_store_approve(sf, qid, tn.a1, T_NOW, NULL, &n, err), VL_OK);
+            VL_CHECK(n == 1);
+            VL_CHECK_RC(vl_policy_builder_add(b4, VL_ROLE_APPROVER, vl_keypair_pk(a4), "a4",
+                                              NULL, err), VL_OK);
+            VL_CHECK_RC(vl_policy_builder_finish_next(b4, tn.pol, 1, vl_policy_hash(tn.pol),
+                                                      false, T_NOW, &o, &ol, err), VL_OK);
+            VL_CHECK_RC(vl_policy_sign_next(tn.pol, o, ol, tn.a1, &o1, &o1l, err), VL_OK);
+            VL_CHECK_RC(vl_policy_sign_next(tn.pol, o1, o1l, tn.a2, &o2, &o2l, err), VL_OK);
+            VL_CHECK_RC(vl_store_policy_adopt(sf, o2, o2l, err), VL_OK);
+            VL_CHECK_RC(vl_store_approve(sf, qid, tn.a2, T_NOW, &seq, &n, err), VL_OK);
+            VL_CHECK(seq == 0 && n == 1);
+            VL_CHECK_RC(vl_store_approve(sf, qid, a4, T_NOW, &seq, &n, err), VL_OK);
+            VL_CHECK(seq == 1 && n == 2);
+            VL_CHECK_RC(vl_store_verify(sf, NULL, NULL, &problems), VL_OK);
+        }
+        vl_store_close(&sf);
+        vl_policy_builder_destroy(&b4);
+        vl_keypair_destroy(&a4);
+        free(q);
+        free(o);
+        free(o1);
+        free(o2);
+        s_t_rmdir(df);
+    }
+
     /* Store B syncs: entry 2 names version 2, unknown until adopted. */
     VL_CHECK_RC(vl_store_create(db_, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
     VL_CHECK_RC(vl_store_open(db_, tn.node, 0, &sb, err), VL_OK);
@@ -5774,6 +5816,18 @@ s_t_trust(bool verbose)
     VL_CHECK_RC(vl_store_append(sc, e1x, e1xl, err), VL_ECHAIN);
     VL_CHECK(strstr(err, "another history") != NULL);
     VL_CHECK_RC(vl_store_append(sc, e1, e1l, err), VL_OK);
+    /* A store opened with the key version 2 revokes cannot adopt it. */
+    {
+        char dg[600] = "";
+        vl_store_t *sg = NULL;
+        VL_CHECK_RC(s_t_mkdir(dg), VL_OK);
+        VL_CHECK_RC(vl_store_create(dg, tn.genesis, tn.genesis_len, tn.mg, err), VL_OK);
+        VL_CHECK_RC(vl_store_open(dg, tn.mg, 0, &sg, err), VL_OK);
+        if (sg)
+            VL_CHECK_RC(vl_store_policy_adopt(sg, s3, s3l, NULL), VL_EPERM);
+        vl_store_close(&sg);
+        s_t_rmdir(dg);
+    }
     /* ... and store D, on the other history, refuses version 2. */
     VL_CHECK_RC(vl_store_policy_adopt(sd, s3, s3l, NULL), VL_ECHAIN);
 
@@ -5815,6 +5869,8 @@ s_t_trust(bool verbose)
                                       NULL), VL_EEXIST);
     VL_CHECK(vl_store_fork_seq(sb) == 2);
     VL_CHECK_RC(vl_store_fork_check(sb, e2x, e2xl, NULL), VL_EFORK);
+    /* Past the fork nothing is appended, whoever sent it. */
+    VL_CHECK_RC(vl_store_append(sb, forged, forgedl, NULL), VL_EFORK);
 
     /* Freshness on C (version 2 names the node; C is at entry 1). */
     VL_CHECK_RC(vl_store_freshness(sd, T_NOW, &fr, err), VL_OK);
