@@ -1140,17 +1140,18 @@ s_author_ok(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
     return VL_OK;
 }
 
-/* The highest seq whose entry a satisfied policy pin fixes: for every known
- * version v > 1 with from(v) - 1 <= head, the `after` link was checked when
- * the log reached from(v) - 1, so entries 1..from(v)-1 are the ones k
- * approvers of v-1 and of v vouched for (docs/trust.md §5). */
+/* The highest seq a known policy version pins: for a version v > 1 the
+ * approvers of v-1 and of v vouched for the link of entry from(v) - 1, so
+ * the history up to it is decided, whatever else was signed at those seqs:
+ * entries on another branch fail the pin (s_pin_check) when the log reaches
+ * it, and two entries there are not evidence (docs/trust.md §5). */
 static uint64_t
-s_pinned_upto(const vl_store_t *self, uint64_t head)
+s_pinned_upto(const vl_store_t *self)
 {
     uint64_t up = 0;
     for (size_t i = 1; i < self->npols; i++) {
         uint64_t f = vl_policy_from(self->pols[i]);
-        if (f >= 1 && f - 1 <= head && f - 1 > up)
+        if (f >= 1 && f - 1 > up)
             up = f - 1;
     }
     return up;
@@ -1162,15 +1163,11 @@ s_fork_seq_txn(vl_store_t *self, MDB_txn *txn, uint64_t *seq, char *err)
 {
     MDB_cursor *cur = NULL;
     MDB_val k, v;
-    s_head_t h;
     uint8_t key[8];
     *seq = 0;
-    /* Evidence at or below a satisfied pin is settled: the versions that pin
-     * it chose the branch this log holds. */
-    int rc = s_head_load(self, txn, &h, false, err);
-    if (rc != VL_OK)
-        return rc;
-    s_be64_put(key, s_pinned_upto(self, h.seq) + 1);
+    /* Evidence at or below a pin is settled: the versions that pin it chose
+     * the branch (a log on the other one stops at the pin instead). */
+    s_be64_put(key, s_pinned_upto(self) + 1);
     k = s_val(key, sizeof key);
     int mrc = mdb_cursor_open(txn, self->dbi[S_EVIDENCE], &cur);
     if (mrc != 0)
@@ -4151,17 +4148,12 @@ static int
 s_evidence_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     s_evidence_ctx_t *c = vctx;
-    s_head_t h;
     uint64_t seq = vl_entry_seq(c->a);
-    int rc = s_head_load(self, txn, &h, false, err);
-    if (rc != VL_OK)
-        return rc;
-    if (seq <= s_pinned_upto(self, h.seq))
+    if (seq <= s_pinned_upto(self))
         return vl_err(err, VL_ECHAIN,
-                      "entry %llu: a policy version pins this log's entries up to %llu: the "
-                      "other entry belongs to another history (old keys), not evidence",
-                      (unsigned long long)seq,
-                      (unsigned long long)s_pinned_upto(self, h.seq));
+                      "entry %llu: a policy version pins the history up to entry %llu: two "
+                      "entries there are another history (old keys), not evidence",
+                      (unsigned long long)seq, (unsigned long long)s_pinned_upto(self));
     return s_evidence_write(self, txn, seq, c->a, c->b, err);
 }
 
@@ -5871,6 +5863,33 @@ s_t_trust(bool verbose)
     VL_CHECK_RC(vl_store_fork_check(sb, e2x, e2xl, NULL), VL_EFORK);
     /* Past the fork nothing is appended, whoever sent it. */
     VL_CHECK_RC(vl_store_append(sb, forged, forgedl, NULL), VL_EFORK);
+    /* The approvers resolve it: version 3 pins A's entry 2; A resumes. */
+    {
+        vl_policy_builder_t *b3 = NULL;
+        uint8_t *o = NULL, *o1 = NULL, *o2 = NULL;
+        size_t ol = 0, o1l = 0, o2l = 0;
+        vl_head_t ha;
+        VL_CHECK_RC(vl_store_head(sa, &ha), VL_OK);
+        VL_CHECK_RC(vl_policy_builder_from(v2, tn.a1, &b3, err), VL_OK);
+        if (b3) {
+            VL_CHECK_RC(vl_policy_builder_set_fresh(b3, NULL), VL_OK);
+            VL_CHECK_RC(vl_policy_builder_finish_next(b3, v2, ha.seq + 1, ha.hash, false, T_NOW,
+                                                      &o, &ol, err), VL_OK);
+            VL_CHECK_RC(vl_policy_sign_next(v2, o, ol, tn.a1, &o1, &o1l, err), VL_OK);
+            VL_CHECK_RC(vl_policy_sign_next(v2, o1, o1l, a3, &o2, &o2l, err), VL_OK);
+            VL_CHECK_RC(vl_store_policy_adopt(sa, o2, o2l, err), VL_OK);
+            VL_CHECK(vl_store_fork_seq(sa) == 0);
+            VL_CHECK_RC(vl_store_approve(sa, id, tn.a1, T_NOW, NULL, NULL, err), VL_OK);
+            VL_CHECK_RC(vl_store_approve(sa, id, a3, T_NOW, &seq, NULL, err), VL_OK);
+            VL_CHECK(seq == 3);
+            /* The evidence stays listed; the other entry 2 is now another history. */
+            VL_CHECK_RC(vl_store_fork_check(sa, e2x, e2xl, NULL), VL_ECHAIN);
+        }
+        vl_policy_builder_destroy(&b3);
+        free(o);
+        free(o1);
+        free(o2);
+    }
 
     /* Freshness on C (version 2 names the node; C is at entry 1). */
     VL_CHECK_RC(vl_store_freshness(sd, T_NOW, &fr, err), VL_OK);
