@@ -873,6 +873,8 @@ s_policy_changed(vl_node_t *self, uint64_t old_pv, uint64_t now)
                 (unsigned long long)pv, closed);
     s_fresh_refresh(self);
     s_signer_refresh(self);
+    /* A version may settle a fork (evidence below its pin stops nothing). */
+    s_evidence_refresh(self);
     for (size_t i = 0; i < self->nout + self->nin; i++) {
         vl_peer_t *q = s_peer_at(self, i);
         const vl_hello_t *t = vl_peer_theirs(q);
@@ -963,6 +965,13 @@ s_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
          * and the likelier culprit is this node's clock. */
         vl_warn("peer %s: freshness statement not taken: %s (is this node's clock right?)",
                 vl_peer_label(p), self->err);
+        return;
+    }
+    if (rc == VL_EPERM || rc == VL_ECHAIN) {
+        /* Signed by a node that is not the fresh node of our version (the
+         * relay may not have our newest version yet), or naming another
+         * entry than ours: the relay did not sign it. */
+        vl_warn("peer %s: freshness statement not taken: %s", vl_peer_label(p), self->err);
         return;
     }
     if (s_local_failure(rc)) {
@@ -1090,6 +1099,12 @@ s_on_probe(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     char why[VL_ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", vl_peer_probe_why(p));
     vl_peer_probe_end(p);
+    if (vl_msg_entries_count(m) > 0 && vl_msg_entries_from(m) != seq) {
+        snprintf(why, sizeof why, "asked for its entry %llu, sent entry %llu",
+                 (unsigned long long)seq, (unsigned long long)vl_msg_entries_from(m));
+        s_drop(self, p, VL_EPROTO, why, now);
+        return;
+    }
     if (vl_msg_entries_count(m) == 0) {
         snprintf(why, sizeof why, "asked for its entry %llu, sent none",
                  (unsigned long long)seq);
@@ -1105,6 +1120,16 @@ s_on_probe(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         s_drop(self, p, chain ? VL_ECHAIN : VL_EPROTO, why, now);
     } else if (rc == VL_EFORK) {
         s_fork_found(self, p, seq, e, len, now);
+    } else if (rc == VL_ECHAIN) {
+        /* Its entry is valid but on the other side of a policy pin: the
+         * approvers chose a history, and ours is not it (or the peer's is
+         * not). Not the peer's fault; this store may need rebuilding. */
+        vl_error("peer %s: its entry %llu is on another history than ours, and a policy "
+                 "version pins one of them: %s (if this store is on the abandoned history, "
+                 "rebuild it: docs/operator.md §8.3)", vl_peer_label(p),
+                 (unsigned long long)seq, self->err);
+        const vl_hello_t *t = vl_peer_theirs(p);
+        vl_peer_pull_hold(p, t ? t->seq : 0, self->ours.pv);
     } else if (rc == VL_ENOTFOUND) {
         vl_info("peer %s: its entry %llu cannot be checked here: %s", vl_peer_label(p),
                 (unsigned long long)seq, self->err);
@@ -1153,6 +1178,12 @@ s_on_evidence(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     }
     if (rc == VL_EEXIST) {
         vl_debug("peer %s: evidence already known", vl_peer_label(p));
+        return;
+    }
+    if (rc == VL_ECHAIN) {
+        /* Two valid entries below a policy pin: settled, not the sender's
+         * fault (it may not have the pinning version yet). */
+        vl_info("peer %s: evidence not taken: %s", vl_peer_label(p), self->err);
         return;
     }
     if (rc == VL_ENOTFOUND) {

@@ -3816,8 +3816,14 @@ vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *er
         return vl_err(err, VL_ENOTFOUND, "policy version %llu: versions %llu to %llu are "
                       "needed first", (unsigned long long)ver, (unsigned long long)cur + 1,
                       (unsigned long long)ver - 1);
-    if ((rc = vl_policy_parse_next(self->pol, doc, len, 0, &next, err)) != VL_OK)
+    if ((rc = vl_policy_parse_next(self->pol, doc, len, 0, &next, err)) != VL_OK) {
+        /* A signature by a non-approver is a bad document, like a bad
+         * signature: VL_EPERM from here means only "the opener's key is not
+         * a member of the new version". */
+        if (rc == VL_EPERM)
+            rc = VL_EAUTH;
         goto out;
+    }
     vl_kid(vl_keypair_pk(self->kp), kid);
     if (!vl_policy_roles(next, vl_keypair_pk(self->kp))) {
         rc = vl_err(err, VL_EPERM, "key %s is not a member of policy version %llu (revoked or "
@@ -4279,7 +4285,11 @@ vl_store_evidence_each(vl_store_t *self,
         rc = VL_ESTORE;
         goto out;
     }
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+    /* Forks at or below a policy pin are settled: not listed. */
+    uint8_t first[8];
+    s_be64_put(first, s_pinned_upto(self) + 1);
+    k = s_val(first, sizeof first);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         const uint8_t *p = v.mv_data;
         size_t al, bl;
@@ -5882,7 +5892,11 @@ s_t_trust(bool verbose)
             VL_CHECK_RC(vl_store_approve(sa, id, tn.a1, T_NOW, NULL, NULL, err), VL_OK);
             VL_CHECK_RC(vl_store_approve(sa, id, a3, T_NOW, &seq, NULL, err), VL_OK);
             VL_CHECK(seq == 3);
-            /* The evidence stays listed; the other entry 2 is now another history. */
+            /* The fork is settled (no longer listed); the other entry 2 is now
+             * another history. */
+            s_t_ev_t ev = { 0, 0 };
+            VL_CHECK_RC(vl_store_evidence_each(sa, s_t_ev_cb, &ev), VL_OK);
+            VL_CHECK(ev.n == 0);
             VL_CHECK_RC(vl_store_fork_check(sa, e2x, e2xl, NULL), VL_ECHAIN);
         }
         vl_policy_builder_destroy(&b3);

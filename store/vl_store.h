@@ -97,7 +97,9 @@ const vl_policy_t *vl_store_policy_for_seq(const vl_store_t *self, uint64_t seq)
  *          VL_ECHAIN (the log already reached `from`, or the link at from-1
  *          is not `after`); VL_EPERM (the opener's key is not a member of the
  *          new version); VL_EAUTH (an epoch key does not open or differs);
- *          the errors of vl_policy_parse_next; VL_EINVAL (read-only store);
+ *          the errors of vl_policy_parse_next (but a signature by a
+ *          non-approver is VL_EAUTH here, so that VL_EPERM means only the
+ *          opener's key); VL_EINVAL (read-only store);
  *          VL_ESTORE. */
 int vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *err);
 
@@ -161,8 +163,10 @@ int vl_store_fork_check(vl_store_t *self, const uint8_t *entry, size_t len, char
  *          seq, same link), the errors of vl_entry_parse, VL_ESTORE. */
 int vl_store_evidence_put(vl_store_t *self, const uint8_t *a, size_t alen,
                           const uint8_t *b, size_t blen, char *err);
-/** @brief Call cb for every stored fork, by seq (entries borrowed for the
- *  call; read in one read transaction first, cb runs after it).
+/** @brief Call cb for every stored fork that still stops the log, by seq
+ *  (forks at or below a known version's pin are settled and not listed;
+ *  entries borrowed for the call; read in one read transaction first, cb
+ *  runs after it).
  *  @return VL_OK, cb's value, VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
 int vl_store_evidence_each(vl_store_t *self,
                            int (*cb)(void *ctx, uint64_t seq, const uint8_t *a, size_t alen,
