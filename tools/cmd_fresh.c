@@ -331,26 +331,12 @@ out:
 int
 cmd_fresh(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs("valise fresh: missing action: issue, show, import or export (see 'valise fresh "
-              "--help')\n",
-              stderr);
-        return VL_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(s_usage, stdout);
-        return VL_EXIT_OK;
-    }
-    if (strcmp(argv[1], "issue") == 0)
-        return s_issue(argc - 1, argv + 1);
-    if (strcmp(argv[1], "show") == 0)
-        return s_show(argc - 1, argv + 1);
-    if (strcmp(argv[1], "import") == 0)
-        return s_import(argc - 1, argv + 1);
-    if (strcmp(argv[1], "export") == 0)
-        return s_export(argc - 1, argv + 1);
-    fprintf(stderr, "valise fresh: unknown action '%s': issue, show, import or export (see "
-                    "'valise fresh --help')\n",
-            argv[1]);
-    return VL_EXIT_USAGE;
+    static const vl_cli_action_t actions[] = {
+        { "issue", s_issue },
+        { "show", s_show },
+        { "import", s_import },
+        { "export", s_export },
+        { NULL, NULL },
+    };
+    return vl_cli_dispatch("fresh", actions, s_usage, argc, argv);
 }

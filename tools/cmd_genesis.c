@@ -330,24 +330,11 @@ done:
 int
 cmd_genesis(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs("valise genesis: missing action: create, sign or show (see 'valise genesis "
-              "--help')\n",
-              stderr);
-        return VL_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(s_usage, stdout);
-        return VL_EXIT_OK;
-    }
-    if (strcmp(argv[1], "create") == 0)
-        return s_create(argc - 1, argv + 1);
-    if (strcmp(argv[1], "sign") == 0)
-        return s_sign(argc - 1, argv + 1);
-    if (strcmp(argv[1], "show") == 0)
-        return s_show(argc - 1, argv + 1);
-    fprintf(stderr, "valise genesis: unknown action '%s': create, sign or show (see 'valise "
-                    "genesis --help')\n",
-            argv[1]);
-    return VL_EXIT_USAGE;
+    static const vl_cli_action_t actions[] = {
+        { "create", s_create },
+        { "sign", s_sign },
+        { "show", s_show },
+        { NULL, NULL },
+    };
+    return vl_cli_dispatch("genesis", actions, s_usage, argc, argv);
 }

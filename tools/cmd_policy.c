@@ -1034,26 +1034,12 @@ out:
 int
 cmd_policy(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs("valise policy: missing action: show, propose, sign or publish (see 'valise "
-              "policy --help')\n",
-              stderr);
-        return VL_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(s_usage, stdout);
-        return VL_EXIT_OK;
-    }
-    if (strcmp(argv[1], "show") == 0)
-        return s_show(argc - 1, argv + 1);
-    if (strcmp(argv[1], "propose") == 0)
-        return s_propose(argc - 1, argv + 1);
-    if (strcmp(argv[1], "sign") == 0)
-        return s_sign(argc - 1, argv + 1);
-    if (strcmp(argv[1], "publish") == 0)
-        return s_publish(argc - 1, argv + 1);
-    fprintf(stderr, "valise policy: unknown action '%s': show, propose, sign or publish (see "
-                    "'valise policy --help')\n",
-            argv[1]);
-    return VL_EXIT_USAGE;
+    static const vl_cli_action_t actions[] = {
+        { "show", s_show },
+        { "propose", s_propose },
+        { "sign", s_sign },
+        { "publish", s_publish },
+        { NULL, NULL },
+    };
+    return vl_cli_dispatch("policy", actions, s_usage, argc, argv);
 }

@@ -556,3 +556,33 @@ vl_cli_pending_id(vl_cli_t *cli, const char *prefix, uint8_t id[VL_HASH_LEN])
     }
     return rc;
 }
+
+int
+vl_cli_dispatch(const char *cmd, const vl_cli_action_t *actions, const char *usage, int argc,
+                char **argv)
+{
+    char names[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; actions[i].name; i++) {
+        int n = snprintf(names + used, sizeof names - used, "%s%s",
+                         i == 0 ? "" : actions[i + 1].name ? ", " : " or ", actions[i].name);
+        if (n < 0 || (size_t)n >= sizeof names - used)
+            break;
+        used += (size_t)n;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "valise %s: missing action: %s (see 'valise %s --help')\n", cmd, names,
+                cmd);
+        return VL_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return VL_EXIT_OK;
+    }
+    for (size_t i = 0; actions[i].name; i++)
+        if (strcmp(argv[1], actions[i].name) == 0)
+            return actions[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "valise %s: unknown action '%s': %s (see 'valise %s --help')\n", cmd,
+            argv[1], names, cmd);
+    return VL_EXIT_USAGE;
+}

@@ -89,6 +89,19 @@ int vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, boo
 
 /** @brief Print "valise <cmd>: <message> (see 'valise <cmd> --help')" and
  *  return VL_EXIT_USAGE. */
+/** One action of a command with actions ("valise policy show"). */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv); /**< gets argv[0] = the action name */
+} vl_cli_action_t;
+
+/** @brief Run the action named by argv[1] of command `cmd` ("policy"), from a
+ *  NULL-terminated table; "--help"/"-h" prints usage to stdout. A missing or
+ *  unknown action is one line on stderr naming the actions.
+ *  @return the action's exit code, VL_EXIT_OK (help) or VL_EXIT_USAGE. */
+int vl_cli_dispatch(const char *cmd, const vl_cli_action_t *actions, const char *usage,
+                    int argc, char **argv);
+
 int vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
