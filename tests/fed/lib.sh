@@ -283,7 +283,9 @@ s_ready() {
         tail -n 20 "$(fed_log "$n")" >&9
         exit 1
     fi
-    tail -n +"$(cat "$T/$n/log.from")" "$(fed_log "$n")" | grep -q 'valise-node ready'
+    # grep reads to the end (no -q): with pipefail, tail killed by SIGPIPE
+    # after an early match would make the pipeline fail.
+    tail -n +"$(cat "$T/$n/log.from")" "$(fed_log "$n")" | grep 'valise-node ready' >/dev/null
 }
 
 # fed_stop NODE...: SIGTERM; the daemon must stop cleanly (exit 0) in 15 s.
@@ -393,7 +395,8 @@ pending_at() {
 
 # log_has NODE PATTERN: NODE's daemon log (since its last start) matches.
 log_has() {
-    tail -n +"$(cat "$T/$1/log.from" 2>/dev/null || echo 1)" "$(fed_log "$1")" | grep -Eq -- "$2"
+    # No -q: see s_ready (SIGPIPE under pipefail).
+    tail -n +"$(cat "$T/$1/log.from" 2>/dev/null || echo 1)" "$(fed_log "$1")" | grep -E -- "$2" >/dev/null
 }
 
 # log_count NODE PATTERN: matching lines in NODE's whole log.
