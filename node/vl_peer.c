@@ -385,6 +385,11 @@ vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ou
         return vl_err(err, VL_EFORK, "policy fork: the peer's policy version %llu is %s..., "
                       "ours is %s...", (unsigned long long)ours->pv, a, b);
     }
+    /* A node never goes back a policy version; a peer that says so is lying
+     * (and would get our versions pushed again and again). */
+    if (self->identified && theirs->pv < self->theirs.pv)
+        return vl_err(err, VL_EPROTO, "policy version went back from %llu to %llu",
+                      (unsigned long long)self->theirs.pv, (unsigned long long)theirs->pv);
     self->theirs = *theirs;
     self->identified = true;
     if (self->info.their_seq != theirs->seq || self->info.their_pending != theirs->pn) {
@@ -804,18 +809,28 @@ vl_peer_test(bool verbose)
     VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_EFORK);
     VL_CHECK(strstr(err, "policy fork") != NULL);
     /* Another version (another hash, legitimately): older gets ours pushed,
-     * newer is not pulled from until adopted. */
+     * newer is not pulled from until adopted (a new session: the version
+     * announced may not go back within one). */
+    p->identified = false;
     theirs.pv = 1;
     VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
     VL_CHECK(todo & VL_PEER_DO_POLICIES);
-    theirs.pv = 3;
-    theirs.seq = 20;
-    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
-    VL_CHECK(!(todo & (VL_PEER_DO_PULL | VL_PEER_DO_POLICIES)));
     theirs.pv = 2;
     theirs.policy[5] ^= 1;
+    theirs.seq = 20;
     VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
     VL_CHECK(todo & VL_PEER_DO_PULL);
+    theirs.pv = 3;
+    theirs.policy[5] ^= 1;
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, NULL), VL_OK);
+    VL_CHECK(!(todo & (VL_PEER_DO_PULL | VL_PEER_DO_POLICIES)));
+    /* A version never goes back within a session. */
+    theirs.pv = 2;
+    theirs.policy[5] ^= 1;
+    err[0] = '\0';
+    VL_CHECK_RC(vl_peer_on_hello(p, &theirs, &ours, 1400, &todo, err), VL_EPROTO);
+    VL_CHECK(strstr(err, "went back") != NULL);
+    p->identified = false; /* as a new session would be */
     /* Freshness and evidence behind ours. */
     ours.fi = 1000;
     ours.ev = 1;
