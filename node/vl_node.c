@@ -986,37 +986,6 @@ s_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
 
 /* ---- equivocation (docs/trust.md §5) ----------------------------------------------------- */
 
-typedef struct {
-    uint64_t seq;
-    bool found;
-    uint8_t link[VL_HASH_LEN];
-} s_link_ctx_t;
-
-static int
-s_link_cb(void *ctx, const vl_entry_t *e)
-{
-    s_link_ctx_t *c = ctx;
-    if (vl_entry_seq(e) == c->seq) {
-        memcpy(c->link, vl_entry_hash(e), VL_HASH_LEN);
-        c->found = true;
-    }
-    return 0;
-}
-
-/* The link of our entry at seq (1..head). */
-static int
-s_link_at(vl_node_t *self, uint64_t seq, uint8_t link[VL_HASH_LEN])
-{
-    s_link_ctx_t c = { .seq = seq };
-    int rc = vl_store_log_each(self->store, seq, seq, s_link_cb, &c);
-    if (rc != VL_OK)
-        return rc;
-    if (!c.found)
-        return VL_ENOTFOUND;
-    memcpy(link, c.link, VL_HASH_LEN);
-    return VL_OK;
-}
-
 /* Ask p for its entry at seq (a fork probe). */
 static void
 s_probe(vl_node_t *self, vl_peer_t *p, uint64_t seq, bool chain, const char *why, uint64_t now)
@@ -1044,10 +1013,11 @@ s_check_head(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now)
     if (h->seq == self->ours.seq) {
         memcpy(link, self->ours.head, VL_HASH_LEN);
     } else {
-        int rc = s_link_at(self, h->seq, link);
+        self->err[0] = '\0';
+        int rc = vl_store_link(self->store, h->seq, link, self->err);
         if (rc != VL_OK) {
-            vl_error("cannot read our entry %llu: %s", (unsigned long long)h->seq,
-                     vl_strerror(rc));
+            vl_error("cannot read our entry %llu: %s: %s", (unsigned long long)h->seq,
+                     vl_strerror(rc), self->err);
             return;
         }
     }

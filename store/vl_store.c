@@ -3907,6 +3907,26 @@ s_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HASH_LEN
     return VL_OK;
 }
 
+int
+vl_store_link(vl_store_t *self, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err)
+{
+    assert(self && link);
+    MDB_txn *txn = NULL;
+    s_head_t h;
+    int rc = s_txn_begin(self, true, &txn, err);
+    if (rc != VL_OK)
+        return rc;
+    if ((rc = s_head_load(self, txn, &h, false, err)) == VL_OK) {
+        if (seq > h.seq)
+            rc = vl_err(err, VL_ENOTFOUND, "entry %llu is beyond the head (%llu)",
+                        (unsigned long long)seq, (unsigned long long)h.seq);
+        else
+            rc = s_link_at(self, txn, seq, link, err);
+    }
+    s_read_end(self, &txn);
+    return rc;
+}
+
 /* The stored statement, parsed against the current version: VL_ENOTFOUND if
  * there is none or it no longer verifies (its signer was replaced). */
 static int
@@ -5755,6 +5775,15 @@ s_t_trust(bool verbose)
     VL_CHECK_RC(vl_store_append(sb, e2cap[0], (size_t)(uintptr_t)e2cap[1], NULL), VL_ENOTFOUND);
     VL_CHECK_RC(vl_store_policy_adopt(sb, s3, s3l, err), VL_OK);
     VL_CHECK_RC(vl_store_append(sb, e2cap[0], (size_t)(uintptr_t)e2cap[1], err), VL_OK);
+    {
+        uint8_t link[VL_HASH_LEN];
+        VL_CHECK_RC(vl_store_head(sb, &h), VL_OK);
+        VL_CHECK_RC(vl_store_link(sb, 2, link, err), VL_OK);
+        VL_CHECK(memcmp(link, h.hash, VL_HASH_LEN) == 0);
+        VL_CHECK_RC(vl_store_link(sb, 0, link, err), VL_OK);
+        VL_CHECK(memcmp(link, vl_policy_hash(tn.pol), VL_HASH_LEN) == 0);
+        VL_CHECK_RC(vl_store_link(sb, 3, link, NULL), VL_ENOTFOUND);
+    }
 
     /* A key added after the genesis starts its store from the chain. */
     {

@@ -295,6 +295,12 @@ int vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line
 
 /* ---- federation support (issue 3; docs/protocol.md) ------------------------- */
 
+/** @brief The link of entry seq (the genesis hash for 0), as the next entry's
+ *  prev names it; decoded without verifying signatures (the entry was
+ *  verified when it was appended).
+ *  @return VL_OK, VL_ENOTFOUND (seq beyond the head), VL_ECORRUPT, VL_ESTORE. */
+int vl_store_link(vl_store_t *self, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err);
+
 /** @brief Copy out the bytes of log entry seq (caller frees *out), as stored
  *  (the receiving peer verifies them; only the size is checked here).
  *  @param[out] out,len  NULL and 0 on failure.
