@@ -626,20 +626,10 @@ s_fork_signers(vl_node_t *self, const uint8_t *a, size_t alen, const uint8_t *b,
     char err[VL_ERRMSG_MAX];
     size_t used = 0;
     snprintf(out, n, "unknown");
-    const vl_policy_t *pol = NULL;
-    /* Decode under the version in force at the entries' seq; learn the seq
-     * first if need be, from a decode under any version we have. */
-    for (uint64_t v = vl_policy_version(s_pol(self)); v >= 1 && !*seq; v--) {
-        const vl_policy_t *pv = vl_store_policy_at(self->store, v);
-        if (pv && vl_entry_parse(pv, a, alen, VL_ENTRY_NO_SIGS, &ea, err) == VL_OK)
-            *seq = vl_entry_seq(ea);
-        vl_entry_destroy(&ea);
-    }
-    if (*seq)
-        pol = vl_store_policy_for_seq(self->store, *seq);
-    if (!pol || vl_entry_parse(pol, a, alen, VL_ENTRY_NO_SIGS, &ea, err) != VL_OK ||
-        vl_entry_parse(pol, b, blen, VL_ENTRY_NO_SIGS, &eb, err) != VL_OK)
+    if (vl_store_entry_parse(self->store, a, alen, VL_ENTRY_NO_SIGS, &ea, err) != VL_OK ||
+        vl_store_entry_parse(self->store, b, blen, VL_ENTRY_NO_SIGS, &eb, err) != VL_OK)
         goto out;
+    const vl_policy_t *pol = vl_store_policy_for_seq(self->store, vl_entry_seq(ea));
     *seq = vl_entry_seq(ea);
     out[0] = '\0';
     for (size_t i = 0; i < vl_entry_nsigs(ea); i++)
@@ -1286,8 +1276,7 @@ s_breaks_at_head(vl_node_t *self, const uint8_t *e, size_t len, const vl_head_t 
 {
     vl_entry_t *ent = NULL;
     char err[VL_ERRMSG_MAX];
-    const vl_policy_t *pol = vl_store_policy_for_seq(self->store, head->seq + 1);
-    if (!pol || vl_entry_parse(pol, e, len, VL_ENTRY_NO_SIGS, &ent, err) != VL_OK)
+    if (vl_store_entry_parse(self->store, e, len, VL_ENTRY_NO_SIGS, &ent, err) != VL_OK)
         return false;
     bool other = vl_entry_seq(ent) == head->seq + 1 &&
                  memcmp(vl_entry_prev(ent), head->hash, VL_HASH_LEN) != 0;

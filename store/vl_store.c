@@ -4114,11 +4114,12 @@ vl_freshness_text(const vl_freshness_t *f, char *buf, size_t size)
 /* Equivocation (docs/trust.md §5)                                          */
 /* ======================================================================== */
 
-/* Parse an entry at its own seq, fully (every signature, exact threshold),
- * under the version in force there. */
-static int
-s_entry_full(vl_store_t *self, const uint8_t *buf, size_t len, vl_entry_t **e, char *err)
+int
+vl_store_entry_parse(const vl_store_t *self, const uint8_t *buf, size_t len, unsigned flags,
+                     vl_entry_t **e, char *err)
 {
+    assert(self && e);
+    *e = NULL;
     uint64_t seq;
     int rc = s_peek_uint(buf, len, "seq", &seq, err);
     if (rc != VL_OK)
@@ -4126,10 +4127,18 @@ s_entry_full(vl_store_t *self, const uint8_t *buf, size_t len, vl_entry_t **e, c
     if (seq == 0)
         return vl_err(err, VL_EPROTO, "entry: seq 0");
     const vl_policy_t *pol = s_pol_for(self, seq);
-    rc = vl_entry_parse(pol, buf, len, 0, e, err);
+    rc = vl_entry_parse(pol, buf, len, flags, e, err);
     if (rc == VL_ENOTFOUND && pol != self->pol)
         rc = VL_EPERM;
     return rc;
+}
+
+/* Parse an entry at its own seq, fully (every signature, exact threshold),
+ * under the version in force there. */
+static int
+s_entry_full(vl_store_t *self, const uint8_t *buf, size_t len, vl_entry_t **e, char *err)
+{
+    return vl_store_entry_parse(self, buf, len, 0, e, err);
 }
 
 static int

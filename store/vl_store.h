@@ -85,6 +85,13 @@ const vl_policy_t *vl_store_policy(const vl_store_t *self);
 const vl_policy_t *vl_store_policy_at(const vl_store_t *self, uint64_t version);
 /** @brief The version in force at log seq s (docs/trust.md §1.2). */
 const vl_policy_t *vl_store_policy_for_seq(const vl_store_t *self, uint64_t seq);
+/** @brief Decode an entry under the policy version in force at its own seq
+ *  (read from its header first): the one way code above the store reads an
+ *  entry. flags as vl_entry_parse (0 = every signature, exact threshold).
+ *  @return as vl_entry_parse; an entry naming a version that no longer
+ *          governs its seq is VL_EPERM; seq 0 is VL_EPROTO. */
+int vl_store_entry_parse(const vl_store_t *self, const uint8_t *buf, size_t len,
+                         unsigned flags, vl_entry_t **out, char *err);
 
 /** @brief Adopt a policy document as the next version (docs/trust.md §1.4):
  *  verified against the current version and the log, stored, made current,
