@@ -428,10 +428,12 @@ s_key(const char *gen, const char *name)
 static void
 s_copy_store(const char *from, const char *to)
 {
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && chmod 700 '%s' && "
-             "cp '%s/data.mdb' '%s/data.mdb' && chmod 600 '%s/data.mdb'",
-             to, to, to, from, to, to);
+    char cmd[8192];
+    int n = snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && chmod 700 '%s' && "
+                     "cp '%s/data.mdb' '%s/data.mdb' && chmod 600 '%s/data.mdb'",
+                     to, to, to, from, to, to);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        s_die("store path too long: %s", to);
     if (system(cmd) != 0)
         s_die("cannot copy the store to %s", to);
 }
