@@ -227,60 +227,43 @@ out:
 
 /* ---- import / export ------------------------------------------------------------ */
 
+/* A statement is taken only as vl_store_fresh_put allows (docs/trust.md §3):
+ * signed by the fresh key, not older than the one held, naming our log. */
 static int
-s_import(int argc, char **argv)
+s_import_one(vl_cli_t *cli, const char *path, const uint8_t *stmt, size_t len)
 {
-    vl_cli_t cli;
-    vl_cli_init(&cli, "fresh import", s_usage);
-    int ret = vl_cli_parse(&cli, argc, argv, NULL, false);
-    if (ret != VL_EXIT_OK || cli.help)
-        return ret;
-    if (cli.args.n != 1)
-        return vl_cli_usage(&cli, "give exactly one statement FILE");
-    const char *path = cli.args.v[0];
-
-    ret = VL_EXIT_ERR;
-    uint8_t *stmt = NULL;
-    size_t len = 0;
-    int rc = vl_cli_read_file(path, VL_FRESH_MAX, &stmt, &len, cli.err);
-    if (rc != VL_OK) {
-        vl_cli_fail(&cli, rc, NULL);
-        goto out;
-    }
-    if (vl_cli_open_store(&cli, 0) != VL_OK)
-        goto out;
-    cli.err[0] = '\0';
-    rc = vl_store_fresh_put(cli.store, stmt, len, vl_cli_now(), cli.err);
+    int rc = vl_store_fresh_put(cli->store, stmt, len, vl_cli_now(), cli->err);
     if (rc == VL_ESTALE) {
-        if (cli.err[0])
-            vl_cli_failx(&cli, "refused: %s: %s", path, cli.err);
+        if (cli->err[0])
+            vl_cli_failx(cli, "refused: %s: %s", path, cli->err);
         else
-            vl_cli_failx(&cli, "refused: rollback: %s: older than the statement this store "
-                               "holds",
+            vl_cli_failx(cli, "refused: rollback: %s: older than the statement this store "
+                              "holds",
                          path);
-        goto out;
+        return VL_EXIT_ERR;
     }
     if (rc == VL_EEXIST) {
-        cli.err[0] = '\0';
-        vl_cli_fail(&cli, rc, "%s: this statement is already stored: nothing to do", path);
-        goto out;
+        cli->err[0] = '\0';
+        return vl_cli_fail(cli, rc, "%s: this statement is already stored: nothing to do",
+                           path);
     }
-    if (rc != VL_OK) {
-        vl_cli_fail(&cli, rc, "%s", path);
-        goto out;
-    }
+    if (rc != VL_OK)
+        return vl_cli_fail(cli, rc, "%s", path);
     vl_fresh_t f;
     memset(&f, 0, sizeof f);
     char until[32] = "?";
-    if (vl_fresh_parse(vl_store_policy(cli.store), stmt, len, &f, NULL) == VL_OK)
+    if (vl_fresh_parse(vl_store_policy(cli->store), stmt, len, &f, NULL) == VL_OK)
         vl_cli_time(f.expires, until);
     printf("imported %s: statement of entry %llu, valid until %s\n", path,
            (unsigned long long)f.seq, until);
-    ret = VL_EXIT_OK;
-out:
-    free(stmt);
-    vl_cli_done(&cli);
-    return ret;
+    return VL_EXIT_OK;
+}
+
+static int
+s_import(int argc, char **argv)
+{
+    return vl_cli_import("fresh import", s_usage, "statement", VL_FRESH_MAX, s_import_one,
+                         argc, argv);
 }
 
 static int

@@ -969,66 +969,48 @@ done:
 
 /* ---- publish ------------------------------------------------------------------ */
 
+/* Adopt the FILE as the next version (vl_store_policy_adopt checks it
+ * against the current version and the log, docs/trust.md §1.4). */
 static int
-s_publish(int argc, char **argv)
+s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
 {
-    vl_cli_t cli;
-    vl_cli_init(&cli, "policy publish", s_usage);
-    int ret = vl_cli_parse(&cli, argc, argv, NULL, false);
-    if (ret != VL_EXIT_OK || cli.help)
-        return ret;
-    if (cli.args.n != 1)
-        return vl_cli_usage(&cli, "give exactly one policy FILE");
-    const char *path = cli.args.v[0];
-
-    ret = VL_EXIT_ERR;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = vl_cli_read_file(path, VL_MAX_DOC, &buf, &len, cli.err);
-    if (rc != VL_OK) {
-        vl_cli_fail(&cli, rc, NULL);
-        goto out;
-    }
-    if (vl_cli_open_store(&cli, 0) != VL_OK)
-        goto out;
-    uint64_t before = vl_policy_version(vl_store_policy(cli.store));
-    cli.err[0] = '\0';
-    rc = vl_store_policy_adopt(cli.store, buf, len, cli.err);
+    uint64_t before = vl_policy_version(vl_store_policy(cli->store));
+    int rc = vl_store_policy_adopt(cli->store, buf, len, cli->err);
     if (rc == VL_EEXIST) {
-        uint64_t v = s_adopted_version(cli.store, buf, len);
-        cli.err[0] = '\0';
+        uint64_t v = s_adopted_version(cli->store, buf, len);
+        cli->err[0] = '\0';
         if (v)
-            vl_cli_fail(&cli, rc, "%s is policy version %llu, already adopted: nothing to do",
-                        path, (unsigned long long)v);
-        else
-            vl_cli_fail(&cli, rc, "%s is already adopted: nothing to do", path);
-        goto out;
+            return vl_cli_fail(cli, rc, "%s is policy version %llu, already adopted: nothing "
+                                        "to do",
+                               path, (unsigned long long)v);
+        return vl_cli_fail(cli, rc, "%s is already adopted: nothing to do", path);
     }
     if (rc == VL_ESTALE) {
         /* vl_strerror says "needs rebase", which is the proposal meaning. */
-        vl_cli_failx(&cli, "refused: rollback or fork: %s%s%s", path, cli.err[0] ? ": " : "",
-                     cli.err[0] ? cli.err : "an older version, or another document for a "
-                                            "version this store already has");
-        goto out;
+        vl_cli_failx(cli, "refused: rollback or fork: %s%s%s", path, cli->err[0] ? ": " : "",
+                     cli->err[0] ? cli->err : "an older version, or another document for a "
+                                              "version this store already has");
+        return VL_EXIT_ERR;
     }
-    if (rc != VL_OK) {
-        vl_cli_fail(&cli, rc, "%s (this store is at policy version %llu)", path,
-                    (unsigned long long)before);
-        goto out;
-    }
-    const vl_policy_t *pol = vl_store_policy(cli.store);
+    if (rc != VL_OK)
+        return vl_cli_fail(cli, rc, "%s (this store is at policy version %llu)", path,
+                           (unsigned long long)before);
+    const vl_policy_t *pol = vl_store_policy(cli->store);
     printf("policy version %llu adopted (from entry %llu)\n",
            (unsigned long long)vl_policy_version(pol), (unsigned long long)vl_policy_from(pol));
-    const vl_policy_t *old = vl_store_policy_at(cli.store, before);
+    const vl_policy_t *old = vl_store_policy_at(cli->store, before);
     if (old && vl_policy_epoch(pol) != vl_policy_epoch(old))
         printf("content-key epoch %u: changes from now on are sealed to the members of version "
                "%llu only\n",
                vl_policy_epoch(pol), (unsigned long long)vl_policy_version(pol));
-    ret = VL_EXIT_OK;
-out:
-    free(buf);
-    vl_cli_done(&cli);
-    return ret;
+    return VL_EXIT_OK;
+}
+
+static int
+s_publish(int argc, char **argv)
+{
+    return vl_cli_import("policy publish", s_usage, "policy", VL_MAX_DOC, s_publish_one, argc,
+                         argv);
 }
 
 int

@@ -586,3 +586,34 @@ vl_cli_dispatch(const char *cmd, const vl_cli_action_t *actions, const char *usa
             argv[1], names, cmd);
     return VL_EXIT_USAGE;
 }
+
+int
+vl_cli_import(const char *cmd, const char *usage, const char *what, size_t max,
+              vl_cli_import_fn fn, int argc, char **argv)
+{
+    vl_cli_t cli;
+    vl_cli_init(&cli, cmd, usage);
+    int ret = vl_cli_parse(&cli, argc, argv, NULL, false);
+    if (ret != VL_EXIT_OK || cli.help)
+        return ret;
+    if (cli.args.n != 1)
+        return vl_cli_usage(&cli, "give exactly one %s FILE", what);
+    const char *path = cli.args.v[0];
+
+    ret = VL_EXIT_ERR;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = vl_cli_read_file(path, max, &buf, &len, cli.err);
+    if (rc != VL_OK) {
+        vl_cli_fail(&cli, rc, NULL);
+        goto out;
+    }
+    if (vl_cli_open_store(&cli, 0) != VL_OK)
+        goto out;
+    cli.err[0] = '\0';
+    ret = fn(&cli, path, buf, len);
+out:
+    free(buf);
+    vl_cli_done(&cli);
+    return ret;
+}

@@ -87,8 +87,6 @@ void vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage);
  *          usage error line. So: `if ((rc = vl_cli_parse(...)) || cli.help) return rc;`. */
 int vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool with_json);
 
-/** @brief Print "valise <cmd>: <message> (see 'valise <cmd> --help')" and
- *  return VL_EXIT_USAGE. */
 /** One action of a command with actions ("valise policy show"). */
 typedef struct {
     const char *name;
@@ -102,6 +100,21 @@ typedef struct {
 int vl_cli_dispatch(const char *cmd, const vl_cli_action_t *actions, const char *usage,
                     int argc, char **argv);
 
+/** What an import action does with its FILE: the bytes read whole, the store
+ *  open read-write (cli->store). Prints the outcome. @return a VL_EXIT_* code. */
+typedef int (*vl_cli_import_fn)(vl_cli_t *cli, const char *path, const uint8_t *buf,
+                                size_t len);
+
+/** @brief Run an action of the form "<cmd> FILE" that brings one document
+ *  into the store ("fresh import", "policy publish"): the global options only,
+ *  exactly one FILE (a usage error names it "<what> FILE"), at most max bytes,
+ *  read before the store is opened read-write, then fn.
+ *  @return fn's exit code, VL_EXIT_USAGE or VL_EXIT_ERR. */
+int vl_cli_import(const char *cmd, const char *usage, const char *what, size_t max,
+                  vl_cli_import_fn fn, int argc, char **argv);
+
+/** @brief Print "valise <cmd>: <message> (see 'valise <cmd> --help')" and
+ *  return VL_EXIT_USAGE. */
 int vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
