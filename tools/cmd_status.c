@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * valise status - the network this store belongs to, the head of its log,
- * the work waiting in it, and (issue 3) what the valise-node daemon running
+ * the work waiting in it, and what the valise-node daemon running
  * on this store knows of its peers.
  *
  * The peer records are written by the daemon into the store's `peers`

@@ -646,7 +646,7 @@ s_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 }
 
 /* send policies FILE... | send fresh FILE | send evidence SRC SRC, [--flip I]:
- * one message of issue 4 (docs/trust.md §6) built from the given bytes. */
+ * one trust-gossip message (docs/trust.md §6) built from the given bytes. */
 static int
 s_send_trust(s_conn_t *c, int nargs, char **args, const vl_keypair_t *kp, s_batch_t *batch)
 {
