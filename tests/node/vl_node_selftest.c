@@ -19,6 +19,8 @@
 
 int vl_config_test(bool verbose);
 int vl_peer_test(bool verbose);
+int vl_transport_test(bool verbose);
+int vl_twonode_test(bool verbose);
 
 static const struct {
     const char *name;
@@ -26,6 +28,8 @@ static const struct {
 } s_tests[] = {
     { "config",    vl_config_test },
     { "peer",      vl_peer_test },
+    { "transport", vl_transport_test },
+    { "twonode",   vl_twonode_test },
 };
 
 int
