@@ -106,32 +106,39 @@ s_str(json_t *obj, const char *key, const char **out, char *err)
     return VL_OK;
 }
 
+/* An optional integer obj.key in lo..hi into *out; the error names it as
+ * `name` and appends `unit`. */
 static int
-s_timer(json_t *timers, const char *key, uint32_t lo, uint32_t hi, uint32_t *out, char *err)
+s_uint(json_t *obj, const char *key, const char *name, const char *unit, uint32_t lo,
+       uint32_t hi, uint32_t *out, char *err)
 {
-    json_t *v = json_object_get(timers, key);
+    json_t *v = json_object_get(obj, key);
     if (!v)
         return VL_OK;
     if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)lo ||
         json_integer_value(v) > (json_int_t)hi)
-        return vl_err(err, VL_EINVAL, "timers.%s must be an integer from %u to %u", key, lo,
-                      hi);
+        return vl_err(err, VL_EINVAL, "%s must be an integer from %u to %u%s", name, lo, hi,
+                      unit);
     *out = (uint32_t)json_integer_value(v);
     return VL_OK;
 }
 
+/* A timer in milliseconds: timers.key. */
+static int
+s_timer(json_t *timers, const char *key, uint32_t lo, uint32_t hi, uint32_t *out, char *err)
+{
+    char name[64];
+    snprintf(name, sizeof name, "timers.%s", key);
+    return s_uint(timers, key, name, "", lo, hi, out, err);
+}
+
+/* A top-level duration in seconds. */
 static int
 s_seconds(json_t *root, const char *key, uint32_t lo, uint32_t hi, uint32_t *out, char *err)
 {
-    json_t *v = json_object_get(root, key);
-    if (!v)
-        return VL_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)lo ||
-        json_integer_value(v) > (json_int_t)hi)
-        return vl_err(err, VL_EINVAL, "\"%s\" must be an integer from %u to %u (seconds)", key,
-                      lo, hi);
-    *out = (uint32_t)json_integer_value(v);
-    return VL_OK;
+    char name[64];
+    snprintf(name, sizeof name, "\"%s\"", key);
+    return s_uint(root, key, name, " (seconds)", lo, hi, out, err);
 }
 
 static int

@@ -40,7 +40,7 @@
 /* The peer-status record of ZAP refusals. */
 #define S_ZAP_ADDR "zap:refused"
 
-/* ---- shared helpers ------------------------------------------------------------------ */
+/* ---- shared helpers -------------------------------------------------------------- */
 
 /* The current policy. Never kept across store calls: adopting a version
  * (here, or by `valise` on the same store) replaces it. */
@@ -81,7 +81,7 @@ s_idle_timeout(const vl_node_t *self)
     return 3ull * self->cfg->anti_entropy_ms + VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS;
 }
 
-/* ---- status records --------------------------------------------------------------- */
+/* ---- status records -------------------------------------------------------------- */
 
 void
 vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force)
@@ -119,7 +119,7 @@ s_save_zap(vl_node_t *self, uint64_t now, bool force)
     self->zap_saved_at = now;
 }
 
-/* ---- our summary --------------------------------------------------------------------- */
+/* ---- our summary ----------------------------------------------------------------- */
 
 /* Read head and pending set; push a hello to every session when they moved.
  * Also notices a policy version adopted by another process on this store. */
@@ -176,7 +176,7 @@ vn_refresh_ours(vl_node_t *self, uint64_t now)
     }
 }
 
-/* ---- timers ------------------------------------------------------------------------------- */
+/* ---- timers ---------------------------------------------------------------------- */
 
 /* Free in sessions that are gone or silent; never called while a handler
  * may hold one. */
@@ -296,7 +296,7 @@ s_audit(vl_node_t *self)
     self->audit_at = checked;
 }
 
-/* ---- reload -------------------------------------------------------------------------------- */
+/* ---- reload ---------------------------------------------------------------------- */
 
 /* A configured peer that is not a node of the current policy: kept in the
  * status as "revoked", never connected. */
@@ -401,7 +401,7 @@ s_reload(vl_node_t *self, uint64_t now)
             vl_log_level_name(c->log_level));
 }
 
-/* ---- construction and the loop -------------------------------------------------------- */
+/* ---- construction and the loop --------------------------------------------------- */
 
 int
 vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_node_t **out,

@@ -27,7 +27,7 @@
 /* Frames handled per socket per turn, so no peer starves the others. */
 #define S_FRAMES_PER_TURN 32
 
-/* ---- sending and dropping ------------------------------------------------------------ */
+/* ---- sending and dropping -------------------------------------------------------- */
 
 /* Send one frame to a session (consumes nothing; buf stays the caller's). */
 int
@@ -141,7 +141,7 @@ s_banned(vl_node_t *self, const uint8_t pk[VL_PK_LEN], uint64_t now)
     return false;
 }
 
-/* ---- frames ------------------------------------------------------------------------ */
+/* ---- frames ---------------------------------------------------------------------- */
 
 /* One frame from an existing session. */
 static void
@@ -205,7 +205,7 @@ out:
     vl_msg_destroy(&m);
 }
 
-/* ---- the ROUTER and the links --------------------------------------------------------------------------- */
+/* ---- the ROUTER and the links ---------------------------------------------------- */
 
 static vl_peer_t *
 s_find_in(vl_node_t *self, const uint8_t *rid, size_t len)

@@ -48,7 +48,8 @@ typedef struct {
     uint32_t backoff;     /* next ban length */
 } vn_ban_t;
 
-/* The node: one per daemon, touched only by the thread in vl_node_run. */
+/* The node: one per daemon, touched only by the thread that runs its loop
+ * (vl_node_run, or a test stepping vn_turn). */
 struct vl_node {
     vl_config_t *cfg;               /* owned; replaced on reload */
     vl_store_t *store;              /* borrowed */

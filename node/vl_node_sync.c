@@ -21,7 +21,7 @@
 
 #include "vl_log.h"
 
-/* ---- pulling ------------------------------------------------------------------------ */
+/* ---- pulling --------------------------------------------------------------------- */
 
 /* May we pull from p? Not once a fork is known (docs/trust.md §5: the log
  * stops), not from a peer with a policy version we have not adopted (its
@@ -98,7 +98,7 @@ vn_local_failure(int rc)
 {
     return rc == VL_ESTORE || rc == VL_ENOMEM || rc == VL_EIO || rc == VL_EAGAIN;
 }
-/* ---- messages ------------------------------------------------------------------------ */
+/* ---- messages -------------------------------------------------------------------- */
 
 void
 vn_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now)

@@ -29,7 +29,7 @@
 /* Most forks sent in one evidence push. */
 #define S_EVIDENCE_PUSH 16u
 
-/* ---- helpers ------------------------------------------------------------------------ */
+/* ---- helpers --------------------------------------------------------------------- */
 
 /* A wall-clock time in seconds as a UTC date for the log. */
 static void
@@ -48,7 +48,7 @@ s_open(const vl_peer_t *p)
     return vl_peer_identified(p) && vl_peer_sendable(p);
 }
 
-/* ---- pushing (answers to a hello) -------------------------------------------------- */
+/* ---- pushing (answers to a hello) ------------------------------------------------ */
 
 /* Push policy versions their_pv+1 .. ours to p: at most VL_MAX_POLICY_PUSH
  * and VL_SYNC_BYTES (at least one) per message; the rest goes when the peer
@@ -217,7 +217,7 @@ vn_fresh_tick(vl_node_t *self, uint64_t now)
     free(buf);
 }
 
-/* ---- evidence (docs/trust.md §5) ---------------------------------------------------- */
+/* ---- evidence (docs/trust.md §5) ------------------------------------------------- */
 
 static int
 s_count_cb(void *ctx, uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b,
@@ -332,7 +332,7 @@ s_pull_stop(vl_node_t *self)
     if (self->puller)
         vn_pull_end(self, self->puller);
 }
-/* ---- policy versions (docs/trust.md §1, §2) ------------------------------------------ */
+/* ---- policy versions (docs/trust.md §1, §2) -------------------------------------- */
 
 /* The configuration entry of an out session (by address), or NULL. */
 static vl_config_peer_t *
@@ -523,7 +523,7 @@ vn_on_policies(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         vn_policy_changed(self, before, now);
 }
 
-/* ---- freshness statements (docs/trust.md §3) ------------------------------------------ */
+/* ---- freshness statements (docs/trust.md §3) ------------------------------------- */
 
 void
 vn_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
@@ -571,7 +571,7 @@ vn_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     vn_drop(self, p, rc, why, now);
 }
 
-/* ---- equivocation (docs/trust.md §5) ----------------------------------------------------- */
+/* ---- equivocation (docs/trust.md §5) --------------------------------------------- */
 
 /* Ask p for its entry at seq (a fork probe). */
 void

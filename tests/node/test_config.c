@@ -72,6 +72,10 @@ vl_config_test(bool verbose)
 
     VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"pass_fd\": 3}", VL_OK, NULL));
     VL_CHECK(!s_try("[]", VL_EINVAL, "JSON object"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"timers\": {\"poll_ms\": 5}}",
+                    VL_EINVAL, "timers.poll_ms must be an integer from 10 to 60000"));
+    VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"fresh_interval\": 0}", VL_EINVAL,
+                    "\"fresh_interval\" must be an integer from 1 to 86400 (seconds)"));
     VL_CHECK(!s_try("{", VL_EINVAL, "not valid JSON"));
     VL_CHECK(!s_try("{\"store\": \"s\", \"key\": \"k\", \"peer\": []}", VL_EINVAL,
                     "unknown key \"peer\""));
