@@ -4,7 +4,6 @@
  * its peers over CurveZMQ (docs/protocol.md, docs/operator.md).
  *
  *   valise-node --config FILE [--check]
- *   valise-node --selftest [-v]
  *   valise-node --help
  *
  * Exit status: 0 clean stop (SIGTERM/SIGINT) or --check passed, 1 error,
@@ -28,7 +27,6 @@
 #include "vl_keyfile.h"
 #include "vl_log.h"
 #include "vl_node.h"
-#include "vl_peer.h"
 #include "vl_policy.h"
 #include "vl_store.h"
 
@@ -39,7 +37,6 @@ static volatile sig_atomic_t s_reload = 0;
 
 static const char s_usage[] =
     "usage: valise-node --config FILE [--check]\n"
-    "       valise-node --selftest [-v]\n"
     "       valise-node --help\n"
     "\n"
     "Run a valise federation node: keep the store named in FILE in sync with the\n"
@@ -48,7 +45,6 @@ static const char s_usage[] =
     "  --config FILE  the node's JSON configuration\n"
     "  --check        load the configuration, the key and the store, print what the\n"
     "                 node would do, and exit (0 if everything is in order)\n"
-    "  --selftest     run the daemon's own module self-tests and exit\n"
     "\n"
     "The key's passphrase comes from \"pass_file\" or \"pass_fd\" in FILE, else from\n"
     "$VALISE_PASSPHRASE; the daemon never prompts.\n"
@@ -104,7 +100,7 @@ s_passphrase(const vl_config_t *cfg, char **pass, size_t *len, char *err)
 /* A configured peer that is not a node of the current policy is accepted
  * (with a warning; it is never connected) only when an older version had
  * it: a later version revoked or replaced it. Anything else is a mistake in
- * the configuration, refused as before. */
+ * the configuration, and refused. */
 static int
 s_check_gone(const vl_config_t *cfg, vl_store_t *store, char *err)
 {
@@ -197,30 +193,11 @@ s_print_check(const vl_config_t *cfg, vl_store_t *store, const vl_keypair_t *kp)
         printf("would:    bind the ZAP handler, connect to %zu peers\n", live);
 }
 
-int vl_config_test(bool verbose);
-int vl_peer_test(bool verbose);
-
-static int
-s_selftest(bool verbose)
-{
-    int failed = 0;
-    if (vl_crypto_init() != VL_OK)
-        return 1;
-    vl_log_open(verbose ? VL_LOG_DEBUG : VL_LOG_ERROR, NULL, NULL);
-    int rc = vl_config_test(verbose);
-    printf("config   %s\n", rc ? "FAILED" : "ok");
-    failed += rc != 0;
-    rc = vl_peer_test(verbose);
-    printf("peer     %s\n", rc ? "FAILED" : "ok");
-    failed += rc != 0;
-    return failed ? 1 : 0;
-}
-
 int
 main(int argc, char **argv)
 {
     const char *config = NULL;
-    bool check = false, selftest = false, verbose = false;
+    bool check = false;
     int ret = 1;
     char err[VL_ERRMSG_MAX] = "";
     vl_config_t *cfg = NULL;
@@ -238,17 +215,11 @@ main(int argc, char **argv)
             config = argv[++i];
         } else if (strcmp(argv[i], "--check") == 0) {
             check = true;
-        } else if (strcmp(argv[i], "--selftest") == 0) {
-            selftest = true;
-        } else if (strcmp(argv[i], "-v") == 0) {
-            verbose = true;
         } else {
             fprintf(stderr, "valise-node: unexpected argument '%s'\n%s", argv[i], s_usage);
             return 2;
         }
     }
-    if (selftest)
-        return s_selftest(verbose);
     if (!config) {
         fprintf(stderr, "valise-node: --config FILE is required\n%s", s_usage);
         return 2;

@@ -120,7 +120,4 @@ int vl_config_resolve_peers(vl_config_t *self, const vl_policy_t *pol,
  *          VL_ENOMEM. */
 int vl_config_node_key(const vl_policy_t *pol, const char *name, uint8_t key[VL_PK_LEN]);
 
-/** @brief Self-test of parsing and resolution. @return 0 on success. */
-int vl_config_test(bool verbose);
-
 #endif

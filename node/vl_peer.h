@@ -249,7 +249,4 @@ const vl_peer_info_t *vl_peer_info(const vl_peer_t *self);
 bool vl_peer_info_due(const vl_peer_t *self, uint64_t now, bool force);
 void vl_peer_info_saved(vl_peer_t *self, uint64_t now);
 
-/** @brief Self-test of the state machine and back-off. @return 0 on success. */
-int vl_peer_test(bool verbose);
-
 #endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_node_int - what the files of the node share (private to node/ and its
+ * tests; not installed, not part of vl_node.h).
+ *
+ * The node is split by concern; each file states its contract at its top:
+ *
+ *   vl_node.c        event loop and lifecycle: construction, the loop, timers,
+ *                    our summary, peer status records, the audit, reload
+ *   vl_node_conn.c   connection layer: sending, the ROUTER and its bans, the
+ *                    links and their events, dropping a session, frame dispatch
+ *   vl_node_sync.c   sync state machine: hello, pull (get/entries), serving
+ *                    entries, have/props
+ *   vl_node_trust.c  trust over time (docs/trust.md): policy versions,
+ *                    freshness statements, fork probes and evidence
+ *
+ * Functions shared between these files are named vn_* and declared here;
+ * everything else is `static s_*` in its file. Every vn_* function runs on
+ * the node's thread and takes the node first; none frees a session (only
+ * the reaper and reload do, between turns).
+ */
+#ifndef VL_NODE_INT_H
+#define VL_NODE_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vl_config.h"
+#include "vl_crypto.h"
+#include "vl_msg.h"
+#include "vl_node.h"
+#include "vl_peer.h"
+#include "vl_store.h"
+#include "vl_transport.h"
+
+/* Most in sessions (connections accepted by our ROUTER): two per node of
+ * the policy leaves room for a reconnect overlapping its dead predecessor. */
+#define VN_MAX_IN (2u * VL_MAX_NODES)
+/* Linger for the last `error` to a peer we drop or revoke. */
+#define VN_DROP_LINGER_MS 200
+
+/* A node key banned from our ROUTER after invalid input. */
+typedef struct {
+    uint8_t pk[VL_PK_LEN];
+    uint64_t until;       /* monotonic ms; 0 = free slot */
+    uint32_t backoff;     /* next ban length */
+} vn_ban_t;
+
+/* The node: one per daemon, touched only by the thread that runs its loop
+ * (vl_node_run, or a test stepping vn_turn). */
+struct vl_node {
+    vl_config_t *cfg;               /* owned; replaced on reload */
+    vl_store_t *store;              /* borrowed */
+    const vl_keypair_t *kp;         /* borrowed */
+    vl_transport_t *tr;             /* ZAP, ROUTER, links */
+    char kid[2 * VL_KID_LEN + 1];   /* our key id */
+    vl_peer_t *out[VL_MAX_PEERS];   /* configured peers */
+    size_t nout;
+    vl_peer_t *in[VN_MAX_IN];       /* accepted connections */
+    size_t nin;
+    vn_ban_t bans[VL_MAX_NODES];    /* keys banned from the ROUTER */
+    vl_hello_t ours;                /* our summary, refreshed every poll_ms */
+    vl_hello_t announced;           /* the summary we last pushed */
+    bool have_ours;                 /* ours was read at least once */
+    uint8_t (*ids)[VL_HASH_LEN];    /* our pending ids (sorted) */
+    size_t nids;
+    vl_peer_t *puller;              /* the session we pull from, or NULL */
+    bool audit_pending;             /* signatures behind the head to check */
+    bool audit_failed;              /* the audit found a bad signature */
+    uint64_t audit_at;              /* sigs_checked after the last slice */
+    unsigned audit_slices;          /* slices since the audit last caught up */
+    uint64_t next_poll;             /* next head poll (monotonic ms) */
+    uint64_t zap_saved;             /* refused count last persisted */
+    uint64_t zap_saved_at;          /* when */
+    uint64_t bad_frames;            /* frames that failed to decode or frame */
+    uint64_t drops;                 /* sessions dropped for invalid input */
+    uint64_t applied;               /* entries applied from peers */
+    uint64_t pulled_to;             /* head after our last applied batch */
+    uint64_t served;                /* entries sent to peers */
+    uint64_t fork_seq;              /* lowest seq with evidence, 0 none: no pulls */
+    uint64_t revoked_pv;            /* the version that revokes our key (logged), 0 none */
+    bool signer;                    /* our key is the policy's `fresh` key */
+    bool fresh_due;                 /* our head moved: a statement is due */
+    uint64_t fresh_next;            /* wall s: next periodic statement */
+    uint64_t fresh_issued;          /* wall s: `issued` of our newest statement */
+    uint64_t fresh_seq;             /* head seq it named */
+    uint8_t fresh_head[VL_HASH_LEN];/* and the link */
+    char err[VL_ERRMSG_MAX];        /* scratch detail buffer */
+};
+
+/* ---- vl_node.c: loop, lifecycle, shared helpers ---- */
+
+/** The current policy. Never kept across store calls: adopting a version
+ *  (here, or by `valise` on the same store) replaces it. */
+const vl_policy_t *vn_pol(const vl_node_t *self);
+/** Session i of out[] then in[] (i < nout + nin). */
+vl_peer_t *vn_peer_at(const vl_node_t *self, size_t i);
+/** How often the same thing is pushed again unasked: 10 hello rounds, 5..60 s. */
+uint32_t vn_push_ms(const vl_node_t *self);
+/** How long a pull or a fork probe may stay unanswered (ms). */
+uint32_t vn_pull_timeout(const vl_node_t *self);
+/** Persist the status record of p when due (always when force). */
+void vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force);
+/** Re-read head, pending set and policy from the store; a moved summary is
+ *  announced to every session, a new policy version handled. */
+void vn_refresh_ours(vl_node_t *self, uint64_t now);
+/** One turn of the loop (vl_node_run repeats it; tests may step it): poll
+ *  (poll_ms, or 0 when *busy or an audit is pending), a reload if *reload
+ *  (may be NULL), then ZAP, link events, ROUTER frames, link frames, the
+ *  timers and, when idle, an audit slice.
+ *  @param[in,out] busy  whether the last turn had work; updated.
+ *  @return VL_OK; VL_EAGAIN (poll interrupted: nothing handled); VL_EIO
+ *          (poll failed: nothing handled). */
+int vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload);
+
+/* ---- vl_node_conn.c: connection layer ---- */
+
+/** Send one frame to a session (buf stays the caller's). An in session
+ *  whose connection is gone is marked gone.
+ *  @return VL_OK, VL_EAGAIN (not connected, queue full), VL_ENOTFOUND, VL_EIO. */
+int vn_send(vl_node_t *self, vl_peer_t *p, const uint8_t *buf, size_t len);
+/** Send our summary; on failure the hello is deferred by poll_ms. */
+void vn_send_hello(vl_node_t *self, vl_peer_t *p, uint64_t now);
+/** Drop a session for invalid input: tell it why, count, back off (out) or
+ *  ban its key (in). */
+void vn_drop(vl_node_t *self, vl_peer_t *p, int code, const char *why, uint64_t now);
+/** Open (or re-open) the link of an out session. */
+void vn_open_link(vl_node_t *self, vl_peer_t *p, uint64_t now);
+/** Handle what waits on the ROUTER. @return whether anything was read. */
+bool vn_router(vl_node_t *self, uint64_t now);
+/** Handle the monitor events of p's link. @return whether there were any. */
+bool vn_link_events(vl_node_t *self, vl_peer_t *p, uint64_t now);
+/** Handle the frames waiting on p's link. @return whether there were any. */
+bool vn_link_frames(vl_node_t *self, vl_peer_t *p, uint64_t now);
+
+/* ---- vl_node_sync.c: sync state machine ---- */
+
+/** p pulls no more: its outstanding get is forgotten and, if it was the
+ *  node's puller, the node may pull from another session. */
+void vn_pull_end(vl_node_t *self, vl_peer_t *p);
+/** Pull from the session furthest ahead, if none is pulling. */
+void vn_pull_pick(vl_node_t *self, uint64_t now);
+/** Our side's trouble, not the peer's. */
+bool vn_local_failure(int rc);
+void vn_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now);
+void vn_on_get(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_have(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+
+/* ---- vl_node_trust.c: policies, freshness, forks ---- */
+
+/** A new current policy version: rebuild the gate, re-check every session,
+ *  tell every peer. */
+void vn_policy_changed(vl_node_t *self, uint64_t old_pv, uint64_t now);
+/** Push versions their_pv+1 .. ours to p (rate-limited unless force). */
+void vn_push_policies(vl_node_t *self, vl_peer_t *p, uint64_t their_pv, uint64_t now,
+                      bool force);
+/** Push our freshness statement (stmt, or the stored one when NULL) to p. */
+void vn_push_fresh(vl_node_t *self, vl_peer_t *p, const uint8_t *stmt, size_t slen,
+                   uint64_t now, bool force);
+/** Push every fork we hold to `only`, or to every open session but `except`. */
+void vn_push_evidence(vl_node_t *self, vl_peer_t *only, vl_peer_t *except);
+/** Re-read the `issued` of our stored freshness statement. */
+void vn_fresh_refresh(vl_node_t *self);
+/** Re-read whether our key is the policy's freshness signer. */
+void vn_signer_refresh(vl_node_t *self);
+/** The signer issues a statement when one is due. */
+void vn_fresh_tick(vl_node_t *self, uint64_t now);
+/** Re-read how many forks we hold and the lowest one. */
+void vn_evidence_refresh(vl_node_t *self);
+/** Ask p for its entry at seq (a fork probe); chain: asked because its
+ *  entries did not chain onto our head. */
+void vn_probe(vl_node_t *self, vl_peer_t *p, uint64_t seq, bool chain, const char *why,
+              uint64_t now);
+/** Their hello names a head at a seq we hold: probe when it is not ours. */
+void vn_check_head(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now);
+/** The answer to a fork probe. */
+void vn_on_probe(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_policies(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_evidence(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+
+#endif

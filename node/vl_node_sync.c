@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_node_sync - the sync state machine of valise-node (docs/protocol.md
+ * §3): what a session's hello, get, entries, have and props mean.
+ *
+ * Contract: a hello is checked by the session (vl_peer_on_hello), which says
+ * what to do next; this file does it (answer, push what trust asked for,
+ * check their head, pull, send our pending ids). Pulls are one at a time
+ * node-wide (self->puller): two sessions pulling the same entries would only
+ * make one of them fail the chain check; vn_pull_end is the one place a pull
+ * ends. A batch of entries is one store transaction that the store aborts
+ * on the first problem, so invalid input never changes the store; what is
+ * the peer's fault drops it (vn_drop), what is ours or nobody's does not.
+ * An answer to a fork probe is handed to vl_node_trust.c.
+ */
+#include "vl_node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_log.h"
+
+/* ---- pulling --------------------------------------------------------------------- */
+
+/* May we pull from p? Not once a fork is known (docs/trust.md §5: the log
+ * stops), not from a peer with a policy version we have not adopted (its
+ * newer entries cannot be verified yet; it pushes the versions to us), not
+ * while a pull from it failed for a reason that was not its fault. */
+static bool
+s_pullable(const vl_node_t *self, const vl_peer_t *p)
+{
+    const vl_hello_t *t = vl_peer_theirs(p);
+    return !self->fork_seq && t && vl_peer_sendable(p) && t->pv <= self->ours.pv &&
+           !vl_peer_pull_held(p, t->seq, self->ours.pv) && vl_peer_probe_seq(p) == 0;
+}
+
+/* Ask p for entries after our head, up to target (its head as last heard). */
+static void
+s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
+{
+    if (!vl_peer_identified(p) || !s_pullable(self, p) || target <= self->ours.seq)
+        return;
+    if (self->puller && self->puller != p)
+        return;
+    if (vl_peer_pull_from(p) != 0)
+        return; /* a get is already outstanding */
+    uint64_t from = self->ours.seq + 1;
+    uint64_t max = target - self->ours.seq;
+    if (max > VL_SYNC_BATCH)
+        max = VL_SYNC_BATCH;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (vl_msg_encode_get(from, max, &buf, &len) != VL_OK)
+        return;
+    if (vn_send(self, p, buf, len) == VL_OK) {
+        vl_peer_pull_start(p, from, now, vn_pull_timeout(self));
+        self->puller = p;
+        vl_debug("peer %s: get %llu..%llu", vl_peer_label(p), (unsigned long long)from,
+                 (unsigned long long)(from + max - 1));
+    }
+    free(buf);
+}
+
+/* Pull from the session that is furthest ahead, if none is pulling. */
+void
+vn_pull_pick(vl_node_t *self, uint64_t now)
+{
+    if (self->puller)
+        return;
+    vl_peer_t *best = NULL;
+    uint64_t best_seq = self->ours.seq;
+    for (size_t i = 0; i < self->nout + self->nin; i++) {
+        vl_peer_t *p = vn_peer_at(self, i);
+        const vl_hello_t *t = vl_peer_theirs(p);
+        if (t && s_pullable(self, p) && t->seq > best_seq) {
+            best = p;
+            best_seq = t->seq;
+        }
+    }
+    if (best)
+        s_pull_from(self, best, best_seq, now);
+}
+
+/* p pulls no more (see vl_node_int.h). */
+void
+vn_pull_end(vl_node_t *self, vl_peer_t *p)
+{
+    vl_peer_pull_end(p);
+    if (self->puller == p)
+        self->puller = NULL;
+}
+
+/* Our side's trouble, not the peer's (VL_EAGAIN: a store function not
+ * available yet is ours too). */
+bool
+vn_local_failure(int rc)
+{
+    return rc == VL_ESTORE || rc == VL_ENOMEM || rc == VL_EIO || rc == VL_EAGAIN;
+}
+/* ---- messages -------------------------------------------------------------------- */
+
+void
+vn_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now)
+{
+    unsigned todo = 0;
+    bool first = !vl_peer_identified(p);
+    self->err[0] = '\0';
+    int rc = vl_peer_on_hello(p, h, &self->ours, now, &todo, self->err);
+    if (rc != VL_OK) {
+        if (rc == VL_EFORK)
+            vl_error("peer %s: POLICY FORK: %s; two documents of one version were signed "
+                     "(docs/operator.md)", vl_peer_label(p), self->err);
+        char why[VL_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", self->err);
+        vn_drop(self, p, rc, why, now);
+        return;
+    }
+    if (first)
+        vl_info("peer %s: hello: their seq %llu, ours %llu; %llu pending there, %llu here",
+                vl_peer_label(p), (unsigned long long)h->seq,
+                (unsigned long long)self->ours.seq, (unsigned long long)h->pn,
+                (unsigned long long)self->ours.pn);
+    else
+        vl_debug("peer %s: hello: their seq %llu, ours %llu", vl_peer_label(p),
+                 (unsigned long long)h->seq, (unsigned long long)self->ours.seq);
+    if (first && h->pv != self->ours.pv)
+        vl_info("peer %s: policy version %llu there, %llu here%s", vl_peer_label(p),
+                (unsigned long long)h->pv, (unsigned long long)self->ours.pv,
+                h->pv > self->ours.pv ? "; not pulling from it until we adopt its versions"
+                                      : "; sending ours");
+    if (todo & VL_PEER_DO_HELLO)
+        vn_send_hello(self, p, now);
+    if (todo & VL_PEER_DO_POLICIES)
+        vn_push_policies(self, p, h->pv, now, false);
+    if ((todo & VL_PEER_DO_EVIDENCE) &&
+        vl_peer_push_allowed(p, VL_PEER_PUSH_EVIDENCE, h->ev, now, vn_push_ms(self)))
+        vn_push_evidence(self, p, NULL);
+    if (todo & VL_PEER_DO_FRESH)
+        vn_push_fresh(self, p, NULL, 0, now, false);
+    if (todo & VL_PEER_DO_CHECK)
+        vn_check_head(self, p, h, now);
+    if (todo & VL_PEER_DO_PULL)
+        s_pull_from(self, p, h->seq, now);
+    if ((todo & VL_PEER_DO_HAVE) &&
+        vl_peer_have_allowed(p, now, self->cfg->anti_entropy_ms / 2)) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        size_t n = self->nids > VL_MAX_PENDING ? VL_MAX_PENDING : self->nids;
+        if (vl_msg_encode_have((const uint8_t(*)[VL_HASH_LEN])self->ids, n, &buf, &len) ==
+            VL_OK)
+            (void)vn_send(self, p, buf, len);
+        free(buf);
+    }
+}
+
+void
+vn_on_get(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    uint64_t from = vl_msg_get_from(m), max = vl_msg_get_max(m);
+    vl_head_t head;
+    uint8_t *bufs[VL_SYNC_BATCH];
+    size_t lens[VL_SYNC_BATCH];
+    size_t n = 0, total = 0;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+
+    if (vl_store_head(self->store, &head) != VL_OK) {
+        vl_error("cannot read the store head to serve %s", vl_peer_label(p));
+        return;
+    }
+    /* max <= VL_SYNC_BATCH (vl_msg checked it): the arrays above suffice. */
+    for (uint64_t seq = from; seq <= head.seq && n < max; seq++) {
+        uint8_t *e = NULL;
+        size_t len = 0;
+        self->err[0] = '\0';
+        int rc = vl_store_entry_bytes(self->store, seq, &e, &len, self->err);
+        if (rc != VL_OK) {
+            vl_error("cannot read entry %llu to serve %s: %s", (unsigned long long)seq,
+                     vl_peer_label(p), self->err);
+            break;
+        }
+        if (len > VL_SYNC_BYTES - total || len > VL_MAX_ENTRY) {
+            free(e);
+            break;
+        }
+        bufs[n] = e;
+        lens[n] = len;
+        total += len;
+        n++;
+    }
+    int rc = vl_msg_encode_entries(from, head.seq, (const uint8_t *const *)bufs, lens, n, &out,
+                                   &out_len);
+    if (rc == VL_OK && vn_send(self, p, out, out_len) == VL_OK) {
+        vl_peer_count_sent(p, n);
+        self->served += n;
+        vl_debug("peer %s: sent entries %llu..%llu", vl_peer_label(p),
+                 (unsigned long long)from, (unsigned long long)(from + n - (n ? 1 : 0)));
+    } else if (rc != VL_OK) {
+        vl_error("cannot encode entries for %s: %s", vl_peer_label(p), vl_strerror(rc));
+    }
+    free(out);
+    for (size_t i = 0; i < n; i++)
+        free(bufs[i]);
+    (void)now;
+}
+
+/* True when e is the entry at head+1 of another history: its seq follows
+ * our head but its prev is not our head's link. */
+static bool
+s_breaks_at_head(vl_node_t *self, const uint8_t *e, size_t len, const vl_head_t *head)
+{
+    vl_entry_t *ent = NULL;
+    char err[VL_ERRMSG_MAX];
+    if (vl_store_entry_parse(self->store, e, len, VL_ENTRY_NO_SIGS, &ent, err) != VL_OK)
+        return false;
+    bool other = vl_entry_seq(ent) == head->seq + 1 &&
+                 memcmp(vl_entry_prev(ent), head->hash, VL_HASH_LEN) != 0;
+    vl_entry_destroy(&ent);
+    return other;
+}
+
+void
+vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    uint64_t from = vl_msg_entries_from(m), their_seq = vl_msg_entries_seq(m);
+    size_t n = vl_msg_entries_count(m);
+    const uint8_t *ptrs[VL_SYNC_BATCH];
+    size_t lens[VL_SYNC_BATCH];
+    char why[VL_ERRMSG_MAX];
+    bool probe = vl_peer_probe_seq(p) != 0 && vl_peer_probe_seq(p) == from;
+
+    if (!probe && (vl_peer_pull_from(p) == 0 || vl_peer_pull_from(p) != from)) {
+        /* A late answer to a get we gave up on: harmless, ignored. */
+        vl_debug("peer %s: unexpected entries from %llu ignored", vl_peer_label(p),
+                 (unsigned long long)from);
+        return;
+    }
+    /* Heads only grow: an answer below the head the same peer announced
+     * in its hello is a lie (answering every get with nothing would
+     * otherwise keep this node pulling from it in a tight loop). */
+    const vl_hello_t *announced = vl_peer_theirs(p);
+    if (announced && their_seq < announced->seq) {
+        vn_pull_end(self, p);
+        snprintf(why, sizeof why, "head went back from %llu to %llu",
+                 (unsigned long long)announced->seq, (unsigned long long)their_seq);
+        vn_drop(self, p, VL_EPROTO, why, now);
+        return;
+    }
+    if (probe) {
+        vn_on_probe(self, p, m, now);
+        return;
+    }
+    if (n == 0) {
+        vn_pull_end(self, p);
+        if (their_seq >= from) {
+            snprintf(why, sizeof why, "announced seq %llu but sent no entry from %llu",
+                     (unsigned long long)their_seq, (unsigned long long)from);
+            vn_drop(self, p, VL_EPROTO, why, now);
+        }
+        return;
+    }
+    /* n <= VL_SYNC_BATCH (vl_msg checked it). */
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = vl_msg_entry(m, i, &lens[i]);
+
+    size_t applied = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        vl_head_t head;
+        int rc = vl_store_head(self->store, &head);
+        if (rc != VL_OK) {
+            vl_error("cannot read the store head: %s", vl_strerror(rc));
+            vn_pull_end(self, p);
+            return;
+        }
+        if (from > head.seq + 1) {
+            /* Cannot happen (we asked from our head + 1 and heads only grow);
+             * refuse to create a gap whatever the reason. */
+            vl_warn("peer %s: entries from %llu past our head %llu ignored", vl_peer_label(p),
+                    (unsigned long long)from, (unsigned long long)head.seq);
+            break;
+        }
+        /* Entries we already have (another session or `valise approve` got
+         * there first) are skipped; the rest must chain onto our head. */
+        size_t skip = (size_t)(head.seq + 1 - from);
+        if (skip >= n)
+            break;
+        size_t cnt = n - skip;
+        self->err[0] = '\0';
+        /* Trust the chain below a fully verified head (docs/protocol.md
+         * §4): every entry's link, proposal id, bodies, revisions and root
+         * are checked, full signatures on the last entry only; because each
+         * `prev` is the link of the whole previous entry, signatures
+         * included, the last entry's approvers vouch for every byte before
+         * it. The background audit re-checks the other signatures. */
+        rc = vl_store_append_chain(self->store, ptrs + skip, lens + skip, cnt, self->err);
+        if (rc == VL_OK) {
+            applied = cnt;
+            break;
+        }
+        if (rc == VL_ECHAIN && attempt == 0) {
+            vl_head_t again;
+            if (vl_store_head(self->store, &again) == VL_OK && again.seq != head.seq)
+                continue; /* our head moved under us: recompute the overlap */
+        }
+        if (vn_local_failure(rc)) {
+            vl_error("cannot apply entries %llu..%llu from %s: %s: %s",
+                     (unsigned long long)(from + skip), (unsigned long long)(from + n - 1),
+                     vl_peer_label(p), vl_strerror(rc), self->err);
+            vn_pull_end(self, p);
+            return;
+        }
+        if (rc == VL_EFORK || rc == VL_ENOTFOUND) {
+            /* Not the peer's fault: our log stopped at a fork, or the
+             * entries name a policy version we have not adopted yet. No
+             * retry from this peer until something changes (no spinning). */
+            vl_log(rc == VL_EFORK ? VL_LOG_DEBUG : VL_LOG_INFO,
+                   "peer %s: entries %llu..%llu not applied: %s", vl_peer_label(p),
+                   (unsigned long long)(from + skip), (unsigned long long)(from + n - 1),
+                   self->err[0] ? self->err : vl_strerror(rc));
+            if (rc == VL_EFORK)
+                vn_evidence_refresh(self);
+            vl_peer_pull_hold(p, their_seq, self->ours.pv);
+            vn_pull_end(self, p);
+            return;
+        }
+        snprintf(why, sizeof why, "entries %llu..%llu rejected: %.180s",
+                 (unsigned long long)(from + skip), (unsigned long long)(from + n - 1),
+                 self->err[0] ? self->err : vl_strerror(rc));
+        if (rc == VL_ECHAIN && !self->fork_seq && head.seq > 0 &&
+            s_breaks_at_head(self, ptrs[skip], lens[skip], &head)) {
+            /* Its first new entry does not follow our head: its history
+             * differs from ours at or below our head. Two valid histories
+             * are a fork, anything else its fault: ask for its entry at our
+             * head and decide on the answer (docs/trust.md §5). */
+            vn_pull_end(self, p);
+            vn_probe(self, p, head.seq, true, why, now);
+            return;
+        }
+        vn_drop(self, p, rc, why, now);
+        return;
+    }
+    if (applied) {
+        vl_peer_count_received(p, applied);
+        self->applied += applied;
+        self->pulled_to = from + n - 1;
+    }
+    vn_refresh_ours(self, now);
+    vn_pull_end(self, p);
+    if (their_seq > self->ours.seq) {
+        vl_info("peer %s: at seq %llu of %llu", vl_peer_label(p),
+                (unsigned long long)self->ours.seq, (unsigned long long)their_seq);
+        s_pull_from(self, p, their_seq, now);
+    } else {
+        vl_info("peer %s: synced to seq %llu", vl_peer_label(p),
+                (unsigned long long)self->ours.seq);
+        vn_pull_pick(self, now);
+    }
+}
+
+void
+vn_on_have(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    size_t nt = vl_msg_have_count(m);
+    const uint8_t *pbuf[VL_MAX_PENDING];
+    size_t plen[VL_MAX_PENDING];
+    const uint8_t *rbuf[VL_MAX_PENDING];
+    size_t rlen[VL_MAX_PENDING];
+    uint8_t *owned[2 * VL_MAX_PENDING];
+    size_t np = 0, nr = 0, nown = 0, budget = VL_SYNC_BYTES;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    (void)now;
+
+    /* Both lists are sorted: one merge walk finds ours-not-theirs
+     * (proposals to send) and theirs-not-ours (candidates for rejections). */
+    size_t i = 0, j = 0;
+    bool full = false;
+    while ((i < self->nids || j < nt) && !full) {
+        const uint8_t *mine = i < self->nids ? self->ids[i] : NULL;
+        const uint8_t *theirs = j < nt ? vl_msg_have_id(m, j) : NULL;
+        int c = !mine ? 1 : !theirs ? -1 : memcmp(mine, theirs, VL_HASH_LEN);
+        if (c == 0) {
+            i++;
+            j++;
+            continue;
+        }
+        uint8_t *b = NULL;
+        size_t len = 0;
+        int rc;
+        if (c < 0) {
+            rc = vl_store_pending_bytes(self->store, mine, &b, &len);
+            i++;
+        } else {
+            rc = vl_store_rejection_bytes(self->store, theirs, &b, &len);
+            j++;
+        }
+        if (rc != VL_OK)
+            continue; /* settled meanwhile, or no rejection here: nothing to send */
+        if (len == 0 || len > VL_MSG_OBJECT_MAX || len > budget ||
+            (c < 0 ? np : nr) >= VL_MAX_PENDING) {
+            free(b);
+            full = len > budget; /* the rest goes next round */
+            continue;
+        }
+        owned[nown++] = b;
+        budget -= len;
+        if (c < 0) {
+            pbuf[np] = b;
+            plen[np++] = len;
+        } else {
+            rbuf[nr] = b;
+            rlen[nr++] = len;
+        }
+    }
+    if (np || nr) {
+        int rc = vl_msg_encode_props(pbuf, plen, np, rbuf, rlen, nr, &out, &out_len);
+        if (rc == VL_OK && vn_send(self, p, out, out_len) == VL_OK)
+            vl_debug("peer %s: sent %zu proposals, %zu rejections", vl_peer_label(p), np, nr);
+        else if (rc != VL_OK)
+            vl_error("cannot encode props for %s: %s", vl_peer_label(p), vl_strerror(rc));
+    }
+    free(out);
+    for (size_t k = 0; k < nown; k++)
+        free(owned[k]);
+}
+
+void
+vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    size_t np = vl_msg_props_count(m), nr = vl_msg_rejections_count(m);
+    size_t newp = 0, newr = 0;
+    char why[VL_ERRMSG_MAX];
+    for (size_t i = 0; i < np + nr; i++) {
+        size_t len = 0;
+        bool is_p = i < np;
+        const uint8_t *b = is_p ? vl_msg_prop(m, i, &len) : vl_msg_rejection(m, i - np, &len);
+        uint8_t id[VL_HASH_LEN];
+        self->err[0] = '\0';
+        int rc = is_p ? vl_store_propose(self->store, b, len, id, self->err)
+                      : vl_store_accept_rejection(self->store, b, len, self->err);
+        if (rc == VL_OK) {
+            if (is_p)
+                newp++;
+            else
+                newr++;
+            continue;
+        }
+        /* Already known, settled, or made against revisions we do not have
+         * (yet, or any more): honest situations, not misbehaviour. */
+        if (rc == VL_EEXIST || rc == VL_ESTALE || rc == VL_ENOTFOUND) {
+            vl_debug("peer %s: %s %zu not taken: %s", vl_peer_label(p),
+                     is_p ? "proposal" : "rejection", is_p ? i : i - np, self->err);
+            continue;
+        }
+        if (vn_local_failure(rc)) {
+            vl_error("cannot store a %s from %s: %s: %s", is_p ? "proposal" : "rejection",
+                     vl_peer_label(p), vl_strerror(rc), self->err);
+            break;
+        }
+        snprintf(why, sizeof why, "invalid %s: %.200s", is_p ? "proposal" : "rejection",
+                 self->err[0] ? self->err : vl_strerror(rc));
+        vn_drop(self, p, rc, why, now);
+        break;
+    }
+    if (newp || newr) {
+        vl_info("peer %s: received %zu new proposals, %zu rejections", vl_peer_label(p), newp,
+                newr);
+        vn_refresh_ours(self, now);
+    }
+}
+
