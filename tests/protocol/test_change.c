@@ -11,6 +11,7 @@
 #include "vl_change_int.h"
 #include "vl_check.h"
 #include "vl_codec.h"
+#include "vl_envelope.h"
 #include "vl_fields.h"
 #include "vl_selftests.h"
 
@@ -346,6 +347,134 @@ out:
     return rc;
 }
 
+/* vl_entry_peek and vl_envelope_peek_uint: the clear header of a valid
+ * entry (candidate or final), every truncation and byte flip handled without
+ * a crash, and documents that are not entries or carry no usable header
+ * refused with VL_EPROTO / VL_ELIMIT. */
+static int
+s_test_peek(const vl_testnet_t *t, const uint8_t *c0, size_t l0, const uint8_t *c2, size_t l2,
+            const uint8_t *prop, size_t plen, const uint8_t *rej, size_t rlen,
+            const uint8_t prev[VL_HASH_LEN], const uint8_t root[VL_HASH_LEN])
+{
+    VL_TEST_BEGIN;
+    vl_entry_head_t h;
+    vl_proposal_t *p = NULL;
+    vl_wr_t *hw = NULL, *dw = NULL;
+    uint8_t *bad = NULL, *big = NULL;
+    uint64_t u = 0;
+    char err[VL_ERRMSG_MAX];
+
+    /* A final entry and its candidate carry the same header. */
+    VL_CHECK_RC(vl_proposal_parse(t->pol, prop, plen, &p, NULL), VL_OK);
+    const uint8_t *cands[2] = { c0, c2 };
+    const size_t lens[2] = { l0, l2 };
+    for (int k = 0; k < 2; k++) {
+        memset(&h, 0xee, sizeof h);
+        VL_CHECK_RC(vl_entry_peek(cands[k], lens[k], &h, NULL), VL_OK);
+        VL_CHECK(h.seq == 1 && h.policy == vl_policy_version(t->pol));
+        VL_CHECK(h.time == 1700000200);
+        VL_CHECK(memcmp(h.prev, prev, VL_HASH_LEN) == 0);
+        VL_CHECK(memcmp(h.root, root, VL_HASH_LEN) == 0);
+        VL_CHECK(memcmp(h.net, vl_policy_net(t->pol), VL_NETID_LEN) == 0);
+        VL_CHECK(p && memcmp(h.prop, vl_proposal_id(p), VL_HASH_LEN) == 0);
+    }
+    /* The envelope-level peek reads the same fields, and those of other
+     * {"hdr", ...} documents: a rejection, a policy. */
+    VL_CHECK_RC(vl_envelope_peek_uint(c2, l2, "seq", &u, NULL), VL_OK);
+    VL_CHECK(u == 1);
+    VL_CHECK_RC(vl_envelope_peek_uint(c2, l2, "policy", &u, NULL), VL_OK);
+    VL_CHECK(u == vl_policy_version(t->pol));
+    VL_CHECK_RC(vl_envelope_peek_uint(rej, rlen, "time", &u, NULL), VL_OK);
+    VL_CHECK(u == 5);
+    VL_CHECK_RC(vl_envelope_peek_uint(t->genesis, t->genesis_len, "version", &u, NULL), VL_OK);
+    VL_CHECK(u == 1);
+    VL_CHECK_RC(vl_envelope_peek_uint(prop, plen, "time", &u, NULL), VL_OK);
+    /* Absent key, a key that is not a uint, no header at all. */
+    u = 7;
+    VL_CHECK_RC(vl_envelope_peek_uint(c2, l2, "nope", &u, NULL), VL_EPROTO);
+    VL_CHECK(u == 0);
+    VL_CHECK_RC(vl_envelope_peek_uint(c2, l2, "prev", &u, NULL), VL_EPROTO);
+    VL_CHECK_RC(vl_envelope_peek_uint(rej, rlen, "reason", &u, NULL), VL_EPROTO);
+    VL_CHECK_RC(vl_envelope_peek_uint(NULL, 0, "seq", &u, NULL), VL_EPROTO);
+    VL_CHECK_RC(vl_entry_peek(NULL, 0, &h, NULL), VL_EPROTO);
+    /* Not an entry: a proposal, a rejection, a policy. */
+    VL_CHECK_RC(vl_entry_peek(prop, plen, &h, NULL), VL_EPROTO);
+    VL_CHECK_RC(vl_entry_peek(rej, rlen, &h, NULL), VL_EPROTO);
+    VL_CHECK_RC(vl_entry_peek(t->genesis, t->genesis_len, &h, NULL), VL_EPROTO);
+
+    /* Every truncation is refused and leaves the output zeroed. */
+    size_t refused = 0;
+    for (size_t n = 0; n < l2; n++) {
+        memset(&h, 0xee, sizeof h);
+        int rc = vl_entry_peek(c2, n, &h, NULL);
+        int rc2 = vl_envelope_peek_uint(c2, n, "seq", &u, NULL);
+        if ((rc == VL_EPROTO || rc == VL_ELIMIT) && h.seq == 0 && h.policy == 0 &&
+            (rc2 == VL_EPROTO || rc2 == VL_ELIMIT))
+            refused++;
+    }
+    VL_CHECK(refused == l2);
+    /* Byte flips: a flip may leave a valid header (in a signature, say), but
+     * never gives anything but OK, EPROTO or ELIMIT; when OK, seq >= 1. */
+    if ((bad = malloc(l2))) {
+        size_t sane = 0;
+        for (size_t i = 0; i < l2; i++) {
+            memcpy(bad, c2, l2);
+            bad[i] ^= (uint8_t)(1u << (i % 8));
+            int rc = vl_entry_peek(bad, l2, &h, NULL);
+            int rc2 = vl_envelope_peek_uint(bad, l2, "seq", &u, NULL);
+            if (((rc == VL_OK && h.seq >= 1 && h.policy >= 1) || rc == VL_EPROTO ||
+                 rc == VL_ELIMIT) &&
+                (rc2 == VL_OK || rc2 == VL_EPROTO || rc2 == VL_ELIMIT))
+                sane++;
+        }
+        VL_CHECK(sane == l2);
+    }
+    /* Larger than any entry. */
+    if ((big = calloc(1, (size_t)VL_MAX_ENTRY + 1))) {
+        memcpy(big, c2, l2);
+        VL_CHECK_RC(vl_entry_peek(big, (size_t)VL_MAX_ENTRY + 1, &h, NULL), VL_ELIMIT);
+    }
+    /* Well-formed documents with a bad header: seq 0, another type, a header
+     * that is not msgpack, a header that is not a bin. */
+    hw = s_test_entry_hdr(t->pol, 0, prev, prev, root);
+    dw = hw ? s_test_entry_doc(vl_wr_data(hw), vl_wr_len(hw), prop, plen, NULL, NULL, 0) : NULL;
+    VL_CHECK(dw != NULL);
+    if (dw) {
+        err[0] = '\0';
+        VL_CHECK_RC(vl_entry_peek(vl_wr_data(dw), vl_wr_len(dw), &h, err), VL_EPROTO);
+        VL_CHECK(strstr(err, "seq 0") != NULL);
+        VL_CHECK_RC(vl_envelope_peek_uint(vl_wr_data(dw), vl_wr_len(dw), "seq", &u, NULL),
+                    VL_OK);
+        VL_CHECK(u == 0);
+    }
+    vl_wr_destroy(&dw);
+    static const uint8_t junk[] = { 0xc1, 0x00 };
+    dw = s_test_entry_doc(junk, sizeof junk, prop, plen, NULL, NULL, 0);
+    if (dw) {
+        VL_CHECK_RC(vl_entry_peek(vl_wr_data(dw), vl_wr_len(dw), &h, NULL), VL_EPROTO);
+        VL_CHECK_RC(vl_envelope_peek_uint(vl_wr_data(dw), vl_wr_len(dw), "seq", &u, NULL),
+                    VL_EPROTO);
+    }
+    vl_wr_destroy(&dw);
+    if ((dw = vl_wr_new())) {
+        vl_wr_map(dw, 1);
+        vl_wr_cstr(dw, "hdr");
+        vl_wr_uint(dw, 1);
+        err[0] = '\0';
+        VL_CHECK_RC(vl_envelope_peek_uint(vl_wr_data(dw), vl_wr_len(dw), "seq", &u, err),
+                    VL_EPROTO);
+        VL_CHECK(strstr(err, "no header") != NULL);
+        VL_CHECK_RC(vl_entry_peek(vl_wr_data(dw), vl_wr_len(dw), &h, NULL), VL_EPROTO);
+    }
+    vl_wr_destroy(&dw);
+
+    free(big);
+    free(bad);
+    vl_wr_destroy(&hw);
+    vl_proposal_destroy(&p);
+    return VL_TEST_END;
+}
+
 int
 vl_change_test(bool verbose)
 {
@@ -554,6 +683,10 @@ vl_change_test(bool verbose)
         rej[rlen - 1] ^= 1; /* last byte of the signature */
         VL_CHECK_RC(vl_rejection_parse(t.pol, rej, rlen, &r, NULL), VL_EAUTH);
     }
+    if (c0 && c2 && prop && rej)
+        VL_CHECK(s_test_peek(&t, c0, l0, c2, l2, prop, plen, rej, rlen, prev, root) == 0);
+    else
+        VL_CHECK(false); /* a document the peek checks need was not made */
     if (verbose)
         printf("change: proposal %zu bytes, entry %zu bytes\n", plen, l2);
 
