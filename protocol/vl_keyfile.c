@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vl_keyfile - passphrase-sealed secret key files, public key files and the
- * sources a passphrase may come from (docs/keyfiles.md).
+ * vl_keyfile - passphrase-sealed secret key files and public key files
+ * (docs/keyfiles.md). Where a passphrase comes from is vl_passphrase.c; the
+ * file layout both share is in vl_keyfile_int.h.
  *
- * This file: secret key files and public key files; the passphrase sources
- * are in vl_passphrase.c, the shared layout in vl_keyfile_int.h.
+ * Everything read here comes from a file and is treated as hostile: sizes
+ * are checked before anything is parsed, the Argon2id cost parameters of a
+ * key file are bounded before any work is done, and every failure returns a
+ * VL_E* code with one detail line. Key material (the derived key, the seed,
+ * the passphrase) lives only in vl_secure_alloc memory and is wiped on every
+ * exit path.
  *
- * Everything read here comes from a file, the environment or a terminal and
- * is treated as hostile: sizes are checked before anything is parsed, the
- * Argon2id cost parameters of a key file are bounded before any work is done,
- * and every failure returns a VL_E* code with one detail line. Key material
- * (the derived key, the seed, the passphrase) lives only in vl_secure_alloc
- * memory and is wiped on every exit path.
- *
- * Thread safety: the key file and public key file functions keep no state
- * (messages use strerror). vl_passphrase_get, when it has to prompt, changes
- * the dispositions of SIGINT, SIGHUP, SIGQUIT and SIGTERM for the duration of
- * the prompt so that the terminal's echo is restored before such a signal
- * takes effect: call it from the main thread of a command-line tool, never
- * from a running multithreaded daemon.
+ * Thread safety: no state (messages use strerror).
  */
-
 #include "vl_keyfile.h"
 
 #include <assert.h>
