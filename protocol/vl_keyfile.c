@@ -193,7 +193,8 @@ vl_keyfile_seal(const vl_keypair_t *kp, const char *pass, size_t passlen, vl_kdf
     memcpy(pt + VL_SEED_LEN, vl_keypair_pk(kp), VL_PK_LEN);
     vl_random(salt, sizeof salt);
     vl_random(nonce, sizeof nonce);
-    rc = vl_keyfile_seal_raw(pt, pass, passlen, vl_keyfile_kdf[kdf].ops, vl_keyfile_kdf[kdf].mem, salt, nonce, buf, err);
+    rc = vl_keyfile_seal_raw(pt, pass, passlen, vl_keyfile_kdf[kdf].ops, vl_keyfile_kdf[kdf].mem,
+                             salt, nonce, buf, err);
 out:
     vl_secure_free(&pt);
     if (rc != VL_OK)

@@ -93,8 +93,8 @@ static int
 s_parse_members(vl_policy_t *self, vl_val_t hdr, int r, char *err)
 {
     vl_val_t arr;
-    int rc = vl_field_array(hdr, vl_policy_role_key[r], &arr, r == 0 ? 1 : 0, (uint32_t)vl_policy_role_max[r],
-                            "policy", err);
+    int rc = vl_field_array(hdr, vl_policy_role_key[r], &arr, r == 0 ? 1 : 0,
+                            (uint32_t)vl_policy_role_max[r], "policy", err);
     if (rc != VL_OK)
         return rc;
     size_t n = vl_val_len(arr);
@@ -341,7 +341,8 @@ s_decode(const uint8_t *buf, size_t len, vl_doc_t **doc, vl_policy_t **out, char
     if ((rc = vl_doc_parse(hb, hlen, 0, &hdoc, err)) != VL_OK)
         goto out;
     vl_val_t hdr = vl_doc_root(hdoc);
-    if ((rc = vl_val_map_keys(hdr, vl_policy_hdr_keys, vl_policy_hdr_opt, "policy", err)) != VL_OK ||
+    if ((rc = vl_val_map_keys(hdr, vl_policy_hdr_keys, vl_policy_hdr_opt, "policy", err)) !=
+            VL_OK ||
         (rc = vl_field_streq(hdr, "type", "policy", "policy", err)) != VL_OK)
         goto out;
     uint64_t v, thr;
@@ -751,7 +752,8 @@ vl_policy_content_key(const vl_policy_t *self, uint32_t epoch, const vl_keypair_
         if (pe->nkeys == 0)
             return VL_EPERM;
         const vl_pol_sealed_t *s =
-            bsearch(vl_keypair_pk(kp), pe->keys, pe->nkeys, sizeof(vl_pol_sealed_t), vl_policy_cmp_pk);
+            bsearch(vl_keypair_pk(kp), pe->keys, pe->nkeys, sizeof(vl_pol_sealed_t),
+                    vl_policy_cmp_pk);
         if (!s)
             return VL_EPERM;
         return vl_unseal_key(kp, s->box, key);

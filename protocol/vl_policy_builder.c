@@ -133,12 +133,14 @@ vl_policy_builder_add(vl_policy_builder_t *self, vl_role_t role, const uint8_t p
     if (!name || !vl_policy_name_ok(name))
         return vl_err(err, VL_EINVAL, "member name must be 1..%u printable bytes", VL_MAX_NAME);
     if (self->nrole[r] >= vl_policy_role_max[r])
-        return vl_err(err, VL_ELIMIT, "more than %zu %s", vl_policy_role_max[r], vl_policy_role_key[r]);
+        return vl_err(err, VL_ELIMIT, "more than %zu %s", vl_policy_role_max[r],
+                      vl_policy_role_key[r]);
     uint8_t probe[VL_SEALED_LEN], k[VL_KEY_LEN] = { 0 };
     if (vl_seal_key(pk, k, probe) != VL_OK)
         return vl_err(err, VL_ECRYPTO, "member %s: not a usable public key", name);
     if (s_builder_index(self, r, pk) >= 0)
-        return vl_err(err, VL_EINVAL, "key of %s listed twice among %s", name, vl_policy_role_key[r]);
+        return vl_err(err, VL_EINVAL, "key of %s listed twice among %s", name,
+                      vl_policy_role_key[r]);
     vl_pol_member_t *grown = realloc(self->role[r], (self->nrole[r] + 1) * sizeof *grown);
     if (!grown)
         return VL_ENOMEM;
@@ -382,7 +384,8 @@ vl_policy_builder_from(const vl_policy_t *cur, const vl_keypair_t *kp,
     strcpy(self->name, cur->name);
     self->threshold = cur->threshold;
     for (int r = 0; r < 3; r++) {
-        if (!(self->role[r] = malloc((cur->nrole[r] ? cur->nrole[r] : 1) * sizeof(vl_pol_member_t)))) {
+        size_t n = cur->nrole[r] ? cur->nrole[r] : 1;
+        if (!(self->role[r] = malloc(n * sizeof(vl_pol_member_t)))) {
             rc = VL_ENOMEM;
             goto out;
         }

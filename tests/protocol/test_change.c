@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* test_change - the self-test of protocol/vl_change: vl_change_test (run by tests/vl_selftest.c). */
+/*
+ * test_change - vl_change_test, the self-test of proposals, entries,
+ * rejections, the signed envelope and the peeks (vl_proposal, vl_entry,
+ * vl_rejection, vl_envelope); run by tests/vl_selftest.c (ctest
+ * selftest_change).
+ */
 #include "vl_change.h"
 
 #include <assert.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_codec - the self-test of protocol/vl_codec: vl_codec_test (run by tests/vl_selftest.c). */
+/*
+ * test_codec - vl_codec_test, the self-test of vl_codec;
+ * run by tests/vl_selftest.c (ctest selftest_codec).
+ */
 #include "vl_codec.h"
 
 #include <assert.h>

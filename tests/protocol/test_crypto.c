@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_crypto - the self-test of protocol/vl_crypto: vl_crypto_test (run by tests/vl_selftest.c). */
+/*
+ * test_crypto - vl_crypto_test, the self-test of vl_crypto;
+ * run by tests/vl_selftest.c (ctest selftest_crypto).
+ */
 #include "vl_crypto.h"
 
 #include <assert.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_fresh - the self-test of protocol/vl_fresh: vl_fresh_test (run by tests/vl_selftest.c). */
+/*
+ * test_fresh - vl_fresh_test, the self-test of vl_fresh;
+ * run by tests/vl_selftest.c (ctest selftest_fresh).
+ */
 #include "vl_fresh.h"
 
 #include <assert.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_keyfile - the self-test of protocol/vl_keyfile: vl_keyfile_test (run by tests/vl_selftest.c). */
+/*
+ * test_keyfile - vl_keyfile_test, the self-test of vl_keyfile and vl_passphrase;
+ * run by tests/vl_selftest.c (ctest selftest_keyfile).
+ */
 #define _XOPEN_SOURCE 700
 
 #include "vl_keyfile.h"
@@ -394,8 +397,9 @@ vl_keyfile_test(bool verbose)
         if (vk) {
             memcpy(pt + VL_SEED_LEN, vl_keypair_pk(vk), VL_PK_LEN);
             VL_CHECK_RC(vl_keyfile_seal_raw(pt, KF_VEC_PASS, strlen(KF_VEC_PASS),
-                                   vl_keyfile_kdf[VL_KDF_INTERACTIVE].ops, vl_keyfile_kdf[VL_KDF_INTERACTIVE].mem,
-                                   salt, nonce, buf2, err),
+                                            vl_keyfile_kdf[VL_KDF_INTERACTIVE].ops,
+                                            vl_keyfile_kdf[VL_KDF_INTERACTIVE].mem, salt, nonce,
+                                            buf2, err),
                         VL_OK);
             vl_hex(buf2, sizeof buf2, hex);
             if (verbose) {

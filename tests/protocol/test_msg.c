@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_msg - the self-test of protocol/vl_msg: vl_msg_test (run by tests/vl_selftest.c). */
+/*
+ * test_msg - vl_msg_test, the self-test of vl_msg and vl_msg_encode;
+ * run by tests/vl_selftest.c (ctest selftest_msg).
+ */
 #include "vl_msg.h"
 
 #include <assert.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_policy - the self-test of protocol/vl_policy: vl_policy_test (run by tests/vl_selftest.c). */
+/*
+ * test_policy - vl_policy_test, the self-test of vl_policy and vl_policy_builder;
+ * run by tests/vl_selftest.c (ctest selftest_policy).
+ */
 #include "vl_policy.h"
 
 #include <assert.h>

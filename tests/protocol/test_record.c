@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_record - the self-test of protocol/vl_record: vl_record_test (run by tests/vl_selftest.c). */
+/*
+ * test_record - vl_record_test, the self-test of vl_record and vl_record_schema;
+ * run by tests/vl_selftest.c (ctest selftest_record).
+ */
 #include "vl_record.h"
 
 #include <assert.h>
@@ -264,7 +267,8 @@ vl_record_test(bool verbose)
     VL_CHECK(!vl_record_date_valid("0000-01-01", 10) && !vl_record_date_valid("2023-1-01", 9));
     VL_CHECK(vl_record_utf8_valid("\xc3\xa9", 2) && !vl_record_utf8_valid("\xc0\xaf", 2));
     VL_CHECK(!vl_record_utf8_valid("\xed\xa0\x80", 3) && !vl_record_utf8_valid("\xe2\x82", 2));
-    VL_CHECK(!vl_record_utf8_valid("\xf4\x90\x80\x80", 4) && vl_record_utf8_valid("\xf0\x9f\x98\x80", 4));
+    VL_CHECK(!vl_record_utf8_valid("\xf4\x90\x80\x80", 4) &&
+             vl_record_utf8_valid("\xf0\x9f\x98\x80", 4));
 
     /* --- round trips ----------------------------------------------------- */
     const char *texts[2] = { s_t_authority, s_t_agreement };

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_root - the self-test of protocol/vl_root: vl_root_test (run by tests/vl_selftest.c). */
+/*
+ * test_root - vl_root_test, the self-test of vl_root;
+ * run by tests/vl_selftest.c (ctest selftest_root).
+ */
 #include "vl_root.h"
 
 #include <string.h>
