@@ -140,7 +140,4 @@ bool vl_val_streq(vl_val_t v, const char *s);
 int vl_val_map_keys(vl_val_t map, const char *const *required,
                     const char *const *optional, const char *what, char *err);
 
-/** @brief Self-test; returns 0 on success. */
-int vl_codec_test(bool verbose);
-
 #endif

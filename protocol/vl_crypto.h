@@ -129,6 +129,4 @@ void vl_hex(const void *p, size_t len, char *out);
 /** @brief Parse exactly 2*len hex digits. @return VL_OK or VL_EINVAL. */
 int vl_unhex(const char *hex, void *out, size_t len);
 
-int vl_crypto_test(bool verbose);
-
 #endif

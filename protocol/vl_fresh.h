@@ -54,6 +54,4 @@ int vl_fresh_make(const vl_fresh_t *f, const vl_keypair_t *kp, uint8_t **out, si
 int vl_fresh_parse(const vl_policy_t *cur, const uint8_t *buf, size_t len, vl_fresh_t *out,
                    char *err);
 
-int vl_fresh_test(bool verbose);
-
 #endif

@@ -74,6 +74,4 @@ int vl_pubfile_read(const char *path, uint8_t pk[VL_PK_LEN], char *label, char *
 int vl_passphrase_get(const char *file, const char *envvar, const char *prompt,
                       char **out, size_t *outlen, char *err);
 
-int vl_keyfile_test(bool verbose);
-
 #endif

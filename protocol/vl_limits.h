@@ -4,8 +4,8 @@
  *
  * Decoders check these *before* allocating. Each limit says why it has the
  * value it has; the #error guards catch edits that would make the others
- * inconsistent. Issue 3 adds the wire limits (frames, batches, peers) here,
- * with tighter pre-authentication values.
+ * inconsistent. The wire limits (frames, batches, peers) are here too, with
+ * tighter values before a peer is authenticated.
  */
 #ifndef VL_LIMITS_H
 #define VL_LIMITS_H

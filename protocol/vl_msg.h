@@ -180,9 +180,4 @@ int vl_msg_encode_evidence(const uint8_t *a, size_t alen, const uint8_t *b, size
  *  @return VL_OK, VL_ENOMEM. */
 int vl_msg_encode_error(int code, const char *text, uint8_t **out, size_t *len);
 
-/** @brief Self-test: round trips of every type and a malformed-input suite
- *  (truncation at every offset, wrong types, extra and missing keys, counts
- *  over the limits, wrong version). @return 0 on success. */
-int vl_msg_test(bool verbose);
-
 #endif

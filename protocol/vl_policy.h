@@ -206,6 +206,4 @@ int vl_policy_check_sigs(const vl_policy_t *self, vl_val_t sigs,
 int vl_policy_write_sigs(vl_wr_t *w, vl_val_t sigs, const uint8_t pk[VL_PK_LEN],
                          const uint8_t sig[VL_SIG_LEN], char *err);
 
-int vl_policy_test(bool verbose);
-
 #endif

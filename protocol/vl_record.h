@@ -102,6 +102,4 @@ bool vl_record_match_text(const vl_record_t *self, const char *needle);
  *  @return new array (caller json_decref's) or NULL on out of memory. */
 json_t *vl_record_diff(const vl_record_t *old_rec, const vl_record_t *new_rec);
 
-int vl_record_test(bool verbose);
-
 #endif

@@ -43,6 +43,4 @@ void vl_root_digest(const vl_root_t *r, uint8_t out[VL_HASH_LEN]);
 void vl_root_save(const vl_root_t *r, uint8_t out[VL_ROOT_ACC_LEN]);
 int vl_root_load(vl_root_t *r, const uint8_t *in, size_t len);
 
-int vl_root_test(bool verbose);
-
 #endif

@@ -5,8 +5,9 @@
  *   vl_selftest --test codec [-v]     one module (what ctest runs)
  *   vl_selftest [-v]                  every module
  *
- * Each module ends with `int vl_<module>_test(bool verbose)` returning 0 when
- * every check passed; the table below is the only list of them.
+ * Each module has a self-test `int vl_<module>_test(bool verbose)` returning 0
+ * when every check passed (tests/support/vl_selftests.h); the table below is
+ * the only list of what runs.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,16 +15,7 @@
 
 #include <sodium.h>
 
-int vl_codec_test(bool verbose);
-int vl_crypto_test(bool verbose);
-int vl_keyfile_test(bool verbose);
-int vl_record_test(bool verbose);
-int vl_root_test(bool verbose);
-int vl_policy_test(bool verbose);
-int vl_change_test(bool verbose);
-int vl_store_test(bool verbose);
-int vl_msg_test(bool verbose);
-int vl_fresh_test(bool verbose);
+#include "vl_selftests.h"
 
 static const struct {
     const char *name;

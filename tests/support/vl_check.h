@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vl_check - the tiny check macro the module self-tests share.
+ * vl_check - the tiny check macros the module self-tests share.
  *
  * VL_CHECK(cond) counts a failure (with file and line on stderr) and goes on,
  * so one run reports every broken check. A self-test declares
