@@ -411,7 +411,4 @@ int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
 int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                         void *ctx);
 
-/** @brief Self-test (uses $VL_TEST_TMP or /tmp for its directories). */
-int vl_store_test(bool verbose);
-
 #endif
