@@ -215,6 +215,53 @@ typedef struct {
     size_t alen, blen;
 } s_fork_t;
 
+/* Forks at or below a policy pin are settled: not listed. */
+static size_t
+s_fork_from(const vl_store_t *self, uint8_t key[8])
+{
+    vls_be64_put(key, vls_pinned_upto(self) + 1);
+    return 8;
+}
+
+static int
+s_fork_decode(vl_store_t *self, const MDB_val *k, const MDB_val *v, void *item)
+{
+    s_fork_t *f = item;
+    const uint8_t *p = v->mv_data;
+    size_t al, bl;
+    if (k->mv_size != 8 || v->mv_size < 8 || (al = vls_be32_get(p)) == 0 ||
+        al > VL_MAX_ENTRY || al > v->mv_size - 8 ||
+        (bl = vls_be32_get(p + 4 + al)) == 0 || bl != v->mv_size - 8 - al)
+        return VL_ECORRUPT;
+    if (!(f->val = malloc(v->mv_size)))
+        return VL_ENOMEM;
+    memcpy(f->val, p, v->mv_size);
+    f->seq = vls_be64_get(k->mv_data);
+    f->alen = al;
+    f->blen = bl;
+    return VL_OK;
+}
+
+static void
+s_fork_fini(void *item)
+{
+    free(((s_fork_t *)item)->val);
+}
+
+typedef struct {
+    int (*cb)(void *ctx, uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b,
+              size_t blen);
+    void *ctx;
+} s_fork_each_t;
+
+static int
+s_fork_each(void *ctx, void *item)
+{
+    s_fork_each_t *c = ctx;
+    const s_fork_t *f = item;
+    return c->cb(c->ctx, f->seq, f->val + 4, f->alen, f->val + 8 + f->alen, f->blen);
+}
+
 int
 vl_store_evidence_each(vl_store_t *self,
                        int (*cb)(void *ctx, uint64_t seq, const uint8_t *a, size_t alen,
@@ -222,67 +269,10 @@ vl_store_evidence_each(vl_store_t *self,
                        void *ctx)
 {
     assert(self && cb);
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    s_fork_t *all = NULL;
-    size_t n = 0;
-    MDB_val k, v;
-    int rc = vls_txn_begin(self, true, &txn, NULL), mrc;
-    if (rc != VL_OK)
-        return rc;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[S_EVIDENCE], &cur)) != 0) {
-        rc = VL_ESTORE;
-        goto out;
-    }
-    /* Forks at or below a policy pin are settled: not listed. */
-    uint8_t first[8];
-    vls_be64_put(first, vls_pinned_upto(self) + 1);
-    k = vls_val(first, sizeof first);
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *p = v.mv_data;
-        size_t al, bl;
-        if (k.mv_size != 8 || v.mv_size < 8 || (al = vls_be32_get(p)) == 0 ||
-            al > VL_MAX_ENTRY || al > v.mv_size - 8 ||
-            (bl = vls_be32_get(p + 4 + al)) == 0 || bl != v.mv_size - 8 - al) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        s_fork_t *grown = realloc(all, (n + 1) * sizeof *grown);
-        if (!grown) {
-            rc = VL_ENOMEM;
-            goto out;
-        }
-        all = grown;
-        if (!(all[n].val = malloc(v.mv_size))) {
-            rc = VL_ENOMEM;
-            goto out;
-        }
-        memcpy(all[n].val, p, v.mv_size);
-        all[n].seq = vls_be64_get(k.mv_data);
-        all[n].alen = al;
-        all[n].blen = bl;
-        n++;
-    }
-    if (mrc != MDB_NOTFOUND) {
-        rc = VL_ESTORE;
-        goto out;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-    vls_read_end(self, &txn);
-    rc = VL_OK;
-    for (size_t i = 0; i < n && rc == VL_OK; i++)
-        rc = cb(ctx, all[i].seq, all[i].val + 4, all[i].alen, all[i].val + 8 + all[i].alen,
-                all[i].blen);
-out:
-    for (size_t i = 0; i < n; i++)
-        free(all[i].val);
-    free(all);
-    if (cur)
-        mdb_cursor_close(cur);
-    vls_read_end(self, &txn);
-    return rc;
+    static const vls_collect_t how = { S_EVIDENCE, s_fork_from, sizeof(s_fork_t), s_fork_decode,
+                                       s_fork_fini, NULL };
+    s_fork_each_t c = { cb, ctx };
+    return vls_collect_each(self, &how, s_fork_each, &c);
 }
 
 uint64_t

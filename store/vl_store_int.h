@@ -218,6 +218,35 @@ void vls_read_end(vl_store_t *self, MDB_txn **txn);
 int vls_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err);
 int vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err);
 
+/* Called by vls_scan for each key and value, in key order: VL_OK goes on,
+ * any other value ends the scan, which returns it. */
+typedef int (*vls_scan_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+/* Visit db in txn in key order, from the first key >= from (from NULL: from
+ * the first key). VL_OK at the end, cb's value if it ended the scan, or
+ * VL_ESTORE if LMDB fails. */
+int vls_scan(vl_store_t *self, MDB_txn *txn, int db, const void *from, size_t flen, vls_scan_fn cb,
+             void *ctx);
+
+/* How vls_collect_each reads one table. */
+typedef struct {
+    int db;
+    /* The first key (written into key, its length returned) once the read txn
+     * has begun; NULL: from the first key. */
+    size_t (*from)(const vl_store_t *self, uint8_t key[8]);
+    size_t size;                                 /* bytes of one item */
+    /* Check one key and value and copy it into item: VL_OK, or the value that
+     * ends the read (decode frees what it half made). */
+    int (*decode)(vl_store_t *self, const MDB_val *k, const MDB_val *v, void *item);
+    void (*fini)(void *item);                    /* frees an item; NULL: nothing */
+    int (*cmp)(const void *a, const void *b);    /* order of the calls; NULL: key order */
+} vls_collect_t;
+/* Read and decode every value of a table in one read txn, end the txn, then
+ * call each(ctx, item) in order until it returns non-zero (the callback may
+ * write to the store). VL_OK, each's value, decode's value, VL_ENOMEM or
+ * VL_ESTORE. */
+int vls_collect_each(vl_store_t *self, const vls_collect_t *how, int (*each)(void *ctx, void *item),
+                     void *ctx);
+
 /* ---- vl_store_policy.c ----------------------------------------------------- */
 
 const vl_policy_t *vls_genesis(const vl_store_t *self);

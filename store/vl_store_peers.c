@@ -146,60 +146,38 @@ vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err)
     return rc;
 }
 
+static int
+s_peer_item(vl_store_t *self, const MDB_val *k, const MDB_val *v, void *item)
+{
+    vl_peer_info_t *p = item;
+    int rc = vls_peer_decode(v->mv_data, v->mv_size, p, NULL);
+    if (rc != VL_OK)
+        return rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT;
+    if (k->mv_size != strlen(p->addr) || memcmp(k->mv_data, p->addr, k->mv_size) != 0)
+        return VL_ECORRUPT;
+    return VL_OK;
+}
+
+typedef struct {
+    int (*cb)(void *ctx, const vl_peer_info_t *p);
+    void *ctx;
+} s_peers_each_t;
+
+static int
+s_peers_each(void *ctx, void *item)
+{
+    s_peers_each_t *c = ctx;
+    return c->cb(c->ctx, item);
+}
+
 int
 vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                     void *ctx)
 {
     assert(self && cb);
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    vl_peer_info_t *all = NULL;
-    size_t n = 0, cap = 0;
-    int rc = vls_txn_begin(self, true, &txn, NULL), mrc;
-    if (rc != VL_OK)
-        return rc == S_MAP_FULL ? VL_ESTORE : rc;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[S_PEERS], &cur)) != 0) {
-        rc = VL_ESTORE;
-        goto out;
-    }
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 16;
-            vl_peer_info_t *grown = realloc(all, ncap * sizeof *grown);
-            if (!grown) {
-                rc = VL_ENOMEM;
-                goto out;
-            }
-            all = grown;
-            cap = ncap;
-        }
-        if ((rc = vls_peer_decode(v.mv_data, v.mv_size, &all[n], NULL)) != VL_OK) {
-            rc = rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT;
-            goto out;
-        }
-        if (k.mv_size != strlen(all[n].addr) || memcmp(k.mv_data, all[n].addr, k.mv_size) != 0) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        n++;
-    }
-    if (mrc != MDB_NOTFOUND) {
-        rc = VL_ESTORE;
-        goto out;
-    }
     /* The callback runs after the txn: it may write (e.g. peer_put). */
-    mdb_cursor_close(cur);
-    cur = NULL;
-    vls_read_end(self, &txn);
-    rc = VL_OK;
-    for (size_t i = 0; i < n && rc == VL_OK; i++)
-        rc = cb(ctx, &all[i]);
-out:
-    free(all);
-    if (cur)
-        mdb_cursor_close(cur);
-    vls_read_end(self, &txn);
-    return rc;
+    static const vls_collect_t how = { S_PEERS, NULL, sizeof(vl_peer_info_t), s_peer_item,
+                                       NULL, NULL };
+    s_peers_each_t c = { cb, ctx };
+    return vls_collect_each(self, &how, s_peers_each, &c);
 }

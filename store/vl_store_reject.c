@@ -88,66 +88,46 @@ vl_store_reject(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypai
     return vls_write(self, s_reject_txn, &c, err);
 }
 
+static int
+s_rej_decode(vl_store_t *self, const MDB_val *k, const MDB_val *v, void *item)
+{
+    vl_rejection_t **r = item;
+    if (k->mv_size != VL_HASH_LEN || vls_rej_parse(self, v->mv_data, v->mv_size, r, NULL) != VL_OK)
+        return VL_ECORRUPT;
+    if (memcmp(vl_rejection_proposal(*r), k->mv_data, VL_HASH_LEN) != 0) {
+        vl_rejection_destroy(r);
+        return VL_ECORRUPT;
+    }
+    return VL_OK;
+}
+
+static void
+s_rej_fini(void *item)
+{
+    vl_rejection_destroy(item);
+}
+
+typedef struct {
+    int (*cb)(void *ctx, const vl_rejection_t *r);
+    void *ctx;
+} s_rej_each_t;
+
+static int
+s_rej_each(void *ctx, void *item)
+{
+    s_rej_each_t *c = ctx;
+    return c->cb(c->ctx, *(vl_rejection_t **)item);
+}
+
 int
 vl_store_rejections_each(vl_store_t *self, int (*cb)(void *ctx, const vl_rejection_t *r),
                          void *ctx)
 {
     assert(self && cb);
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    vl_rejection_t **all = NULL;
-    size_t n = 0, cap = 0;
-    int rc = vls_txn_begin(self, true, &txn, NULL), mrc;
-    if (rc != VL_OK)
-        return rc == S_MAP_FULL ? VL_ESTORE : rc;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[S_REJECTIONS], &cur)) != 0) {
-        rc = VL_ESTORE;
-        goto out;
-    }
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 16;
-            vl_rejection_t **grown = realloc(all, ncap * sizeof *grown);
-            if (!grown) {
-                rc = VL_ENOMEM;
-                goto out;
-            }
-            all = grown;
-            cap = ncap;
-        }
-        if (k.mv_size != VL_HASH_LEN ||
-            vls_rej_parse(self, v.mv_data, v.mv_size, &all[n], NULL) != VL_OK) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        n++;
-        if (memcmp(vl_rejection_proposal(all[n - 1]), k.mv_data, VL_HASH_LEN) != 0) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-    }
-    if (mrc != MDB_NOTFOUND) {
-        rc = VL_ESTORE;
-        goto out;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-    vls_read_end(self, &txn);
-    if (n > 1)
-        qsort(all, n, sizeof *all, s_rej_cmp);
-    rc = VL_OK;
-    for (size_t i = 0; i < n && rc == VL_OK; i++)
-        rc = cb(ctx, all[i]);
-out:
-    for (size_t i = 0; i < n; i++)
-        vl_rejection_destroy(&all[i]);
-    free(all);
-    if (cur)
-        mdb_cursor_close(cur);
-    vls_read_end(self, &txn);
-    return rc;
+    static const vls_collect_t how = { S_REJECTIONS, NULL, sizeof(vl_rejection_t *),
+                                       s_rej_decode, s_rej_fini, s_rej_cmp };
+    s_rej_each_t c = { cb, ctx };
+    return vls_collect_each(self, &how, s_rej_each, &c);
 }
 
 static int

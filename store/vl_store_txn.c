@@ -179,3 +179,78 @@ vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err)
             return rc;
     }
 }
+
+/* ---- scans ------------------------------------------------------------------ */
+
+int
+vls_scan(vl_store_t *self, MDB_txn *txn, int db, const void *from, size_t flen, vls_scan_fn cb,
+         void *ctx)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k = vls_val(from, flen), v;
+    int rc = VL_OK;
+    int mrc = mdb_cursor_open(txn, self->dbi[db], &cur);
+    if (mrc != 0)
+        return VL_ESTORE;
+    for (mrc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if ((rc = cb(ctx, &k, &v)) != VL_OK)
+            break;
+    mdb_cursor_close(cur);
+    if (rc != VL_OK)
+        return rc;
+    return mrc == MDB_NOTFOUND ? VL_OK : VL_ESTORE;
+}
+
+typedef struct {
+    vl_store_t *self;
+    const vls_collect_t *how;
+    uint8_t *items;          /* n items of how->size bytes */
+    size_t n, cap;
+} s_collect_t;
+
+static int
+s_collect_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_collect_t *c = ctx;
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 16;
+        uint8_t *grown = realloc(c->items, ncap * c->how->size);
+        if (!grown)
+            return VL_ENOMEM;
+        c->items = grown;
+        c->cap = ncap;
+    }
+    int rc = c->how->decode(c->self, k, v, c->items + c->n * c->how->size);
+    if (rc != VL_OK)
+        return rc;
+    c->n++;
+    return VL_OK;
+}
+
+int
+vls_collect_each(vl_store_t *self, const vls_collect_t *how, int (*each)(void *ctx, void *item),
+                 void *ctx)
+{
+    s_collect_t c = { self, how, NULL, 0, 0 };
+    MDB_txn *txn = NULL;
+    uint8_t first[8];
+    size_t flen = 0;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    /* After the txn began: it synced the policy chain `from` may depend on. */
+    if (how->from)
+        flen = how->from(self, first);
+    rc = vls_scan(self, txn, how->db, how->from ? first : NULL, flen, s_collect_cb, &c);
+    vls_read_end(self, &txn);
+    if (rc == VL_OK && how->cmp && c.n > 1)
+        qsort(c.items, c.n, how->size, how->cmp);
+    for (size_t i = 0; i < c.n && rc == VL_OK; i++)
+        rc = each(ctx, c.items + i * how->size);
+    if (how->fini)
+        for (size_t i = 0; i < c.n; i++)
+            how->fini(c.items + i * how->size);
+    free(c.items);
+    return rc;
+}
