@@ -142,6 +142,62 @@ s_find_emit(vl_store_t *self, s_find_t *f, const char *id, size_t idlen, const M
     return rc;
 }
 
+/* One find's walk: the records table (no term), or the index under terms[0]
+ * with point checks of the other terms. */
+typedef struct {
+    vl_store_t *self;
+    MDB_txn *txn;
+    s_find_t *f;
+    char (*terms)[S_TERM_MAX + 1];
+    size_t nt, tl;           /* number of terms, length of terms[0] */
+} s_find_scan_t;
+
+static int
+s_find_records_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_find_scan_t *s = ctx;
+    char id[VL_MAX_ID + 1];
+    if (!vl_record_id_valid(k->mv_data, k->mv_size))
+        return VL_ECORRUPT;
+    memcpy(id, k->mv_data, k->mv_size);
+    id[k->mv_size] = '\0';
+    return s_find_emit(s->self, s->f, id, k->mv_size, v);
+}
+
+static int
+s_find_index_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_find_scan_t *s = ctx;
+    char id[VL_MAX_ID + 1];
+    size_t tl = s->tl;
+    int rc;
+    if (k->mv_size < tl + 1 || memcmp(k->mv_data, s->terms[0], tl + 1) != 0)
+        return S_STOP; /* past the driver term */
+    size_t idlen = k->mv_size - tl - 1;
+    const char *kid = (const char *)k->mv_data + tl + 1;
+    if (!vl_record_id_valid(kid, idlen))
+        return VL_ECORRUPT;
+    memcpy(id, kid, idlen);
+    id[idlen] = '\0';
+    for (size_t t = 1; t < s->nt; t++) {
+        uint8_t fk[S_IDX_KEY_MAX];
+        MDB_val fv;
+        size_t fl = vls_idx_key(fk, s->terms[t], id, idlen);
+        rc = vls_get(s->self, s->txn, S_INDEX, fk, fl, &fv, NULL);
+        if (rc == VL_ENOTFOUND)
+            return VL_OK;
+        if (rc != VL_OK)
+            return rc;
+    }
+    MDB_val rv;
+    rc = vls_get(s->self, s->txn, S_RECORDS, id, idlen, &rv, NULL);
+    if (rc == VL_ENOTFOUND)
+        rc = VL_ECORRUPT; /* the index names a record that is not there */
+    if (rc != VL_OK)
+        return rc;
+    return s_find_emit(s->self, s->f, id, idlen, &rv);
+}
+
 int
 vl_store_find(vl_store_t *self, const vl_query_t *q,
               int (*cb)(void *ctx, const vl_record_t *rec, uint64_t rev), void *ctx)
@@ -168,78 +224,21 @@ vl_store_find(vl_store_t *self, const vl_query_t *q,
 
     s_find_t f = { cb, ctx, q->text, q->limit, 0 };
     MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    int rc = vls_txn_begin(self, true, &txn, NULL), mrc;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
     if (rc != VL_OK)
         return rc == S_MAP_FULL ? VL_ESTORE : rc;
     self->find_depth++;
-    MDB_val k, v;
-    char id[VL_MAX_ID + 1];
+    s_find_scan_t s = { self, txn, &f, terms, nt, 0 };
     if (nt == 0) {
-        if ((mrc = mdb_cursor_open(txn, self->dbi[S_RECORDS], &cur)) != 0) {
-            rc = VL_ESTORE;
-            goto out;
-        }
-        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            if (!vl_record_id_valid(k.mv_data, k.mv_size)) {
-                rc = VL_ECORRUPT;
-                goto out;
-            }
-            memcpy(id, k.mv_data, k.mv_size);
-            id[k.mv_size] = '\0';
-            if ((rc = s_find_emit(self, &f, id, k.mv_size, &v)) != VL_OK)
-                goto out;
-        }
+        rc = vls_scan(self, txn, S_RECORDS, NULL, 0, s_find_records_cb, &s);
     } else {
-        size_t tl = strlen(terms[0]);
-        uint8_t key[S_IDX_KEY_MAX];
-        if ((mrc = mdb_cursor_open(txn, self->dbi[S_INDEX], &cur)) != 0) {
-            rc = VL_ESTORE;
-            goto out;
-        }
-        memcpy(key, terms[0], tl + 1);
-        k = vls_val(key, tl + 1);
-        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            if (k.mv_size < tl + 1 || memcmp(k.mv_data, terms[0], tl + 1) != 0)
-                break;
-            size_t idlen = k.mv_size - tl - 1;
-            const char *kid = (const char *)k.mv_data + tl + 1;
-            if (!vl_record_id_valid(kid, idlen)) {
-                rc = VL_ECORRUPT;
-                goto out;
-            }
-            memcpy(id, kid, idlen);
-            id[idlen] = '\0';
-            bool all = true;
-            for (size_t t = 1; all && t < nt; t++) {
-                uint8_t fk[S_IDX_KEY_MAX];
-                MDB_val fv;
-                size_t fl = vls_idx_key(fk, terms[t], id, idlen);
-                rc = vls_get(self, txn, S_INDEX, fk, fl, &fv, NULL);
-                if (rc == VL_ENOTFOUND)
-                    all = false;
-                else if (rc != VL_OK)
-                    goto out;
-            }
-            if (!all)
-                continue;
-            MDB_val rv;
-            rc = vls_get(self, txn, S_RECORDS, id, idlen, &rv, NULL);
-            if (rc == VL_ENOTFOUND)
-                rc = VL_ECORRUPT; /* the index names a record that is not there */
-            if (rc != VL_OK || (rc = s_find_emit(self, &f, id, idlen, &rv)) != VL_OK)
-                goto out;
-        }
+        /* The driver's keys start with "term NUL". */
+        s.tl = strlen(terms[0]);
+        rc = vls_scan(self, txn, S_INDEX, terms[0], s.tl + 1, s_find_index_cb, &s);
     }
-    rc = (mrc == 0 || mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
-out:
     if (rc == S_STOP)
-        rc = VL_OK; /* stopped at the limit */
+        rc = VL_OK; /* stopped at the limit, or past the driver term */
     self->find_depth--;
-    if (cur)
-        mdb_cursor_close(cur);
     vls_read_end(self, &txn);
     return rc;
 }

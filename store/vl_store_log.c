@@ -299,47 +299,52 @@ vl_store_append_chain(vl_store_t *self, const uint8_t *const *entries, const siz
     return vls_write(self, s_append_txn, &c, err);
 }
 
+typedef struct {
+    vl_store_t *self;
+    uint64_t to;
+    int (*cb)(void *ctx, const vl_entry_t *e);
+    void *ctx;
+    bool past;               /* reached an entry after `to` */
+} s_log_each_t;
+
+static int
+s_log_each_cb(void *vctx, const MDB_val *k, const MDB_val *v)
+{
+    s_log_each_t *c = vctx;
+    vl_entry_t *e = NULL;
+    if (k->mv_size != 8)
+        return VL_ECORRUPT;
+    uint64_t seq = vls_be64_get(k->mv_data);
+    if (c->to && seq > c->to) {
+        c->past = true;
+        return S_STOP;
+    }
+    if (vl_entry_parse(vls_pol_for(c->self, seq), v->mv_data, v->mv_size, 0, &e, NULL) !=
+            VL_OK ||
+        vl_entry_seq(e) != seq) {
+        vl_entry_destroy(&e);
+        return VL_ECORRUPT;
+    }
+    int rc = c->cb(c->ctx, e);
+    vl_entry_destroy(&e);
+    return rc;
+}
+
 int
 vl_store_log_each(vl_store_t *self, uint64_t from, uint64_t to,
                   int (*cb)(void *ctx, const vl_entry_t *e), void *ctx)
 {
     assert(self && cb);
     MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    vl_entry_t *e = NULL;
     uint8_t key[8];
-    int rc = vls_txn_begin(self, true, &txn, NULL), mrc;
+    s_log_each_t c = { self, to, cb, ctx, false };
+    int rc = vls_txn_begin(self, true, &txn, NULL);
     if (rc != VL_OK)
         return rc == S_MAP_FULL ? VL_ESTORE : rc;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[S_LOG], &cur)) != 0) {
-        rc = VL_ESTORE;
-        goto out;
-    }
     vls_be64_put(key, from ? from : 1);
-    MDB_val k = vls_val(key, sizeof key), v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        uint64_t seq = vls_be64_get(k.mv_data);
-        if (to && seq > to)
-            break;
-        if (vl_entry_parse(vls_pol_for(self, seq), v.mv_data, v.mv_size, 0, &e, NULL) != VL_OK ||
-            vl_entry_seq(e) != seq) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        if ((rc = cb(ctx, e)) != 0)
-            goto out;
-        vl_entry_destroy(&e);
-    }
-    rc = (mrc == 0 || mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
-out:
-    vl_entry_destroy(&e);
-    if (cur)
-        mdb_cursor_close(cur);
+    rc = vls_scan(self, txn, S_LOG, key, sizeof key, s_log_each_cb, &c);
+    if (rc == S_STOP && c.past)
+        rc = VL_OK;
     vls_read_end(self, &txn);
     return rc;
 }

@@ -312,6 +312,32 @@ s_candidate_sigs(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN],
     return n;
 }
 
+typedef struct {
+    vl_store_t *self;
+    MDB_txn *txn;
+    const s_head_t *h;
+    int (*cb)(void *ctx, const vl_proposal_t *p, size_t n_approvals);
+    void *ctx;
+} s_pending_each_t;
+
+static int
+s_pending_each_cb(void *vctx, const MDB_val *k, const MDB_val *v)
+{
+    s_pending_each_t *c = vctx;
+    vl_proposal_t *p = NULL;
+    if (k->mv_size != VL_HASH_LEN)
+        return VL_ECORRUPT;
+    if (vls_prop_open(c->self, v->mv_data, v->mv_size, &p, NULL) != VL_OK ||
+        memcmp(vl_proposal_id(p), k->mv_data, VL_HASH_LEN) != 0) {
+        vl_proposal_destroy(&p);
+        return VL_ECORRUPT;
+    }
+    size_t n = s_candidate_sigs(c->self, c->txn, k->mv_data, c->h);
+    int rc = c->cb(c->ctx, p, n);
+    vl_proposal_destroy(&p);
+    return rc;
+}
+
 int
 vl_store_pending_each(vl_store_t *self,
                       int (*cb)(void *ctx, const vl_proposal_t *p, size_t n_approvals),
@@ -319,40 +345,14 @@ vl_store_pending_each(vl_store_t *self,
 {
     assert(self && cb);
     MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    vl_proposal_t *p = NULL;
     s_head_t h;
-    int rc = vls_txn_begin(self, true, &txn, NULL), mrc;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
     if (rc != VL_OK)
         return rc == S_MAP_FULL ? VL_ESTORE : rc;
-    if ((rc = vls_head_load(self, txn, &h, false, NULL)) != VL_OK)
-        goto out;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur)) != 0) {
-        rc = VL_ESTORE;
-        goto out;
+    if ((rc = vls_head_load(self, txn, &h, false, NULL)) == VL_OK) {
+        s_pending_each_t c = { self, txn, &h, cb, ctx };
+        rc = vls_scan(self, txn, S_PENDING, NULL, 0, s_pending_each_cb, &c);
     }
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != VL_HASH_LEN) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        if (vls_prop_open(self, v.mv_data, v.mv_size, &p, NULL) != VL_OK ||
-            memcmp(vl_proposal_id(p), k.mv_data, VL_HASH_LEN) != 0) {
-            rc = VL_ECORRUPT;
-            goto out;
-        }
-        size_t n = s_candidate_sigs(self, txn, k.mv_data, &h);
-        if ((rc = cb(ctx, p, n)) != 0)
-            goto out;
-        vl_proposal_destroy(&p);
-    }
-    rc = (mrc == 0 || mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
-out:
-    vl_proposal_destroy(&p);
-    if (cur)
-        mdb_cursor_close(cur);
     vls_read_end(self, &txn);
     return rc;
 }
