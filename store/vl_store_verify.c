@@ -190,6 +190,13 @@ s_printable(char *out, size_t cap, const void *p, size_t n)
     out[j] = '\0';
 }
 
+/* A hostile key for a report line: printable, at most 40 bytes. */
+static void
+s_show_key(char shown[48], const MDB_val *k)
+{
+    s_printable(shown, 48, k->mv_data, k->mv_size < 40 ? k->mv_size : 40);
+}
+
 /* Remember which proposal entry seq settles (pid NULL: the entry is unreadable). */
 static int
 s_pid_push(s_verify_t *vf, uint64_t seq, const uint8_t *pid)
@@ -303,115 +310,136 @@ s_verify_ops(s_verify_t *vf, const vl_entry_t *e, const vl_proposal_t *p)
     return VL_OK;
 }
 
+/* Phase 1's walk: where the chain is. */
+typedef struct {
+    s_verify_t *vf;
+    uint8_t prev[VL_HASH_LEN];   /* hash the next entry must link to */
+    bool prev_known;
+    uint64_t expect;             /* the next seq */
+} s_log_walk_t;
+
+static int
+s_verify_entry(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_log_walk_t *w = ctx;
+    s_verify_t *vf = w->vf;
+    vl_store_t *self = vf->self;
+    vl_entry_t *e = NULL;
+    char why[VL_ERRMSG_MAX];
+    int rc;
+    if (k->mv_size != 8) {
+        s_problem(vf, "log: a key is not a sequence number");
+        vf->state_ok = w->prev_known = vf->last_known = false;
+        return VL_OK;
+    }
+    uint64_t seq = vls_be64_get(k->mv_data);
+    if (seq != w->expect) {
+        if (seq == w->expect + 1)
+            s_problem(vf, "log: entry %llu is missing", (unsigned long long)w->expect);
+        else
+            s_problem(vf, "log: entries %llu to %llu are missing", (unsigned long long)w->expect,
+                      (unsigned long long)seq - 1);
+        vf->state_ok = w->prev_known = false;
+    }
+    w->expect = seq + 1;
+    vf->last_seq = seq;
+    why[0] = '\0';
+    if ((rc = vl_entry_parse(vls_pol_for(self, seq), v->mv_data, v->mv_size, 0, &e, why)) !=
+        VL_OK) {
+        if (rc == VL_ENOMEM)
+            goto out;
+        if (strncmp(why, "entry ", 6) == 0)
+            s_problem(vf, "%s", why); /* the decoder already named the entry */
+        else
+            s_problem(vf, "entry %llu: %s", (unsigned long long)seq, why);
+        vf->state_ok = w->prev_known = vf->last_known = false;
+        rc = s_pid_push(vf, seq, NULL);
+        goto out;
+    }
+    if (vl_entry_seq(e) != seq) {
+        s_problem(vf, "entry %llu: stored as entry %llu", (unsigned long long)vl_entry_seq(e),
+                  (unsigned long long)seq);
+        vf->state_ok = false;
+    }
+    if (w->prev_known && memcmp(w->prev, vl_entry_prev(e), VL_HASH_LEN) != 0) {
+        if (seq == 1)
+            s_problem(vf, "entry 1: broken chain: prev is not the genesis policy hash");
+        else
+            s_problem(vf, "entry %llu: broken chain: prev is not the hash of entry %llu",
+                      (unsigned long long)seq, (unsigned long long)seq - 1);
+    }
+    memcpy(w->prev, vl_entry_hash(e), VL_HASH_LEN);
+    why[0] = '\0';
+    if (vls_pin_check(self, seq, vl_entry_hash(e), why) != VL_OK)
+        s_problem(vf, "%s", why);
+    if (vl_proposal_epoch(vl_entry_proposal(e)) !=
+        vl_policy_epoch(vls_pol_for(self, seq)))
+        s_problem(vf, "entry %llu: its proposal is not under the newest content-key epoch "
+                  "of policy version %llu", (unsigned long long)seq,
+                  (unsigned long long)vl_policy_version(vls_pol_for(self, seq)));
+    w->prev_known = vf->last_known = true;
+    memcpy(vf->last_hash, vl_entry_hash(e), VL_HASH_LEN);
+    memcpy(vf->last_root, vl_entry_root(e), VL_HASH_LEN);
+
+    vl_proposal_t *p = vl_entry_proposal(e);
+    const uint8_t *pid = vl_proposal_id(p);
+    char hex[2 * VL_KID_LEN + 1];
+    int kind;
+    uint64_t sseq;
+    vls_short(pid, hex);
+    if ((rc = vls_settled(self, vf->txn, pid, &kind, &sseq, NULL)) == VL_ESTORE)
+        goto out;
+    if (rc != VL_OK || kind != 'E' || sseq != seq)
+        s_problem(vf, "entry %llu: the settled table does not name it for proposal %s",
+                  (unsigned long long)seq, hex);
+    if ((rc = s_pid_push(vf, seq, pid)) != VL_OK)
+        goto out;
+
+    const uint8_t *ck;
+    why[0] = '\0';
+    if (vls_ckey(self, vl_proposal_epoch(p), &ck, why) != VL_OK ||
+        vl_proposal_open(p, ck, why) != VL_OK) {
+        s_problem(vf, "entry %llu: proposal %s: %s", (unsigned long long)seq, hex, why);
+        vf->state_ok = false;
+    } else if (vf->state_ok && (rc = s_verify_ops(vf, e, p)) != VL_OK) {
+        goto out;
+    }
+    rc = VL_OK;
+out:
+    vl_entry_destroy(&e);
+    return rc;
+}
+
 /* Phase 1: the log, from genesis. */
 static int
 s_verify_log(s_verify_t *vf)
 {
-    vl_store_t *self = vf->self;
-    MDB_cursor *cur = NULL;
-    vl_entry_t *e = NULL;
-    uint8_t prev[VL_HASH_LEN];
-    bool prev_known = true;
-    uint64_t expect = 1;
-    char why[VL_ERRMSG_MAX];
-    int rc = VL_OK, mrc;
-    memcpy(prev, vl_policy_hash(vls_genesis(self)), VL_HASH_LEN);
+    s_log_walk_t w = { .vf = vf, .prev_known = true, .expect = 1 };
+    memcpy(w.prev, vl_policy_hash(vls_genesis(vf->self)), VL_HASH_LEN);
     vl_root_clear(&vf->acc);
     vl_root_digest(&vf->acc, vf->last_root);
-    memcpy(vf->last_hash, prev, VL_HASH_LEN);
+    memcpy(vf->last_hash, w.prev, VL_HASH_LEN);
     vf->last_known = true;
     vf->state_ok = true;
+    return vls_scan(vf->self, vf->txn, S_LOG, NULL, 0, s_verify_entry, &w);
+}
 
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_LOG], &cur)) != 0)
-        return VL_ESTORE;
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8) {
-            s_problem(vf, "log: a key is not a sequence number");
-            vf->state_ok = prev_known = vf->last_known = false;
-            continue;
-        }
-        uint64_t seq = vls_be64_get(k.mv_data);
-        if (seq != expect) {
-            if (seq == expect + 1)
-                s_problem(vf, "log: entry %llu is missing", (unsigned long long)expect);
-            else
-                s_problem(vf, "log: entries %llu to %llu are missing", (unsigned long long)expect,
-                          (unsigned long long)seq - 1);
-            vf->state_ok = prev_known = false;
-        }
-        expect = seq + 1;
-        vf->last_seq = seq;
-        why[0] = '\0';
-        if ((rc = vl_entry_parse(vls_pol_for(self, seq), v.mv_data, v.mv_size, 0, &e, why)) !=
-            VL_OK) {
-            if (rc == VL_ENOMEM)
-                goto out;
-            if (strncmp(why, "entry ", 6) == 0)
-                s_problem(vf, "%s", why); /* the decoder already named the entry */
-            else
-                s_problem(vf, "entry %llu: %s", (unsigned long long)seq, why);
-            vf->state_ok = prev_known = vf->last_known = false;
-            if ((rc = s_pid_push(vf, seq, NULL)) != VL_OK)
-                goto out;
-            continue;
-        }
-        if (vl_entry_seq(e) != seq) {
-            s_problem(vf, "entry %llu: stored as entry %llu", (unsigned long long)vl_entry_seq(e),
-                      (unsigned long long)seq);
-            vf->state_ok = false;
-        }
-        if (prev_known && memcmp(prev, vl_entry_prev(e), VL_HASH_LEN) != 0) {
-            if (seq == 1)
-                s_problem(vf, "entry 1: broken chain: prev is not the genesis policy hash");
-            else
-                s_problem(vf, "entry %llu: broken chain: prev is not the hash of entry %llu",
-                          (unsigned long long)seq, (unsigned long long)seq - 1);
-        }
-        memcpy(prev, vl_entry_hash(e), VL_HASH_LEN);
-        why[0] = '\0';
-        if (vls_pin_check(self, seq, vl_entry_hash(e), why) != VL_OK)
-            s_problem(vf, "%s", why);
-        if (vl_proposal_epoch(vl_entry_proposal(e)) !=
-            vl_policy_epoch(vls_pol_for(self, seq)))
-            s_problem(vf, "entry %llu: its proposal is not under the newest content-key epoch "
-                      "of policy version %llu", (unsigned long long)seq,
-                      (unsigned long long)vl_policy_version(vls_pol_for(self, seq)));
-        prev_known = vf->last_known = true;
-        memcpy(vf->last_hash, vl_entry_hash(e), VL_HASH_LEN);
-        memcpy(vf->last_root, vl_entry_root(e), VL_HASH_LEN);
-
-        vl_proposal_t *p = vl_entry_proposal(e);
-        const uint8_t *pid = vl_proposal_id(p);
-        char hex[2 * VL_KID_LEN + 1];
-        int kind;
-        uint64_t sseq;
-        vls_short(pid, hex);
-        if ((rc = vls_settled(self, vf->txn, pid, &kind, &sseq, NULL)) == VL_ESTORE)
-            goto out;
-        if (rc != VL_OK || kind != 'E' || sseq != seq)
-            s_problem(vf, "entry %llu: the settled table does not name it for proposal %s",
-                      (unsigned long long)seq, hex);
-        if ((rc = s_pid_push(vf, seq, pid)) != VL_OK)
-            goto out;
-
-        const uint8_t *ck;
-        why[0] = '\0';
-        if (vls_ckey(self, vl_proposal_epoch(p), &ck, why) != VL_OK ||
-            vl_proposal_open(p, ck, why) != VL_OK) {
-            s_problem(vf, "entry %llu: proposal %s: %s", (unsigned long long)seq, hex, why);
-            vf->state_ok = false;
-        } else if (vf->state_ok && (rc = s_verify_ops(vf, e, p)) != VL_OK) {
-            goto out;
-        }
-        vl_entry_destroy(&e);
+/* A meta name format 1 does not know is a problem. */
+static int
+s_meta_name(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    static const char *const known[] = { "format", "fresh", "genesis", "head_hash", "head_seq",
+                                         "root", "root_acc", "salt", "sigs_checked", NULL };
+    s_verify_t *vf = ctx;
+    bool ok = false;
+    for (size_t i = 0; !ok && known[i]; i++)
+        ok = k->mv_size == strlen(known[i]) && memcmp(k->mv_data, known[i], k->mv_size) == 0;
+    if (!ok) {
+        char shown[48];
+        s_show_key(shown, k);
+        s_problem(vf, "meta: unknown entry \"%s\"", shown);
     }
-    rc = (mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
-out:
-    vl_entry_destroy(&e);
-    mdb_cursor_close(cur);
-    return rc;
+    return VL_OK;
 }
 
 /* Phase 2: meta against the log. */
@@ -469,26 +497,7 @@ s_verify_meta(s_verify_t *vf, vl_root_t *meta_acc, bool *meta_acc_ok)
     vl_root_load(meta_acc, v.mv_data, v.mv_size);
     *meta_acc_ok = true;
     /* Nothing else may live in meta (format 1 knows these names only). */
-    static const char *const known[] = { "format", "fresh", "genesis", "head_hash", "head_seq",
-                                         "root", "root_acc", "salt", "sigs_checked", NULL };
-    MDB_cursor *cur = NULL;
-    MDB_val k;
-    int mrc = mdb_cursor_open(vf->txn, self->dbi[S_META], &cur);
-    if (mrc != 0)
-        return VL_ESTORE;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        bool ok = false;
-        for (size_t i = 0; !ok && known[i]; i++)
-            ok = k.mv_size == strlen(known[i]) && memcmp(k.mv_data, known[i], k.mv_size) == 0;
-        if (!ok) {
-            char shown[48];
-            s_printable(shown, sizeof shown, k.mv_data, k.mv_size < 40 ? k.mv_size : 40);
-            s_problem(vf, "meta: unknown entry \"%s\"", shown);
-        }
-    }
-    mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
+    if (vls_scan(self, vf->txn, S_META, NULL, 0, s_meta_name, vf) != VL_OK)
         return VL_ESTORE;
     vl_root_digest(meta_acc, d);
     if (root_ok && memcmp(d, meta_root, VL_HASH_LEN) != 0)
@@ -512,73 +521,78 @@ s_keyterm_cb(void *ctx, const char *term)
     return klen ? s_keys_add(t->keys, key, klen) : VL_OK;
 }
 
+/* Phase 3's walk: the accumulator of the records as stored. */
+typedef struct {
+    s_verify_t *vf;
+    vl_root_t racc;
+} s_rec_walk_t;
+
+static int
+s_verify_record(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_rec_walk_t *w = ctx;
+    s_verify_t *vf = w->vf;
+    vl_record_t *rec = NULL;
+    char why[VL_ERRMSG_MAX], id[VL_MAX_ID + 1];
+    int rc;
+    if (!vl_record_id_valid(k->mv_data, k->mv_size)) {
+        char shown[48];
+        s_show_key(shown, k);
+        s_problem(vf, "records: key \"%s\" is not a record id", shown);
+        return VL_OK;
+    }
+    memcpy(id, k->mv_data, k->mv_size);
+    id[k->mv_size] = '\0';
+    s_slot_t *s = s_map_find(&vf->map, id);
+    uint64_t rev;
+    s_recval_t rv;
+    why[0] = '\0';
+    if ((rc = vls_rec_open(vf->self, id, k->mv_size, v, true, &rec, &rev, &rv, why)) != VL_OK) {
+        if (rc == VL_ENOMEM)
+            return rc;
+        s_problem(vf, "%s", why);
+        if (s || s_map_add(&vf->map, id, &s) == VL_OK)
+            s->bad = true;
+        return VL_OK;
+    }
+    size_t blen;
+    const uint8_t *body = vl_record_body(rec, &blen);
+    uint8_t leaf[VL_HASH_LEN];
+    vl_root_leaf(leaf, id, rev, body, blen);
+    vl_root_insert(&w->racc, leaf);
+    s_keyterm_t t = { &vf->keys, id };
+    rc = vl_record_terms(rec, s_keyterm_cb, &t);
+    vl_record_destroy(&rec);
+    if (rc != VL_OK)
+        return rc;
+    if (!vf->state_ok)
+        return VL_OK;
+    if (!s || !s->live) {
+        s_problem(vf, "record %s: not in the log (no entry wrote it, or it was deleted)", id);
+        return VL_OK;
+    }
+    s->seen = true;
+    if (rev != s->rev)
+        s_problem(vf, "record %s: revision %llu, the log says %llu", id,
+                  (unsigned long long)rev, (unsigned long long)s->rev);
+    else if (memcmp(leaf, s->leaf, VL_HASH_LEN) != 0)
+        s_problem(vf, "record %s: body differs from the log's", id);
+    else if (rv.seq != s->seq || rv.op != s->op)
+        s_problem(vf, "record %s: says entry %llu op %u wrote it, the log says entry %llu "
+                  "op %u", id, (unsigned long long)rv.seq, rv.op,
+                  (unsigned long long)s->seq, s->op);
+    return VL_OK;
+}
+
 /* Phase 3: the records table against the log and the accumulator. */
 static int
 s_verify_records(s_verify_t *vf, const vl_root_t *meta_acc, bool meta_acc_ok)
 {
-    vl_store_t *self = vf->self;
-    MDB_cursor *cur = NULL;
-    vl_record_t *rec = NULL;
-    vl_root_t racc;
-    char why[VL_ERRMSG_MAX], id[VL_MAX_ID + 1];
-    int rc = VL_OK, mrc;
-    vl_root_clear(&racc);
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_RECORDS], &cur)) != 0)
-        return VL_ESTORE;
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (!vl_record_id_valid(k.mv_data, k.mv_size)) {
-            char shown[48];
-            s_printable(shown, sizeof shown, k.mv_data, k.mv_size < 40 ? k.mv_size : 40);
-            s_problem(vf, "records: key \"%s\" is not a record id", shown);
-            continue;
-        }
-        memcpy(id, k.mv_data, k.mv_size);
-        id[k.mv_size] = '\0';
-        s_slot_t *s = s_map_find(&vf->map, id);
-        uint64_t rev;
-        s_recval_t rv;
-        why[0] = '\0';
-        if ((rc = vls_rec_open(self, id, k.mv_size, &v, true, &rec, &rev, &rv, why)) != VL_OK) {
-            if (rc == VL_ENOMEM)
-                goto out;
-            s_problem(vf, "%s", why);
-            if (s || s_map_add(&vf->map, id, &s) == VL_OK)
-                s->bad = true;
-            rc = VL_OK;
-            continue;
-        }
-        size_t blen;
-        const uint8_t *body = vl_record_body(rec, &blen);
-        uint8_t leaf[VL_HASH_LEN];
-        vl_root_leaf(leaf, id, rev, body, blen);
-        vl_root_insert(&racc, leaf);
-        s_keyterm_t t = { &vf->keys, id };
-        if ((rc = vl_record_terms(rec, s_keyterm_cb, &t)) != VL_OK)
-            goto out;
-        vl_record_destroy(&rec);
-        if (!vf->state_ok)
-            continue;
-        if (!s || !s->live) {
-            s_problem(vf, "record %s: not in the log (no entry wrote it, or it was deleted)", id);
-            continue;
-        }
-        s->seen = true;
-        if (rev != s->rev)
-            s_problem(vf, "record %s: revision %llu, the log says %llu", id,
-                      (unsigned long long)rev, (unsigned long long)s->rev);
-        else if (memcmp(leaf, s->leaf, VL_HASH_LEN) != 0)
-            s_problem(vf, "record %s: body differs from the log's", id);
-        else if (rv.seq != s->seq || rv.op != s->op)
-            s_problem(vf, "record %s: says entry %llu op %u wrote it, the log says entry %llu "
-                      "op %u", id, (unsigned long long)rv.seq, rv.op,
-                      (unsigned long long)s->seq, s->op);
-    }
-    if (mrc != MDB_NOTFOUND) {
-        rc = VL_ESTORE;
-        goto out;
-    }
+    s_rec_walk_t w = { .vf = vf };
+    vl_root_clear(&w.racc);
+    int rc = vls_scan(vf->self, vf->txn, S_RECORDS, NULL, 0, s_verify_record, &w);
+    if (rc != VL_OK)
+        return rc;
     if (vf->state_ok)
         for (size_t i = 0; i < vf->map.cap; i++) {
             const s_slot_t *s = &vf->map.slots[i];
@@ -586,13 +600,9 @@ s_verify_records(s_verify_t *vf, const vl_root_t *meta_acc, bool meta_acc_ok)
                 s_problem(vf, "record %s: missing (the log has revision %llu)", s->id,
                           (unsigned long long)s->rev);
         }
-    if (meta_acc_ok && memcmp(meta_acc, &racc, sizeof racc) != 0)
+    if (meta_acc_ok && memcmp(meta_acc, &w.racc, sizeof w.racc) != 0)
         s_problem(vf, "meta: the root accumulator does not match the current records");
-    rc = VL_OK;
-out:
-    vl_record_destroy(&rec);
-    mdb_cursor_close(cur);
-    return rc;
+    return VL_OK;
 }
 
 /* Is the id part of an index key one whose record did not open? */
@@ -677,140 +687,140 @@ s_verify_index(s_verify_t *vf)
     return (mrc == 0 || mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
 }
 
-/* Phase 5: pending work, settled ids and rejections. */
+static int
+s_verify_pending(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_verify_t *vf = ctx;
+    vl_proposal_t *p = NULL;
+    char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
+    int kind;
+    if (k->mv_size != VL_HASH_LEN) {
+        s_problem(vf, "pending: a key is not a proposal id");
+        return VL_OK;
+    }
+    vls_short(k->mv_data, hex);
+    why[0] = '\0';
+    if (vls_prop_open(vf->self, v->mv_data, v->mv_size, &p, why) != VL_OK)
+        s_problem(vf, "pending: proposal %s: %s", hex, why);
+    else if (memcmp(vl_proposal_id(p), k->mv_data, VL_HASH_LEN) != 0)
+        s_problem(vf, "pending: proposal %s is stored under another id", hex);
+    vl_proposal_destroy(&p);
+    if (vls_settled(vf->self, vf->txn, k->mv_data, &kind, NULL, NULL) == VL_OK && kind)
+        s_problem(vf, "pending: proposal %s is already settled", hex);
+    return VL_OK;
+}
+
+static int
+s_verify_candidate(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_verify_t *vf = ctx;
+    vl_entry_t *e = NULL;
+    MDB_val x;
+    char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
+    if (k->mv_size != VL_HASH_LEN) {
+        s_problem(vf, "candidates: a key is not a proposal id");
+        return VL_OK;
+    }
+    vls_short(k->mv_data, hex);
+    if (vls_get(vf->self, vf->txn, S_PENDING, k->mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
+        s_problem(vf, "candidates: proposal %s is not pending", hex);
+    why[0] = '\0';
+    int crc = vl_entry_parse(vf->self->pol, v->mv_data, v->mv_size, VL_ENTRY_CANDIDATE, &e, why);
+    if (crc == VL_EPERM || crc == VL_ENOTFOUND)
+        ; /* made under an older version: approving rebuilds it */
+    else if (crc != VL_OK)
+        s_problem(vf, "candidates: proposal %s: %s", hex, why);
+    else if (memcmp(vl_proposal_id(vl_entry_proposal(e)), k->mv_data, VL_HASH_LEN) != 0)
+        s_problem(vf, "candidates: the entry for %s settles another proposal", hex);
+    vl_entry_destroy(&e);
+    return VL_OK;
+}
+
+static int
+s_verify_settled(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_verify_t *vf = ctx;
+    const uint8_t *val = v->mv_data;
+    MDB_val x;
+    char hex[2 * VL_KID_LEN + 1];
+    if (k->mv_size != VL_HASH_LEN) {
+        s_problem(vf, "settled: a key is not a proposal id");
+        return VL_OK;
+    }
+    vls_short(k->mv_data, hex);
+    if (v->mv_size == 9 && val[0] == 'E') {
+        uint64_t seq = vls_be64_get(val + 1);
+        bool present;
+        const uint8_t *pid = s_pid_of(vf, seq, &present);
+        if (present && !pid)
+            return VL_OK; /* that entry is unreadable: already reported */
+        if (!pid || memcmp(pid, k->mv_data, VL_HASH_LEN) != 0)
+            s_problem(vf, "settled: proposal %s names entry %llu, which does not settle it",
+                      hex, (unsigned long long)seq);
+    } else if (v->mv_size == 1 && val[0] == 'R') {
+        if (vls_get(vf->self, vf->txn, S_REJECTIONS, k->mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
+            s_problem(vf, "settled: proposal %s is marked rejected without a rejection", hex);
+    } else {
+        s_problem(vf, "settled: proposal %s: malformed value", hex);
+    }
+    return VL_OK;
+}
+
+static int
+s_verify_rejection(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_verify_t *vf = ctx;
+    vl_rejection_t *r = NULL;
+    char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
+    int kind;
+    if (k->mv_size != VL_HASH_LEN) {
+        s_problem(vf, "rejections: a key is not a proposal id");
+        return VL_OK;
+    }
+    vls_short(k->mv_data, hex);
+    why[0] = '\0';
+    if (vls_rej_parse(vf->self, v->mv_data, v->mv_size, &r, why) != VL_OK)
+        s_problem(vf, "rejections: proposal %s: %s", hex, why);
+    else if (memcmp(vl_rejection_proposal(r), k->mv_data, VL_HASH_LEN) != 0)
+        s_problem(vf, "rejections: the rejection stored for %s names another proposal", hex);
+    vl_rejection_destroy(&r);
+    if (vls_settled(vf->self, vf->txn, k->mv_data, &kind, NULL, NULL) != VL_OK || kind != 'R')
+        s_problem(vf, "rejections: proposal %s is not marked rejected in settled", hex);
+    return VL_OK;
+}
+
+/* What the daemon knows of each peer: not signed, but must decode. */
+static int
+s_verify_peer(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_verify_t *vf = ctx;
+    vl_peer_info_t pi;
+    char shown[48], why[VL_ERRMSG_MAX];
+    s_show_key(shown, k);
+    why[0] = '\0';
+    if (vls_peer_decode(v->mv_data, v->mv_size, &pi, why) != VL_OK)
+        s_problem(vf, "peers: the record of \"%s\" is malformed: %s", shown, why);
+    else if (k->mv_size != strlen(pi.addr) || memcmp(k->mv_data, pi.addr, k->mv_size) != 0)
+        s_problem(vf, "peers: the record stored under \"%s\" names another address", shown);
+    return VL_OK;
+}
+
+/* Phase 5: pending work, settled ids, rejections and peers. */
 static int
 s_verify_work(s_verify_t *vf)
 {
-    vl_store_t *self = vf->self;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v, x;
-    char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
-    int rc, mrc;
-
-    /* pending */
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_PENDING], &cur)) != 0)
-        return VL_ESTORE;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        vl_proposal_t *p = NULL;
-        int kind;
-        if (k.mv_size != VL_HASH_LEN) {
-            s_problem(vf, "pending: a key is not a proposal id");
-            continue;
-        }
-        vls_short(k.mv_data, hex);
-        why[0] = '\0';
-        if ((rc = vls_prop_open(self, v.mv_data, v.mv_size, &p, why)) != VL_OK)
-            s_problem(vf, "pending: proposal %s: %s", hex, why);
-        else if (memcmp(vl_proposal_id(p), k.mv_data, VL_HASH_LEN) != 0)
-            s_problem(vf, "pending: proposal %s is stored under another id", hex);
-        vl_proposal_destroy(&p);
-        if (vls_settled(self, vf->txn, k.mv_data, &kind, NULL, NULL) == VL_OK && kind)
-            s_problem(vf, "pending: proposal %s is already settled", hex);
-    }
-    mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
-        return VL_ESTORE;
-
-    /* candidates */
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_CANDIDATES], &cur)) != 0)
-        return VL_ESTORE;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        vl_entry_t *e = NULL;
-        if (k.mv_size != VL_HASH_LEN) {
-            s_problem(vf, "candidates: a key is not a proposal id");
-            continue;
-        }
-        vls_short(k.mv_data, hex);
-        if (vls_get(self, vf->txn, S_PENDING, k.mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
-            s_problem(vf, "candidates: proposal %s is not pending", hex);
-        why[0] = '\0';
-        int crc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, why);
-        if (crc == VL_EPERM || crc == VL_ENOTFOUND)
-            ; /* made under an older version: approving rebuilds it */
-        else if (crc != VL_OK)
-            s_problem(vf, "candidates: proposal %s: %s", hex, why);
-        else if (memcmp(vl_proposal_id(vl_entry_proposal(e)), k.mv_data, VL_HASH_LEN) != 0)
-            s_problem(vf, "candidates: the entry for %s settles another proposal", hex);
-        vl_entry_destroy(&e);
-    }
-    mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
-        return VL_ESTORE;
-
-    /* settled */
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_SETTLED], &cur)) != 0)
-        return VL_ESTORE;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *val = v.mv_data;
-        if (k.mv_size != VL_HASH_LEN) {
-            s_problem(vf, "settled: a key is not a proposal id");
-            continue;
-        }
-        vls_short(k.mv_data, hex);
-        if (v.mv_size == 9 && val[0] == 'E') {
-            uint64_t seq = vls_be64_get(val + 1);
-            bool present;
-            const uint8_t *pid = s_pid_of(vf, seq, &present);
-            if (present && !pid)
-                continue; /* that entry is unreadable: already reported */
-            if (!pid || memcmp(pid, k.mv_data, VL_HASH_LEN) != 0)
-                s_problem(vf, "settled: proposal %s names entry %llu, which does not settle it",
-                          hex, (unsigned long long)seq);
-        } else if (v.mv_size == 1 && val[0] == 'R') {
-            if (vls_get(self, vf->txn, S_REJECTIONS, k.mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
-                s_problem(vf, "settled: proposal %s is marked rejected without a rejection", hex);
-        } else {
-            s_problem(vf, "settled: proposal %s: malformed value", hex);
-        }
-    }
-    mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
-        return VL_ESTORE;
-
-    /* rejections */
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_REJECTIONS], &cur)) != 0)
-        return VL_ESTORE;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        vl_rejection_t *r = NULL;
-        int kind;
-        if (k.mv_size != VL_HASH_LEN) {
-            s_problem(vf, "rejections: a key is not a proposal id");
-            continue;
-        }
-        vls_short(k.mv_data, hex);
-        why[0] = '\0';
-        if (vls_rej_parse(self, v.mv_data, v.mv_size, &r, why) != VL_OK)
-            s_problem(vf, "rejections: proposal %s: %s", hex, why);
-        else if (memcmp(vl_rejection_proposal(r), k.mv_data, VL_HASH_LEN) != 0)
-            s_problem(vf, "rejections: the rejection stored for %s names another proposal", hex);
-        vl_rejection_destroy(&r);
-        if (vls_settled(self, vf->txn, k.mv_data, &kind, NULL, NULL) != VL_OK || kind != 'R')
-            s_problem(vf, "rejections: proposal %s is not marked rejected in settled", hex);
-    }
-    mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
-        return VL_ESTORE;
-
-    /* peers (what the daemon knows of each: not signed, but must decode) */
-    if ((mrc = mdb_cursor_open(vf->txn, self->dbi[S_PEERS], &cur)) != 0)
-        return VL_ESTORE;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        vl_peer_info_t pi;
-        char shown[48];
-        s_printable(shown, sizeof shown, k.mv_data, k.mv_size < 40 ? k.mv_size : 40);
-        why[0] = '\0';
-        if (vls_peer_decode(v.mv_data, v.mv_size, &pi, why) != VL_OK)
-            s_problem(vf, "peers: the record of \"%s\" is malformed: %s", shown, why);
-        else if (k.mv_size != strlen(pi.addr) || memcmp(k.mv_data, pi.addr, k.mv_size) != 0)
-            s_problem(vf, "peers: the record stored under \"%s\" names another address", shown);
-    }
-    mdb_cursor_close(cur);
-    return mrc == MDB_NOTFOUND ? VL_OK : VL_ESTORE;
+    static const struct {
+        int db;
+        vls_scan_fn check;
+    } tables[] = {
+        { S_PENDING, s_verify_pending },     { S_CANDIDATES, s_verify_candidate },
+        { S_SETTLED, s_verify_settled },     { S_REJECTIONS, s_verify_rejection },
+        { S_PEERS, s_verify_peer },
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (vls_scan(vf->self, vf->txn, tables[i].db, NULL, 0, tables[i].check, vf) != VL_OK)
+            return VL_ESTORE;
+    return VL_OK;
 }
 
 int
