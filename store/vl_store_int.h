@@ -68,11 +68,11 @@ enum {
 /* Internal: an LMDB put hit MDB_MAP_FULL. vls_write() grows the map and reruns
  * the transaction; this value never leaves the module. */
 #define S_MAP_FULL     (-1000)
-/* Internal: a find reached its limit. */
+/* Internal: a scan callback ends its scan early (a find at its limit, a walk
+ * past its range); the caller turns it back into VL_OK. */
 #define S_STOP         (-1001)
 
 _Static_assert(S_IDX_KEY_MAX <= 511, "index keys must fit LMDB's key limit");
-
 
 /* A content key of one epoch, unsealed once and cached. */
 typedef struct {
@@ -96,7 +96,6 @@ typedef struct {
  * instead of one per record (~0.5 us each when syncing a log). */
 #define S_NONCE_POOL  64u
 
-/* Structure of our class */
 struct vl_store {
     MDB_env *env;               /* the LMDB environment (one per directory) */
     MDB_dbi dbi[S_NDBS];        /* named databases, opened once at open */
@@ -127,6 +126,7 @@ typedef struct {
     vl_root_t acc;
 } s_head_t;
 
+/* A records value, decoded (nonce and ct point into the LMDB value). */
 typedef struct {
     uint64_t rev, seq;
     uint32_t op;
@@ -141,6 +141,7 @@ typedef struct {
     uint64_t rev;
 } s_cur_t;
 
+/* A write transaction's body, run (maybe more than once) by vls_write(). */
 typedef int (*s_txn_fn)(vl_store_t *self, MDB_txn *txn, void *ctx, char *err);
 
 /* ---- small helpers ------------------------------------------------------ */

@@ -14,8 +14,6 @@
 #include "vl_codec.h"
 #include "vl_fields.h"
 
-/* ---- peers: key = addr, value = canonical map of vl_peer_info_t ------------ */
-
 static const char *const s_peer_keys[] = { "addr", "dropped", "last_contact", "last_error",
                                            "pk", "received", "sent", "state",
                                            "their_pending", "their_seq", NULL };

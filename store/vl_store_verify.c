@@ -687,6 +687,19 @@ s_verify_index(s_verify_t *vf)
     return (mrc == 0 || mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
 }
 
+/* A key of pending, candidates, settled or rejections is a proposal id:
+ * false (a problem) if not, else its short hex in hex. */
+static bool
+s_id_key(s_verify_t *vf, const char *table, const MDB_val *k, char hex[2 * VL_KID_LEN + 1])
+{
+    if (k->mv_size != VL_HASH_LEN) {
+        s_problem(vf, "%s: a key is not a proposal id", table);
+        return false;
+    }
+    vls_short(k->mv_data, hex);
+    return true;
+}
+
 static int
 s_verify_pending(void *ctx, const MDB_val *k, const MDB_val *v)
 {
@@ -694,11 +707,8 @@ s_verify_pending(void *ctx, const MDB_val *k, const MDB_val *v)
     vl_proposal_t *p = NULL;
     char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
     int kind;
-    if (k->mv_size != VL_HASH_LEN) {
-        s_problem(vf, "pending: a key is not a proposal id");
+    if (!s_id_key(vf, "pending", k, hex))
         return VL_OK;
-    }
-    vls_short(k->mv_data, hex);
     why[0] = '\0';
     if (vls_prop_open(vf->self, v->mv_data, v->mv_size, &p, why) != VL_OK)
         s_problem(vf, "pending: proposal %s: %s", hex, why);
@@ -717,11 +727,8 @@ s_verify_candidate(void *ctx, const MDB_val *k, const MDB_val *v)
     vl_entry_t *e = NULL;
     MDB_val x;
     char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
-    if (k->mv_size != VL_HASH_LEN) {
-        s_problem(vf, "candidates: a key is not a proposal id");
+    if (!s_id_key(vf, "candidates", k, hex))
         return VL_OK;
-    }
-    vls_short(k->mv_data, hex);
     if (vls_get(vf->self, vf->txn, S_PENDING, k->mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
         s_problem(vf, "candidates: proposal %s is not pending", hex);
     why[0] = '\0';
@@ -743,11 +750,8 @@ s_verify_settled(void *ctx, const MDB_val *k, const MDB_val *v)
     const uint8_t *val = v->mv_data;
     MDB_val x;
     char hex[2 * VL_KID_LEN + 1];
-    if (k->mv_size != VL_HASH_LEN) {
-        s_problem(vf, "settled: a key is not a proposal id");
+    if (!s_id_key(vf, "settled", k, hex))
         return VL_OK;
-    }
-    vls_short(k->mv_data, hex);
     if (v->mv_size == 9 && val[0] == 'E') {
         uint64_t seq = vls_be64_get(val + 1);
         bool present;
@@ -773,11 +777,8 @@ s_verify_rejection(void *ctx, const MDB_val *k, const MDB_val *v)
     vl_rejection_t *r = NULL;
     char hex[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX];
     int kind;
-    if (k->mv_size != VL_HASH_LEN) {
-        s_problem(vf, "rejections: a key is not a proposal id");
+    if (!s_id_key(vf, "rejections", k, hex))
         return VL_OK;
-    }
-    vls_short(k->mv_data, hex);
     why[0] = '\0';
     if (vls_rej_parse(vf->self, v->mv_data, v->mv_size, &r, why) != VL_OK)
         s_problem(vf, "rejections: proposal %s: %s", hex, why);

@@ -1172,7 +1172,7 @@ out:
 }
 
 
-/* ---- issue 4: policy versions, epochs, freshness, equivocation ------------------ */
+/* ---- policy versions, epochs, freshness, equivocation -------------------------- */
 
 /* Make a one-op proposal of a new authority record under pol with ckey. */
 static int
