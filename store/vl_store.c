@@ -176,7 +176,7 @@ s_init_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         uint8_t key[8];
         vls_be64_put(key, i + 1);
         if ((rc = vls_put(self, txn, S_POLICIES, key, sizeof key, c->docs[i], c->lens[i], 0,
-                        err)) != VL_OK)
+                          err)) != VL_OK)
             return rc;
     }
     return VL_OK;

@@ -132,7 +132,7 @@ out:
  * error leaves the txn to be aborted. */
 int
 vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t len,
-        unsigned eflags, char *err)
+          unsigned eflags, char *err)
 {
     vl_entry_t *e = NULL;
     s_cur_t cur[VL_MAX_OPS];

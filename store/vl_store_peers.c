@@ -129,7 +129,7 @@ s_peer_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     s_peer_ctx_t *c = vctx;
     return vls_put(self, txn, S_PEERS, c->p->addr, strlen(c->p->addr), vl_wr_data(c->w),
-                 vl_wr_len(c->w), 0, err);
+                   vl_wr_len(c->w), 0, err);
 }
 
 int

@@ -233,7 +233,7 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                       "(another history)", (unsigned long long)ver, (unsigned long long)h.seq);
     vls_be64_put(key, ver);
     if ((rc = vls_put(self, txn, S_POLICIES, key, sizeof key, c->doc, c->len, MDB_NOOVERWRITE,
-                    err)) != VL_OK)
+                      err)) != VL_OK)
         return rc == VL_EEXIST ? vl_err(err, VL_ECORRUPT, "policies: version %llu exists",
                                         (unsigned long long)ver)
                                : rc;

@@ -17,7 +17,7 @@
  * older version it names (an approver removed since still rejected it). */
 int
 vls_rej_parse(const vl_store_t *self, const uint8_t *buf, size_t len, vl_rejection_t **out,
-            char *err)
+              char *err)
 {
     int rc = VL_EPERM;
     for (size_t i = self->npols; i-- > 0 && rc == VL_EPERM;)

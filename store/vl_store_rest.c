@@ -115,7 +115,7 @@ s_nonce(vl_store_t *self, uint8_t out[VL_NONCE_LEN])
 /* Write the records value of id (fresh random nonce), in place via MDB_RESERVE. */
 int
 vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
-          uint32_t op, const uint8_t *body, size_t blen, char *err)
+            uint32_t op, const uint8_t *body, size_t blen, char *err)
 {
     size_t idlen = strlen(id);
     MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR + blen + VL_MAC_LEN);
@@ -139,7 +139,7 @@ vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64
  * vl_record_parse_stored; `full` (verify) re-runs the whole schema. */
 int
 vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, bool full,
-           vl_record_t **rec, uint64_t *rev, s_recval_t *rv_out, char *err)
+             vl_record_t **rec, uint64_t *rev, s_recval_t *rv_out, char *err)
 {
     s_recval_t rv;
     size_t len;
@@ -172,7 +172,7 @@ vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, b
 /* The current record id as txn sees it: *rec NULL and *rev 0 if none. */
 int
 vls_rec_load(vl_store_t *self, MDB_txn *txn, const char *id, vl_record_t **rec, uint64_t *rev,
-           char *err)
+             char *err)
 {
     MDB_val v;
     *rec = NULL;

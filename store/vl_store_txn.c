@@ -28,7 +28,7 @@ vls_lmdb(int mrc, char *err, const char *what)
 /* Point read. VL_OK, VL_ENOTFOUND (no message) or VL_ESTORE. */
 int
 vls_get(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, MDB_val *out,
-      char *err)
+        char *err)
 {
     MDB_val k = vls_val(key, klen);
     int mrc = mdb_get(txn, self->dbi[db], &k, out);
@@ -42,7 +42,7 @@ vls_get(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, MD
 /* VL_OK, VL_EEXIST (MDB_KEYEXIST under NOOVERWRITE/APPEND), S_MAP_FULL, VL_ESTORE. */
 int
 vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, const void *val,
-      size_t vlen, unsigned flags, char *err)
+        size_t vlen, unsigned flags, char *err)
 {
     MDB_val k = vls_val(key, klen), v = vls_val(vlen ? val : "", vlen);
     int mrc = mdb_put(txn, self->dbi[db], &k, &v, flags);
@@ -66,7 +66,7 @@ vls_del(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, ch
 
 int
 vls_meta_put(vl_store_t *self, MDB_txn *txn, const char *name, const void *val, size_t len,
-           char *err)
+             char *err)
 {
     return vls_put(self, txn, S_META, name, strlen(name), val, len, 0, err);
 }
@@ -74,7 +74,7 @@ vls_meta_put(vl_store_t *self, MDB_txn *txn, const char *name, const void *val, 
 /* A meta value of exactly len bytes (len 0: any length, borrowed in *out). */
 int
 vls_meta_get(vl_store_t *self, MDB_txn *txn, const char *name, size_t len, MDB_val *out,
-           char *err)
+             char *err)
 {
     int rc = vls_get(self, txn, S_META, name, strlen(name), out, err);
     if (rc == VL_ENOTFOUND)

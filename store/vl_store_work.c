@@ -62,7 +62,7 @@ vls_cur_free(s_cur_t *cur, size_t n)
  * cur[] (vl_proposal_nops entries, zeroed) receives the current records. */
 int
 vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_proposal_t *p,
-       s_cur_t *cur, vl_root_t *acc, char *err)
+         s_cur_t *cur, vl_root_t *acc, char *err)
 {
     uint8_t leaf[VL_HASH_LEN];
     int rc;
@@ -121,7 +121,7 @@ vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **
 /* Settled state of a proposal id: 0 (not settled), 'E' (+ seq) or 'R'. */
 int
 vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
-          uint64_t *seq, char *err)
+            uint64_t *seq, char *err)
 {
     MDB_val v;
     *kind = 0;
@@ -422,9 +422,9 @@ out:
  * is refused here (VL_ECORRUPT) rather than sent. */
 int
 vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
-               int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
+                 int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
                             const uint8_t id[VL_HASH_LEN]),
-               uint8_t **out, size_t *len)
+                 uint8_t **out, size_t *len)
 {
     MDB_txn *txn = NULL;
     MDB_val v;
