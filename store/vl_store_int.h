@@ -4,7 +4,19 @@
  * sees: the layout of the store (docs/store.md has every database, key and
  * value byte by byte), struct vl_store, and the internal functions (vls_*).
  *
- * vl_store is the node's signed replica in LMDB.
+ * vl_store is the node's signed replica in LMDB, in one file per concern:
+ *   vl_store.c          open, create, close
+ *   vl_store_txn.c      LMDB access, transactions, map growth, scans
+ *   vl_store_policy.c   the policy chain, pins, adopting a version
+ *   vl_store_rest.c     content keys, records encrypted at rest
+ *   vl_store_find.c     the index, get and find
+ *   vl_store_log.c      the head, applying and appending entries, reading the log
+ *   vl_store_pending.c  proposal checks, proposals, approvals
+ *   vl_store_reject.c   rejections
+ *   vl_store_fork.c     equivocation evidence
+ *   vl_store_peers.c    peer records
+ *   vl_store_fresh.c    freshness statements
+ *   vl_store_verify.c   checking every derived table against the log
  *
  * Invariants:
  *  - The log is the truth. Every other table (records, index, meta head and
@@ -283,7 +295,7 @@ int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HA
 int vls_sigs_load(vl_store_t *self, MDB_txn *txn, uint64_t head, uint64_t *out, char *err);
 int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
 
-/* ---- vl_store_work.c ------------------------------------------------------- */
+/* ---- vl_store_pending.c ---------------------------------------------------- */
 
 int vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
                      int (*check)(vl_store_t *self, const uint8_t *b, size_t len,

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The head from meta; with want_acc also the root accumulator, which must
+ * still give the stored root. */
 int
 vls_head_load(vl_store_t *self, MDB_txn *txn, s_head_t *h, bool want_acc, char *err)
 {

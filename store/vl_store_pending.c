@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vl_store_work - the pending work: checking a proposal against the current
- * records, proposing, listing and relaying pending proposals, and approving
- * them into candidate entries until the threshold applies one.
+ * vl_store_pending - pending proposals: checking one against the current
+ * records, proposing, listing and relaying them, and approving them into
+ * candidate entries until the threshold applies one.
  *
  * Invariants: a proposal id is pending, or settled ("E" with its entry seq,
  * or "R"), never both; a candidate exists only for a pending proposal and is
