@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vl_store_txn - LMDB access: point reads and writes, transactions,
- * map growth, and the two scan helpers every table walk goes through.
+ * map growth, and the scan helpers (vls_scan, vls_collect_each) that walk a
+ * table.
  *
  * Contract: every mutation runs in vls_write(), which reruns the whole
  * callback after growing the map on MDB_MAP_FULL (so a callback writes only
