@@ -230,6 +230,11 @@ int vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen
 void vls_read_end(vl_store_t *self, MDB_txn **txn);
 int vls_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err);
 int vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err);
+/* Copy out (malloc'd) the value of id in db once check() accepted it. */
+int vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
+                     int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
+                                  const uint8_t id[VL_HASH_LEN]),
+                     uint8_t **out, size_t *len);
 
 /* Called by vls_scan for each key and value, in key order: VL_OK goes on,
  * any other value ends the scan, which returns it. */
@@ -297,9 +302,6 @@ int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
 
 /* ---- vl_store_pending.c ---------------------------------------------------- */
 
-int vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
-                     int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
-                     const uint8_t id[VL_HASH_LEN]), uint8_t **out, size_t *len);
 void vls_cur_free(s_cur_t *cur, size_t n);
 int vls_epoch_current(const vl_policy_t *pol, const vl_proposal_t *p, char *err);
 int vls_not_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err);

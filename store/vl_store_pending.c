@@ -417,38 +417,6 @@ out:
     return rc;
 }
 
-/* Copy out the value of id in db after checking it with check(): pending
- * proposals and rejections are relayed to peers, so a value altered at rest
- * is refused here (VL_ECORRUPT) rather than sent. */
-int
-vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
-                 int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
-                            const uint8_t id[VL_HASH_LEN]),
-                 uint8_t **out, size_t *len)
-{
-    MDB_txn *txn = NULL;
-    MDB_val v;
-    *out = NULL;
-    *len = 0;
-    int rc = vls_txn_begin(self, true, &txn, NULL);
-    if (rc != VL_OK)
-        return rc == S_MAP_FULL ? VL_ESTORE : rc;
-    if ((rc = vls_get(self, txn, db, id, VL_HASH_LEN, &v, NULL)) != VL_OK)
-        goto out;
-    if ((rc = check(self, v.mv_data, v.mv_size, id)) != VL_OK)
-        goto out;
-    if (!(*out = malloc(v.mv_size ? v.mv_size : 1))) {
-        rc = VL_ENOMEM;
-        goto out;
-    }
-    memcpy(*out, v.mv_data, v.mv_size);
-    *len = v.mv_size;
-    rc = VL_OK;
-out:
-    vls_read_end(self, &txn);
-    return rc;
-}
-
 static int
 s_check_prop(vl_store_t *self, const uint8_t *b, size_t len, const uint8_t id[VL_HASH_LEN])
 {
