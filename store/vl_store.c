@@ -4,11 +4,12 @@
  * its named databases, the meta values a new store starts with, and the
  * keys a store needs in memory once open.
  *
- * Contract: vl_store_create*() write a complete empty store (meta format,
- * genesis, salt, head, sigs_checked, the later policy versions) in one
- * transaction or nothing; vl_store_open() hands out a store only if its
- * format, genesis, policy chain and the member key all check out, and the
- * at-rest key is derived. Whatever fails on the way is freed here.
+ * Contract: vl_store_create*() write the meta values of an empty store
+ * (format, genesis, salt, head, sigs_checked) and its later policy versions
+ * in one transaction, or none of them. vl_store_open() hands out a store
+ * only if its format, genesis, policy chain and the member key all check
+ * out, and the at-rest key is derived. Whatever fails on the way is freed
+ * here.
  */
 #include "vl_store_int.h"
 

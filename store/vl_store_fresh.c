@@ -4,7 +4,9 @@
  * newest one, and judging the replica's freshness from it.
  *
  * Invariants: meta "fresh" only moves forward (a later issue time, no lower
- * seq), and never names another entry than this log's at its seq.
+ * seq). A statement naming another entry than this log's at its seq is
+ * refused when it arrives; one stored while the log was behind it counts
+ * only once the log's entry at its seq is the one it names.
  */
 #include "vl_store_int.h"
 

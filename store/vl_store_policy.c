@@ -6,7 +6,8 @@
  *
  * Invariants: self->pols[v - 1] is version v, each verified against its
  * predecessor; self->pol is the newest. The "policies" database holds
- * versions 2.. and is only appended to (one version per adopt, in order).
+ * versions 2.., written at creation or appended by adopt, one version after
+ * the other; a txn that begins loads the ones another process appended.
  */
 #include "vl_store_int.h"
 
