@@ -248,7 +248,7 @@ int vl_store_reject(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
 /** @brief Verify a complete entry against the store (network, seq = head+1,
  *  prev = head hash, threshold of distinct approvers, embedded proposal,
  *  authority binding, base revisions, state root after applying) and apply
- *  it in one transaction. Used for replay, bulk load and (issue 3) peers.
+ *  it in one transaction. Used for replay, bulk load and peers.
  *  @return VL_OK, VL_ECHAIN (wrong seq or prev), VL_ESTALE, VL_EEXIST
  *          (proposal already settled), VL_ECORRUPT (root mismatch), the
  *          errors of vl_entry_parse, VL_ESTORE. */
@@ -300,7 +300,7 @@ int vl_store_rejections_each(vl_store_t *self,
 int vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line),
                     void *ctx, size_t *problems);
 
-/* ---- federation support (issue 3; docs/protocol.md) ------------------------- */
+/* ---- federation support (docs/protocol.md) ---------------------------------- */
 
 /** @brief The link of entry seq (the genesis hash for 0), as the next entry's
  *  prev names it; decoded without verifying signatures (the entry was
@@ -410,8 +410,5 @@ int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
  *          under another addr), VL_ENOMEM, VL_ESTORE. */
 int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                         void *ctx);
-
-/** @brief Self-test (uses $VL_TEST_TMP or /tmp for its directories). */
-int vl_store_test(bool verbose);
 
 #endif

@@ -3,8 +3,8 @@
  * vl_selftests - the module self-tests that tests/vl_selftest.c runs.
  *
  * Each returns 0 when every check passed, 1 otherwise (failed checks are
- * reported on stderr); verbose adds progress lines. The protocol ones live in
- * tests/protocol/test_<module>.c; vl_store_test is still in store/.
+ * reported on stderr); verbose adds progress lines. Each lives in
+ * tests/<layer>/test_<module>.c.
  */
 #ifndef VL_SELFTESTS_H
 #define VL_SELFTESTS_H

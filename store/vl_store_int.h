@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_store_int - what the files of store/ share and nothing outside store/
+ * sees: the layout of the store (docs/store.md has every database, key and
+ * value byte by byte), struct vl_store, and the internal functions (vls_*).
+ *
+ * vl_store is the node's signed replica in LMDB, in one file per concern:
+ *   vl_store.c          open, create, close
+ *   vl_store_txn.c      LMDB access, transactions, map growth, scans
+ *   vl_store_policy.c   the policy chain, pins, adopting a version
+ *   vl_store_rest.c     content keys, records encrypted at rest
+ *   vl_store_find.c     the index, get and find
+ *   vl_store_log.c      the head, applying and appending entries, reading the log
+ *   vl_store_pending.c  proposal checks, proposals, approvals
+ *   vl_store_reject.c   rejections
+ *   vl_store_fork.c     equivocation evidence
+ *   vl_store_peers.c    peer records
+ *   vl_store_fresh.c    freshness statements
+ *   vl_store_verify.c   checking every derived table against the log
+ *
+ * Invariants:
+ *  - The log is the truth. Every other table (records, index, meta head and
+ *    accumulator, settled, pending, candidates) is derived from it plus the
+ *    pending work, and vl_store_verify() recomputes it from the log.
+ *  - Every mutation is one write transaction run by vls_write(): on
+ *    MDB_MAP_FULL it aborts, doubles the map and reruns the whole callback,
+ *    so a callback must only write through its txn and its outputs.
+ *  - One function, vls_apply(), applies a log entry, whoever brought it
+ *    (approve, append, append_batch, append_chain); it checks everything
+ *    before the txn may commit, and any error aborts the txn: nothing
+ *    changes. append_chain alone skips the signatures of all but the last
+ *    entry of its batch; meta "sigs_checked" is the watermark below which
+ *    every signature was verified, and check_sigs() moves it up.
+ *  - Bytes read from LMDB are hostile: values are length-checked, record
+ *    bodies are AEAD-opened and schema-checked, entries and proposals go
+ *    through the protocol decoders. A bad value is VL_ECORRUPT, never a crash.
+ *
+ * Thread safety: one thread at a time per vl_store_t (MDB_NOTLS, so read
+ * transactions are not tied to threads). Callbacks of the *_each / find
+ * functions run inside a read transaction: they may call read functions of
+ * the same store, but must not close it.
+ */
+#ifndef VL_STORE_INT_H
+#define VL_STORE_INT_H
+
+#include "vl_store.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "vl_limits.h"
+#include "vl_root.h"
+
+/* ---- layout constants (docs/store.md) -------------------------------------- */
+
+enum {
+    S_META, S_LOG, S_PENDING, S_CANDIDATES, S_SETTLED, S_REJECTIONS, S_RECORDS, S_INDEX,
+    S_PEERS, S_EVIDENCE, S_POLICIES, S_NDBS
+};
+
+#define S_FORMAT       1u          /* meta "format" */
+#define S_SALT_LEN     16u         /* meta "salt" */
+#define S_REC_VERSION  1u          /* first byte of a records value */
+/* records value: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD */
+#define S_REC_HDR      (1u + 8u + 8u + 4u + VL_NONCE_LEN)
+#define S_REST_TAG     "valise/rest/1"
+#define S_REST_TAG_LEN (sizeof S_REST_TAG) /* with its NUL */
+#define S_AD_MAX       (S_REST_TAG_LEN + 4u + VL_MAX_ID + 8u)
+/* index key: term NUL id; vl_record_terms promises terms of at most 80 bytes. */
+#define S_TERM_MAX     95u
+#define S_IDX_KEY_MAX  (S_TERM_MAX + 1u + VL_MAX_ID)
+#define S_MAXDBS       16u
+#define S_MAXREADERS   126u
+
+/* Internal: an LMDB put hit MDB_MAP_FULL. vls_write() grows the map and reruns
+ * the transaction; this value never leaves the module. */
+#define S_MAP_FULL     (-1000)
+/* Internal: a scan callback ends its scan early (a find at its limit, a walk
+ * past its range); the caller turns it back into VL_OK. */
+#define S_STOP         (-1001)
+
+_Static_assert(S_IDX_KEY_MAX <= 511, "index keys must fit LMDB's key limit");
+
+/* A content key of one epoch, unsealed once and cached. */
+typedef struct {
+    uint32_t epoch;
+    uint8_t *key; /* VL_KEY_LEN bytes, vl_secure_alloc'd */
+} s_ckey_t;
+
+/* A parsed current record kept by find. Valid while the records value
+ * still has the same revision and nonce: every write draws a fresh random
+ * nonce, so a change by any process (or writer) misses the cache. */
+typedef struct {
+    char id[VL_MAX_ID + 1];
+    uint64_t rev;
+    uint8_t nonce[VL_NONCE_LEN];
+    vl_record_t *rec;         /* NULL = empty slot */
+} s_cached_t;
+
+/* Direct-mapped: bounded memory, no eviction policy to get wrong. */
+#define S_CACHE_SLOTS 4096u
+/* At-rest nonces drawn from the CSPRNG in bulk: one getrandom per 64 records
+ * instead of one per record (~0.5 us each when syncing a log). */
+#define S_NONCE_POOL  64u
+
+struct vl_store {
+    MDB_env *env;               /* the LMDB environment (one per directory) */
+    MDB_dbi dbi[S_NDBS];        /* named databases, opened once at open */
+    bool rdonly;                /* opened with VL_STORE_RDONLY */
+    bool dbs_open;              /* dbi[] are valid */
+    unsigned nread;             /* read txns open now (the map may not grow meanwhile) */
+    const vl_keypair_t *kp;     /* member key (borrowed) */
+    vl_policy_t *pol;           /* the current policy version (= pols[npols - 1]) */
+    vl_policy_t **pols;         /* every version, pols[v - 1] is version v */
+    size_t npols;
+    uint8_t salt[S_SALT_LEN];   /* store salt for the at-rest key */
+    s_ckey_t *ckeys;            /* content keys unsealed so far */
+    size_t nckeys;
+    uint8_t *rest_key;          /* at-rest key (current epoch), vl_secure_alloc'd */
+    uint8_t *scratch;           /* VL_MAX_RECORD plaintext buffer, vl_secure_alloc'd */
+    s_cached_t *cache;          /* find's parsed-record cache, S_CACHE_SLOTS (lazy) */
+    unsigned find_depth;        /* nested vl_store_find calls (only depth 1 caches) */
+    uint8_t nonces[S_NONCE_POOL * VL_NONCE_LEN]; /* random nonces not used yet */
+    size_t nonces_left;         /* how many of them, taken from the end */
+};
+
+/* The head as one write transaction sees it (kept consistent in-txn while a
+ * batch advances it). */
+typedef struct {
+    uint64_t seq;
+    uint8_t hash[VL_HASH_LEN];
+    uint8_t root[VL_HASH_LEN];
+    vl_root_t acc;
+} s_head_t;
+
+/* A records value, decoded (nonce and ct point into the LMDB value). */
+typedef struct {
+    uint64_t rev, seq;
+    uint32_t op;
+    const uint8_t *nonce;
+    const uint8_t *ct;
+    size_t ct_len;
+} s_recval_t;
+
+/* What op i replaces: the current record (NULL if none) and its revision. */
+typedef struct {
+    vl_record_t *old;
+    uint64_t rev;
+} s_cur_t;
+
+/* A write transaction's body, run (maybe more than once) by vls_write(). */
+typedef int (*s_txn_fn)(vl_store_t *self, MDB_txn *txn, void *ctx, char *err);
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline void
+vls_be64_put(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t
+vls_be64_get(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline void
+vls_be32_put(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static inline uint32_t
+vls_be32_get(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* FNV-1a of an id (the verify map and the find cache). */
+static inline uint64_t
+vls_fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* First 8 bytes of an id or hash as 16 hex digits, for messages. */
+static inline void
+vls_short(const uint8_t *h, char out[2 * VL_KID_LEN + 1])
+{
+    vl_hex(h, VL_KID_LEN, out);
+}
+
+static inline MDB_val
+vls_val(const void *p, size_t len)
+{
+    MDB_val v;
+    v.mv_size = len;
+    v.mv_data = (void *)p;
+    return v;
+}
+
+/* ---- vl_store_txn.c -------------------------------------------------------- */
+
+int vls_del(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, char *err);
+int vls_get(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, MDB_val *out,
+            char *err);
+int vls_lmdb(int mrc, char *err, const char *what);
+int vls_meta_get(vl_store_t *self, MDB_txn *txn, const char *name, size_t len, MDB_val *out,
+                 char *err);
+int vls_meta_put(vl_store_t *self, MDB_txn *txn, const char *name, const void *val, size_t len,
+                 char *err);
+int vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, const void *val,
+            size_t vlen, unsigned flags, char *err);
+void vls_read_end(vl_store_t *self, MDB_txn **txn);
+int vls_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err);
+int vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err);
+/* Copy out (malloc'd) the value of id in db once check() accepted it. */
+int vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
+                     int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
+                                  const uint8_t id[VL_HASH_LEN]),
+                     uint8_t **out, size_t *len);
+
+/* Called by vls_scan for each key and value, in key order: VL_OK goes on,
+ * any other value ends the scan, which returns it. */
+typedef int (*vls_scan_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+/* Visit db in txn in key order, from the first key >= from (from NULL: from
+ * the first key). VL_OK at the end, cb's value if it ended the scan, or
+ * VL_ESTORE if LMDB fails. */
+int vls_scan(vl_store_t *self, MDB_txn *txn, int db, const void *from, size_t flen, vls_scan_fn cb,
+             void *ctx);
+
+/* How vls_collect_each reads one table. */
+typedef struct {
+    int db;
+    /* The first key (written into key, its length returned) once the read txn
+     * has begun; NULL: from the first key. */
+    size_t (*from)(const vl_store_t *self, uint8_t key[8]);
+    size_t size;                                 /* bytes of one item */
+    /* Check one key and value and copy it into item: VL_OK, or the value that
+     * ends the read (decode frees what it half made). */
+    int (*decode)(vl_store_t *self, const MDB_val *k, const MDB_val *v, void *item);
+    void (*fini)(void *item);                    /* frees an item; NULL: nothing */
+    int (*cmp)(const void *a, const void *b);    /* order of the calls; NULL: key order */
+} vls_collect_t;
+/* Read and decode every value of a table in one read txn, end the txn, then
+ * call each(ctx, item) in order until it returns non-zero (the callback may
+ * write to the store). VL_OK, each's value, decode's value, VL_ENOMEM or
+ * VL_ESTORE. */
+int vls_collect_each(vl_store_t *self, const vls_collect_t *how, int (*each)(void *ctx, void *item),
+                     void *ctx);
+
+/* ---- vl_store_policy.c ----------------------------------------------------- */
+
+const vl_policy_t *vls_genesis(const vl_store_t *self);
+int vls_pin_check(const vl_store_t *self, uint64_t seq, const uint8_t link[VL_HASH_LEN], char *err);
+uint64_t vls_pinned_upto(const vl_store_t *self);
+const vl_policy_t *vls_pol_for(const vl_store_t *self, uint64_t seq);
+int vls_pols_push(vl_store_t *self, vl_policy_t **pol);
+int vls_pols_sync(vl_store_t *self, MDB_txn *txn, char *err);
+
+/* ---- vl_store_rest.c ------------------------------------------------------- */
+
+int vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err);
+int vls_rec_load(vl_store_t *self, MDB_txn *txn, const char *id, vl_record_t **rec, uint64_t *rev,
+                 char *err);
+int vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, bool full,
+                 vl_record_t **rec, uint64_t *rev, s_recval_t *rv_out, char *err);
+int vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
+                uint32_t op, const uint8_t *body, size_t blen, char *err);
+int vls_recval_decode(const MDB_val *v, s_recval_t *rv);
+
+/* ---- vl_store_find.c ------------------------------------------------------- */
+
+size_t vls_idx_key(uint8_t key[S_IDX_KEY_MAX], const char *term, const char *id, size_t idlen);
+int vls_index_update(vl_store_t *self, MDB_txn *txn, const vl_record_t *rec, bool del, char *err);
+
+/* ---- vl_store_log.c -------------------------------------------------------- */
+
+int vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t len,
+              unsigned eflags, char *err);
+int vls_head_load(vl_store_t *self, MDB_txn *txn, s_head_t *h, bool want_acc, char *err);
+int vls_head_save(vl_store_t *self, MDB_txn *txn, const s_head_t *h, char *err);
+int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err);
+int vls_sigs_load(vl_store_t *self, MDB_txn *txn, uint64_t head, uint64_t *out, char *err);
+int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
+
+/* ---- vl_store_pending.c ---------------------------------------------------- */
+
+void vls_cur_free(s_cur_t *cur, size_t n);
+int vls_epoch_current(const vl_policy_t *pol, const vl_proposal_t *p, char *err);
+int vls_not_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err);
+int vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_proposal_t *p,
+             s_cur_t *cur, vl_root_t *acc, char *err);
+int vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **p, char *err);
+int vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
+                uint64_t *seq, char *err);
+
+/* ---- vl_store_reject.c ----------------------------------------------------- */
+
+int vls_rej_parse(const vl_store_t *self, const uint8_t *buf, size_t len, vl_rejection_t **out,
+                  char *err);
+
+/* ---- vl_store_fork.c ------------------------------------------------------- */
+
+int vls_fork_refuse(vl_store_t *self, MDB_txn *txn, uint64_t seq, char *err);
+
+/* ---- vl_store_peers.c ------------------------------------------------------ */
+
+int vls_peer_decode(const uint8_t *buf, size_t len, vl_peer_info_t *p, char *err);
+
+#endif

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_store_pending - pending proposals: checking one against the current
+ * records, proposing, listing and relaying them, and approving them into
+ * candidate entries until the threshold applies one.
+ *
+ * Invariants: a proposal id is pending, or settled ("E" with its entry seq,
+ * or "R"), never both; a candidate exists only for a pending proposal and is
+ * rebuilt when the head, the root or the policy version moved under it.
+ */
+#include "vl_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A proposal must be encrypted under the newest epoch of the version that
+ * governs it (docs/trust.md §1.2): after a revocation, nothing new is
+ * readable with an old content key. */
+int
+vls_epoch_current(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
+{
+    if (vl_proposal_epoch(p) == vl_policy_epoch(pol))
+        return VL_OK;
+    char hex[2 * VL_KID_LEN + 1];
+    vls_short(vl_proposal_id(p), hex);
+    return vl_err(err, VL_ESTALE,
+                  "proposal %s was made under content-key epoch %u; policy version %llu is at "
+                  "epoch %u: propose it again", hex, vl_proposal_epoch(p),
+                  (unsigned long long)vl_policy_version(pol), vl_policy_epoch(pol));
+}
+
+/* The author of a proposal checked earlier (under another version) may
+ * still make it under pol: a member allowed to edit every op's States. */
+static int
+s_author_ok(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
+{
+    char hex[2 * VL_KID_LEN + 1];
+    vls_short(vl_proposal_id(p), hex);
+    if (!vl_policy_roles(pol, vl_proposal_author(p)))
+        return vl_err(err, VL_EPERM, "proposal %s: its author is not a member of policy "
+                      "version %llu", hex, (unsigned long long)vl_policy_version(pol));
+    for (size_t i = 0; i < vl_proposal_nops(p); i++)
+        for (size_t j = 0; j < vl_proposal_op(p, i)->nstates; j++)
+            if (!vl_policy_may_edit(pol, vl_proposal_author(p), vl_proposal_op(p, i)->states[j]))
+                return vl_err(err, VL_EPERM, "proposal %s: under policy version %llu its "
+                              "author may not edit State %s", hex,
+                              (unsigned long long)vl_policy_version(pol),
+                              vl_proposal_op(p, i)->states[j]);
+    return VL_OK;
+}
+
+void
+vls_cur_free(s_cur_t *cur, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        vl_record_destroy(&cur[i].old);
+}
+
+/* Check every op of an opened proposal against the records as txn sees them
+ * (base revision, kind, the author's right over the existing record's
+ * States) and, if acc is not NULL, move acc to the set after applying it.
+ * cur[] (vl_proposal_nops entries, zeroed) receives the current records. */
+int
+vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_proposal_t *p,
+         s_cur_t *cur, vl_root_t *acc, char *err)
+{
+    uint8_t leaf[VL_HASH_LEN];
+    int rc;
+    for (size_t i = 0; i < vl_proposal_nops(p); i++) {
+        const vl_op_t *op = vl_proposal_op(p, i);
+        if ((rc = vls_rec_load(self, txn, op->id, &cur[i].old, &cur[i].rev, err)) != VL_OK)
+            return rc;
+        if (cur[i].rev != op->base) {
+            if (cur[i].rev == 0)
+                return vl_err(err, VL_ESTALE,
+                              "needs rebase: record %s does not exist, proposal is based on "
+                              "revision %llu", op->id, (unsigned long long)op->base);
+            return vl_err(err, VL_ESTALE,
+                          "needs rebase: record %s is at revision %llu, proposal is based on %llu",
+                          op->id, (unsigned long long)cur[i].rev, (unsigned long long)op->base);
+        }
+        if (op->base == UINT64_MAX)
+            return vl_err(err, VL_EPROTO, "record %s: revision overflow", op->id);
+        if ((rc = vl_proposal_check_existing(pol, p, i, cur[i].old, err)) != VL_OK)
+            return rc;
+        if (!acc)
+            continue;
+        if (cur[i].old) {
+            size_t blen;
+            const uint8_t *b = vl_record_body(cur[i].old, &blen);
+            vl_root_leaf(leaf, op->id, cur[i].rev, b, blen);
+            vl_root_remove(acc, leaf);
+        }
+        if (!op->del) {
+            const vl_record_t *nr = vl_proposal_record(p, i);
+            if (!nr)
+                return vl_err(err, VL_EPROTO, "op %zu: proposal is not opened", i);
+            size_t blen;
+            const uint8_t *b = vl_record_body(nr, &blen);
+            vl_root_leaf(leaf, op->id, op->base + 1, b, blen);
+            vl_root_insert(acc, leaf);
+        }
+    }
+    return VL_OK;
+}
+
+/* Parse and open a proposal (bytes from a user, a peer or the store). */
+int
+vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **p, char *err)
+{
+    const uint8_t *ck;
+    int rc = vl_proposal_parse(self->pol, buf, len, p, err);
+    if (rc != VL_OK)
+        return rc;
+    if ((rc = vls_ckey(self, vl_proposal_epoch(*p), &ck, err)) != VL_OK ||
+        (rc = vl_proposal_open(*p, ck, err)) != VL_OK)
+        vl_proposal_destroy(p);
+    return rc;
+}
+
+/* Settled state of a proposal id: 0 (not settled), 'E' (+ seq) or 'R'. */
+int
+vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
+            uint64_t *seq, char *err)
+{
+    MDB_val v;
+    *kind = 0;
+    if (seq)
+        *seq = 0;
+    int rc = vls_get(self, txn, S_SETTLED, id, VL_HASH_LEN, &v, err);
+    if (rc == VL_ENOTFOUND)
+        return VL_OK;
+    if (rc != VL_OK)
+        return rc;
+    const uint8_t *p = v.mv_data;
+    if (v.mv_size == 9 && p[0] == 'E') {
+        *kind = 'E';
+        if (seq)
+            *seq = vls_be64_get(p + 1);
+        return VL_OK;
+    }
+    if (v.mv_size == 1 && p[0] == 'R') {
+        *kind = 'R';
+        return VL_OK;
+    }
+    return vl_err(err, VL_ECORRUPT, "settled table: malformed value");
+}
+
+int
+vls_not_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err)
+{
+    int kind;
+    uint64_t seq;
+    char hex[2 * VL_KID_LEN + 1];
+    int rc = vls_settled(self, txn, id, &kind, &seq, err);
+    if (rc != VL_OK || kind == 0)
+        return rc;
+    vls_short(id, hex);
+    if (kind == 'E')
+        return vl_err(err, VL_EEXIST, "proposal %s already settled (replay): applied as entry %llu",
+                      hex, (unsigned long long)seq);
+    if (kind == 'R')
+        return vl_err(err, VL_EEXIST, "proposal %s already settled (replay): it was rejected",
+                      hex);
+    return VL_OK;
+}
+
+typedef struct {
+    const vl_proposal_t *p;
+} s_propose_ctx_t;
+
+static int
+s_propose_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    s_propose_ctx_t *c = vctx;
+    const uint8_t *id = vl_proposal_id(c->p);
+    MDB_val v;
+    char hex[2 * VL_KID_LEN + 1];
+    s_cur_t cur[VL_MAX_OPS];
+    int rc;
+    memset(cur, 0, sizeof cur);
+    vls_short(id, hex);
+    if ((rc = vls_not_settled(self, txn, id, err)) != VL_OK)
+        goto out;
+    rc = vls_get(self, txn, S_PENDING, id, VL_HASH_LEN, &v, err);
+    if (rc == VL_OK) {
+        rc = vl_err(err, VL_EEXIST, "proposal %s is already pending", hex);
+        goto out;
+    }
+    if (rc != VL_ENOTFOUND)
+        goto out;
+    /* Checked again under the version this txn sees (another process may
+     * have adopted one since the proposal was parsed). */
+    if ((rc = vls_epoch_current(self->pol, c->p, err)) != VL_OK ||
+        (rc = s_author_ok(self->pol, c->p, err)) != VL_OK ||
+        (rc = vls_plan(self, txn, self->pol, c->p, cur, NULL, err)) != VL_OK)
+        goto out;
+    size_t len;
+    const uint8_t *bytes = vl_proposal_bytes(c->p, &len);
+    rc = vls_put(self, txn, S_PENDING, id, VL_HASH_LEN, bytes, len, 0, err);
+out:
+    vls_cur_free(cur, VL_MAX_OPS);
+    return rc;
+}
+
+int
+vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len, uint8_t id[VL_HASH_LEN],
+                 char *err)
+{
+    assert(self && prop);
+    vl_proposal_t *p = NULL;
+    int rc = vls_prop_open(self, prop, len, &p, err);
+    if (rc != VL_OK)
+        return rc;
+    s_propose_ctx_t c = { p };
+    rc = vls_write(self, s_propose_txn, &c, err);
+    if (rc == VL_OK && id)
+        memcpy(id, vl_proposal_id(p), VL_HASH_LEN);
+    vl_proposal_destroy(&p);
+    return rc;
+}
+
+static int
+s_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix, uint8_t id[VL_HASH_LEN],
+                        char *err)
+{
+    assert(self && hex_prefix);
+    size_t n = strlen(hex_prefix);
+    uint8_t pre[VL_HASH_LEN];
+    int nib[2 * VL_HASH_LEN];
+    if (n < 4 || n > 2 * VL_HASH_LEN)
+        return vl_err(err, VL_EINVAL, "a proposal id prefix has 4 to 64 hex digits");
+    for (size_t i = 0; i < n; i++)
+        if ((nib[i] = s_nibble(hex_prefix[i])) < 0)
+            return vl_err(err, VL_EINVAL, "proposal id prefix: not hexadecimal");
+    memset(pre, 0, sizeof pre);
+    for (size_t i = 0; i < n; i++)
+        pre[i / 2] |= (uint8_t)(i % 2 ? nib[i] : nib[i] << 4);
+
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    size_t found = 0;
+    int rc = vls_txn_begin(self, true, &txn, err);
+    if (rc != VL_OK)
+        return rc;
+    int mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur);
+    if (mrc != 0) {
+        rc = vls_lmdb(mrc, err, "cursor");
+        goto out;
+    }
+    MDB_val k = vls_val(pre, n / 2), v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, n / 2 ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *key = k.mv_data;
+        if (k.mv_size != VL_HASH_LEN) {
+            rc = vl_err(err, VL_ECORRUPT, "pending table: a key is not a proposal id");
+            goto out;
+        }
+        bool match = memcmp(key, pre, n / 2) == 0 &&
+                     (n % 2 == 0 || (key[n / 2] >> 4) == nib[n - 1]);
+        if (!match) {
+            if (memcmp(key, pre, n / 2) != 0)
+                break;
+            continue;
+        }
+        if (++found > 1) {
+            rc = vl_err(err, VL_EINVAL, "proposal id prefix %s is ambiguous", hex_prefix);
+            goto out;
+        }
+        memcpy(id, key, VL_HASH_LEN);
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = vls_lmdb(mrc, err, "cursor");
+        goto out;
+    }
+    rc = found ? VL_OK : vl_err(err, VL_ENOTFOUND, "no pending proposal %s", hex_prefix);
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    vls_read_end(self, &txn);
+    return rc;
+}
+
+/* Signatures a stored candidate carries that still count: 0 when there is
+ * none, it is unreadable, or the head moved past it. */
+static size_t
+s_candidate_sigs(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN],
+                 const s_head_t *h)
+{
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    size_t n = 0;
+    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) != VL_OK)
+        return 0;
+    if (vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL) ==
+            VL_OK &&
+        vl_entry_seq(e) == h->seq + 1 && memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0)
+        n = vl_entry_nsigs(e);
+    vl_entry_destroy(&e);
+    return n;
+}
+
+typedef struct {
+    vl_store_t *self;
+    MDB_txn *txn;
+    const s_head_t *h;
+    int (*cb)(void *ctx, const vl_proposal_t *p, size_t n_approvals);
+    void *ctx;
+} s_pending_each_t;
+
+static int
+s_pending_each_cb(void *vctx, const MDB_val *k, const MDB_val *v)
+{
+    s_pending_each_t *c = vctx;
+    vl_proposal_t *p = NULL;
+    if (k->mv_size != VL_HASH_LEN)
+        return VL_ECORRUPT;
+    if (vls_prop_open(c->self, v->mv_data, v->mv_size, &p, NULL) != VL_OK ||
+        memcmp(vl_proposal_id(p), k->mv_data, VL_HASH_LEN) != 0) {
+        vl_proposal_destroy(&p);
+        return VL_ECORRUPT;
+    }
+    size_t n = s_candidate_sigs(c->self, c->txn, k->mv_data, c->h);
+    int rc = c->cb(c->ctx, p, n);
+    vl_proposal_destroy(&p);
+    return rc;
+}
+
+int
+vl_store_pending_each(vl_store_t *self,
+                      int (*cb)(void *ctx, const vl_proposal_t *p, size_t n_approvals),
+                      void *ctx)
+{
+    assert(self && cb);
+    MDB_txn *txn = NULL;
+    s_head_t h;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    if ((rc = vls_head_load(self, txn, &h, false, NULL)) == VL_OK) {
+        s_pending_each_t c = { self, txn, &h, cb, ctx };
+        rc = vls_scan(self, txn, S_PENDING, NULL, 0, s_pending_each_cb, &c);
+    }
+    vls_read_end(self, &txn);
+    return rc;
+}
+
+int
+vl_store_pending_ids(vl_store_t *self, uint8_t (**ids)[VL_HASH_LEN], size_t *n,
+                     uint8_t digest[VL_HASH_LEN])
+{
+    assert(self && ids && n);
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_stat st;
+    uint8_t(*all)[VL_HASH_LEN] = NULL;
+    size_t cnt = 0;
+    vl_hash_t hs;
+    int rc, mrc;
+    *ids = NULL;
+    *n = 0;
+    vl_hash_init(&hs, "valise/pending/1");
+    if ((rc = vls_txn_begin(self, true, &txn, NULL)) != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    if ((mrc = mdb_stat(txn, self->dbi[S_PENDING], &st)) != 0 ||
+        (mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur)) != 0) {
+        rc = vls_lmdb(mrc, NULL, "pending");
+        goto out;
+    }
+    if (st.ms_entries > SIZE_MAX / VL_HASH_LEN) {
+        rc = VL_ENOMEM;
+        goto out;
+    }
+    if (st.ms_entries && !(all = malloc((size_t)st.ms_entries * VL_HASH_LEN))) {
+        rc = VL_ENOMEM;
+        goto out;
+    }
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        /* LMDB returns equal-length keys in memcmp order: sorted, distinct. */
+        if (k.mv_size != VL_HASH_LEN || cnt >= st.ms_entries) {
+            rc = VL_ECORRUPT;
+            goto out;
+        }
+        memcpy(all[cnt], k.mv_data, VL_HASH_LEN);
+        vl_hash_update(&hs, k.mv_data, VL_HASH_LEN);
+        cnt++;
+    }
+    if (mrc != MDB_NOTFOUND) {
+        rc = vls_lmdb(mrc, NULL, "cursor");
+        goto out;
+    }
+    if (digest)
+        vl_hash_final(&hs, digest);
+    *ids = all;
+    *n = cnt;
+    all = NULL;
+    rc = VL_OK;
+out:
+    free(all);
+    if (cur)
+        mdb_cursor_close(cur);
+    vls_read_end(self, &txn);
+    return rc;
+}
+
+static int
+s_check_prop(vl_store_t *self, const uint8_t *b, size_t len, const uint8_t id[VL_HASH_LEN])
+{
+    vl_proposal_t *p = NULL;
+    int rc = vl_proposal_parse(self->pol, b, len, &p, NULL);
+    if (rc == VL_OK && memcmp(vl_proposal_id(p), id, VL_HASH_LEN) != 0)
+        rc = VL_ECORRUPT;
+    vl_proposal_destroy(&p);
+    return rc == VL_OK || rc == VL_ENOMEM ? rc : VL_ECORRUPT;
+}
+
+int
+vl_store_pending_bytes(vl_store_t *self, const uint8_t id[VL_HASH_LEN], uint8_t **out,
+                       size_t *len)
+{
+    assert(self && id && out && len);
+    return vls_copy_checked(self, S_PENDING, id, s_check_prop, out, len);
+}
+
+typedef struct {
+    const uint8_t *id;
+    const vl_keypair_t *approver;
+    uint64_t now;
+    uint64_t applied_seq; /* out */
+    size_t nsigs;         /* out */
+} s_approve_ctx_t;
+
+static int
+s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    s_approve_ctx_t *c = vctx;
+    vl_proposal_t *p = NULL;
+    vl_entry_t *cand = NULL;
+    uint8_t *unsigned_e = NULL, *signed_e = NULL;
+    size_t ulen = 0, slen = 0;
+    s_cur_t cur[VL_MAX_OPS];
+    s_head_t h;
+    MDB_val v;
+    char hex[2 * VL_KID_LEN + 1], kid[2 * VL_KID_LEN + 1], why[VL_ERRMSG_MAX] = "";
+    uint8_t root[VL_HASH_LEN];
+    int rc;
+    memset(cur, 0, sizeof cur);
+    c->applied_seq = 0;
+    c->nsigs = 0;
+    vls_short(c->id, hex);
+    vl_kid(vl_keypair_pk(c->approver), kid);
+
+    if ((rc = vls_head_load(self, txn, &h, true, err)) != VL_OK)
+        goto out;
+    /* The entry is made under the version in force at the next seq. */
+    const vl_policy_t *pol = vls_pol_for(self, h.seq + 1);
+    if ((rc = vls_fork_refuse(self, txn, h.seq + 1, err)) != VL_OK)
+        goto out;
+    rc = vls_get(self, txn, S_PENDING, c->id, VL_HASH_LEN, &v, err);
+    if (rc == VL_ENOTFOUND) {
+        int kind = 0;
+        vls_settled(self, txn, c->id, &kind, NULL, NULL);
+        rc = vl_err(err, VL_ENOTFOUND, "proposal %s is not pending%s", hex,
+                    kind ? " (already settled)" : "");
+        goto out;
+    }
+    if (rc != VL_OK)
+        goto out;
+    if ((rc = vls_prop_open(self, v.mv_data, v.mv_size, &p, why)) != VL_OK ||
+        memcmp(vl_proposal_id(p), c->id, VL_HASH_LEN) != 0) {
+        rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
+                    "pending proposal %s is unreadable: %s", hex, why[0] ? why : "wrong id");
+        goto out;
+    }
+    /* Bases are checked again: the head may have moved since it was proposed;
+     * so may the policy (author removed, new content-key epoch). */
+    vl_root_t acc = h.acc;
+    if ((rc = vls_epoch_current(pol, p, err)) != VL_OK ||
+        (rc = s_author_ok(pol, p, err)) != VL_OK)
+        goto out;
+    if ((rc = vls_plan(self, txn, pol, p, cur, &acc, err)) != VL_OK)
+        goto out;
+    vl_root_digest(&acc, root);
+
+    rc = vls_get(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, &v, err);
+    if (rc == VL_OK) {
+        why[0] = '\0';
+        rc = vl_entry_parse(pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &cand, why);
+        if (rc == VL_EPERM || rc == VL_ENOTFOUND) {
+            cand = NULL; /* made under another policy version: start over */
+            rc = VL_OK;
+        } else if (rc != VL_OK) {
+            rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
+                        "candidate entry for proposal %s is unreadable: %s", hex, why);
+            goto out;
+        }
+        /* Built on an older head (or for another state): start over. */
+        if (cand && (vl_entry_seq(cand) != h.seq + 1 ||
+            memcmp(vl_entry_prev(cand), h.hash, VL_HASH_LEN) != 0 ||
+            memcmp(vl_entry_root(cand), root, VL_HASH_LEN) != 0 ||
+            memcmp(vl_proposal_id(vl_entry_proposal(cand)), c->id, VL_HASH_LEN) != 0))
+            vl_entry_destroy(&cand);
+    } else if (rc != VL_ENOTFOUND) {
+        goto out;
+    }
+    if (cand) {
+        for (size_t i = 0; i < vl_entry_nsigs(cand); i++)
+            if (memcmp(vl_entry_signer(cand, i), vl_keypair_pk(c->approver), VL_PK_LEN) == 0) {
+                rc = vl_err(err, VL_EEXIST, "approver %s already approved this proposal", kid);
+                goto out;
+            }
+        rc = vl_entry_sign(pol, v.mv_data, v.mv_size, c->approver, &signed_e, &slen, err);
+        c->nsigs = vl_entry_nsigs(cand) + 1;
+    } else {
+        size_t plen;
+        const uint8_t *pb = vl_proposal_bytes(p, &plen);
+        if ((rc = vl_entry_make(pol, h.seq + 1, h.hash, pb, plen, root, c->now,
+                                &unsigned_e, &ulen, err)) != VL_OK)
+            goto out;
+        rc = vl_entry_sign(pol, unsigned_e, ulen, c->approver, &signed_e, &slen, err);
+        c->nsigs = 1;
+    }
+    if (rc != VL_OK)
+        goto out;
+    if (c->nsigs >= vl_policy_threshold(pol)) {
+        uint64_t sc, before = h.seq;
+        if ((rc = vls_sigs_load(self, txn, h.seq, &sc, err)) != VL_OK ||
+            (rc = vls_apply(self, txn, &h, signed_e, slen, 0, err)) != VL_OK ||
+            (rc = vls_head_save(self, txn, &h, err)) != VL_OK ||
+            (rc = vls_sigs_save(self, txn, sc == before ? h.seq : sc, err)) != VL_OK)
+            goto out;
+        c->applied_seq = h.seq;
+    } else {
+        rc = vls_put(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, signed_e, slen, 0, err);
+    }
+out:
+    vls_cur_free(cur, VL_MAX_OPS);
+    vl_entry_destroy(&cand);
+    vl_proposal_destroy(&p);
+    free(unsigned_e);
+    free(signed_e);
+    return rc;
+}
+
+int
+vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypair_t *approver,
+                 uint64_t now, uint64_t *applied_seq, size_t *nsigs, char *err)
+{
+    assert(self && id && approver);
+    if (applied_seq)
+        *applied_seq = 0;
+    if (nsigs)
+        *nsigs = 0;
+    if (!(vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_APPROVER)) {
+        char kid[2 * VL_KID_LEN + 1];
+        vl_kid(vl_keypair_pk(approver), kid);
+        return vl_err(err, VL_EPERM, "key %s is not an approver of network %s", kid,
+                      vl_policy_name(self->pol));
+    }
+    s_approve_ctx_t c = { id, approver, now, 0, 0 };
+    int rc = vls_write(self, s_approve_txn, &c, err);
+    if (rc == VL_OK) {
+        if (applied_seq)
+            *applied_seq = c.applied_seq;
+        if (nsigs)
+            *nsigs = c.nsigs;
+    }
+    return rc;
+}

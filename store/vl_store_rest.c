@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_store_rest - records at rest: content keys of each epoch, the at-rest
+ * key, and the records value (docs/store.md): header, random nonce, AEAD
+ * ciphertext of the record body.
+ *
+ * Invariants: every records value is written with a fresh random nonce
+ * (never handed out twice) and authenticated together with its id and
+ * revision, so a value moved to another key or revision does not open.
+ * Values read back are hostile: length-checked, AEAD-opened, schema-checked
+ * and compared with the id they are stored under.
+ */
+#include "vl_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The content key of an epoch, unsealed on first use and cached. */
+int
+vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
+{
+    for (size_t i = 0; i < self->nckeys; i++)
+        if (self->ckeys[i].epoch == epoch) {
+            *key = self->ckeys[i].key;
+            return VL_OK;
+        }
+    s_ckey_t *grown = realloc(self->ckeys, (self->nckeys + 1) * sizeof *grown);
+    if (!grown)
+        return VL_ENOMEM;
+    self->ckeys = grown;
+    uint8_t *k = vl_secure_alloc(VL_KEY_LEN);
+    if (!k)
+        return VL_ENOMEM;
+    int rc = vl_policy_content_key(self->pol, epoch, self->kp, k);
+    if (rc != VL_OK) {
+        vl_secure_free(&k);
+        if (rc == VL_ENOTFOUND)
+            return vl_err(err, VL_EPROTO, "network %s has no content-key epoch %u",
+                          vl_policy_name(self->pol), epoch);
+        if (rc == VL_EPERM) {
+            char kid[2 * VL_KID_LEN + 1];
+            vl_kid(vl_keypair_pk(self->kp), kid);
+            if (self->npols > 1)
+                return vl_err(err, VL_EPERM, "key %s is not a member of network %s as of "
+                              "policy version %llu (revoked or rotated out)", kid,
+                              vl_policy_name(self->pol),
+                              (unsigned long long)vl_policy_version(self->pol));
+            return vl_err(err, VL_EPERM, "this key is not a member of network %s",
+                          vl_policy_name(self->pol));
+        }
+        return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_EPERM,
+                      "the content key of epoch %u does not open with this key", epoch);
+    }
+    self->ckeys[self->nckeys].epoch = epoch;
+    self->ckeys[self->nckeys].key = k;
+    self->nckeys++;
+    *key = k;
+    return VL_OK;
+}
+
+int
+vls_recval_decode(const MDB_val *v, s_recval_t *rv)
+{
+    const uint8_t *p = v->mv_data;
+    if (v->mv_size < S_REC_HDR + VL_MAC_LEN + 1 ||
+        v->mv_size - S_REC_HDR - VL_MAC_LEN > VL_MAX_RECORD || p[0] != S_REC_VERSION)
+        return VL_ECORRUPT;
+    rv->rev = vls_be64_get(p + 1);
+    rv->seq = vls_be64_get(p + 9);
+    rv->op = vls_be32_get(p + 17);
+    rv->nonce = p + 21;
+    rv->ct = p + S_REC_HDR;
+    rv->ct_len = v->mv_size - S_REC_HDR;
+    if (rv->rev == 0 || rv->seq == 0)
+        return VL_ECORRUPT;
+    return VL_OK;
+}
+
+static size_t
+s_rest_ad(uint8_t ad[S_AD_MAX], const char *id, size_t idlen, uint64_t rev)
+{
+    memcpy(ad, S_REST_TAG, S_REST_TAG_LEN);
+    vls_be32_put(ad + S_REST_TAG_LEN, (uint32_t)idlen);
+    memcpy(ad + S_REST_TAG_LEN + 4, id, idlen);
+    vls_be64_put(ad + S_REST_TAG_LEN + 4 + idlen, rev);
+    return S_REST_TAG_LEN + 4 + idlen + 8;
+}
+
+/* Decrypt a records value into self->scratch. VL_OK or VL_EAUTH. */
+static int
+s_rec_decrypt(vl_store_t *self, const char *id, size_t idlen, const s_recval_t *rv,
+              size_t *len)
+{
+    uint8_t ad[S_AD_MAX];
+    size_t adlen = s_rest_ad(ad, id, idlen, rv->rev);
+    *len = rv->ct_len - VL_MAC_LEN;
+    return vl_aead_decrypt(self->rest_key, rv->nonce, ad, adlen, rv->ct, rv->ct_len,
+                           self->scratch);
+}
+
+/* A fresh random nonce, never handed out twice (a rerun transaction takes new ones). */
+static void
+s_nonce(vl_store_t *self, uint8_t out[VL_NONCE_LEN])
+{
+    if (self->nonces_left == 0) {
+        vl_random(self->nonces, sizeof self->nonces);
+        self->nonces_left = S_NONCE_POOL;
+    }
+    self->nonces_left--;
+    uint8_t *n = self->nonces + self->nonces_left * VL_NONCE_LEN;
+    memcpy(out, n, VL_NONCE_LEN);
+    memset(n, 0, VL_NONCE_LEN);
+}
+
+/* Write the records value of id (fresh random nonce), in place via MDB_RESERVE. */
+int
+vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
+            uint32_t op, const uint8_t *body, size_t blen, char *err)
+{
+    size_t idlen = strlen(id);
+    MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR + blen + VL_MAC_LEN);
+    int mrc = mdb_put(txn, self->dbi[S_RECORDS], &k, &v, MDB_RESERVE);
+    if (mrc != 0)
+        return vls_lmdb(mrc, err, "put record");
+    uint8_t *p = v.mv_data, ad[S_AD_MAX];
+    p[0] = S_REC_VERSION;
+    vls_be64_put(p + 1, rev);
+    vls_be64_put(p + 9, seq);
+    vls_be32_put(p + 17, op);
+    s_nonce(self, p + 21);
+    size_t adlen = s_rest_ad(ad, id, idlen, rev);
+    vl_aead_encrypt(self->rest_key, p + 21, ad, adlen, body, blen, p + S_REC_HDR);
+    return VL_OK;
+}
+
+/* Decode, decrypt and parse a records value read under key id. The AEAD
+ * binds the body to its id and revision under this store's key, and every
+ * body was schema-checked before it was written, so reads take the cheap
+ * vl_record_parse_stored; `full` (verify) re-runs the whole schema. */
+int
+vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, bool full,
+             vl_record_t **rec, uint64_t *rev, s_recval_t *rv_out, char *err)
+{
+    s_recval_t rv;
+    size_t len;
+    char why[VL_ERRMSG_MAX] = "";
+    *rec = NULL;
+    if (vls_recval_decode(v, &rv) != VL_OK)
+        return vl_err(err, VL_ECORRUPT, "record %.*s: malformed value in the records table",
+                      (int)idlen, id);
+    if (s_rec_decrypt(self, id, idlen, &rv, &len) != VL_OK)
+        return vl_err(err, VL_ECORRUPT,
+                      "record %.*s: does not decrypt (altered at rest, revision changed, or "
+                      "another store's key)", (int)idlen, id);
+    int rc = full ? vl_record_parse(self->scratch, len, rec, why)
+                  : vl_record_parse_stored(self->scratch, len, rec, why);
+    if (rc != VL_OK)
+        return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "record %.*s: %s",
+                      (int)idlen, id, why);
+    const char *rid = vl_record_id(*rec);
+    if (strlen(rid) != idlen || memcmp(rid, id, idlen) != 0) {
+        vl_record_destroy(rec);
+        return vl_err(err, VL_ECORRUPT, "record %.*s: body is another record", (int)idlen, id);
+    }
+    if (rev)
+        *rev = rv.rev;
+    if (rv_out)
+        *rv_out = rv;
+    return VL_OK;
+}
+
+/* The current record id as txn sees it: *rec NULL and *rev 0 if none. */
+int
+vls_rec_load(vl_store_t *self, MDB_txn *txn, const char *id, vl_record_t **rec, uint64_t *rev,
+             char *err)
+{
+    MDB_val v;
+    *rec = NULL;
+    *rev = 0;
+    int rc = vls_get(self, txn, S_RECORDS, id, strlen(id), &v, err);
+    if (rc == VL_ENOTFOUND)
+        return VL_OK;
+    if (rc != VL_OK)
+        return rc;
+    return vls_rec_open(self, id, strlen(id), &v, false, rec, rev, NULL, err);
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_store_txn - LMDB access: point reads and writes, transactions,
+ * map growth, and the scan helpers (vls_scan, vls_collect_each) that walk a
+ * table.
+ *
+ * Contract: every mutation runs in vls_write(), which reruns the whole
+ * callback after growing the map on MDB_MAP_FULL (so a callback writes only
+ * through its txn and its outputs). Every read txn is begun with
+ * vls_txn_begin() and ended with vls_read_end() (self->nread counts them: the
+ * map may not grow while one is open). Beginning a txn also syncs the policy
+ * chain another process may have extended.
+ */
+#include "vl_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int
+vls_lmdb(int mrc, char *err, const char *what)
+{
+    if (mrc == MDB_MAP_FULL)
+        return S_MAP_FULL;
+    if (mrc == MDB_CORRUPTED || mrc == MDB_INVALID || mrc == MDB_PAGE_NOTFOUND)
+        return vl_err(err, VL_ECORRUPT, "LMDB %s: %s", what, mdb_strerror(mrc));
+    return vl_err(err, VL_ESTORE, "LMDB %s: %s", what, mdb_strerror(mrc));
+}
+
+/* Point read. VL_OK, VL_ENOTFOUND (no message) or VL_ESTORE. */
+int
+vls_get(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, MDB_val *out,
+        char *err)
+{
+    MDB_val k = vls_val(key, klen);
+    int mrc = mdb_get(txn, self->dbi[db], &k, out);
+    if (mrc == MDB_NOTFOUND)
+        return VL_ENOTFOUND;
+    if (mrc != 0)
+        return vls_lmdb(mrc, err, "get");
+    return VL_OK;
+}
+
+/* VL_OK, VL_EEXIST (MDB_KEYEXIST under NOOVERWRITE/APPEND), S_MAP_FULL, VL_ESTORE. */
+int
+vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, const void *val,
+        size_t vlen, unsigned flags, char *err)
+{
+    MDB_val k = vls_val(key, klen), v = vls_val(vlen ? val : "", vlen);
+    int mrc = mdb_put(txn, self->dbi[db], &k, &v, flags);
+    if (mrc == MDB_KEYEXIST)
+        return VL_EEXIST;
+    if (mrc != 0)
+        return vls_lmdb(mrc, err, "put");
+    return VL_OK;
+}
+
+/* Delete; a missing key is fine. */
+int
+vls_del(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, char *err)
+{
+    MDB_val k = vls_val(key, klen);
+    int mrc = mdb_del(txn, self->dbi[db], &k, NULL);
+    if (mrc != 0 && mrc != MDB_NOTFOUND)
+        return vls_lmdb(mrc, err, "delete");
+    return VL_OK;
+}
+
+int
+vls_meta_put(vl_store_t *self, MDB_txn *txn, const char *name, const void *val, size_t len,
+             char *err)
+{
+    return vls_put(self, txn, S_META, name, strlen(name), val, len, 0, err);
+}
+
+/* A meta value of exactly len bytes (len 0: any length, borrowed in *out). */
+int
+vls_meta_get(vl_store_t *self, MDB_txn *txn, const char *name, size_t len, MDB_val *out,
+             char *err)
+{
+    int rc = vls_get(self, txn, S_META, name, strlen(name), out, err);
+    if (rc == VL_ENOTFOUND)
+        return vl_err(err, VL_ECORRUPT, "meta \"%s\" is missing", name);
+    if (rc != VL_OK)
+        return rc;
+    if (len && out->mv_size != len)
+        return vl_err(err, VL_ECORRUPT, "meta \"%s\" is %zu bytes, want %zu", name,
+                      out->mv_size, len);
+    return VL_OK;
+}
+
+int
+vls_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err)
+{
+    *txn = NULL;
+    for (int tries = 0;; tries++) {
+        int mrc = mdb_txn_begin(self->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+        if (mrc == MDB_MAP_RESIZED && tries < 8 && self->nread == 0) {
+            /* Another process grew the map: adopt its size (no txn of ours is open). */
+            if ((mrc = mdb_env_set_mapsize(self->env, 0)) == 0)
+                continue;
+        }
+        if (mrc != 0) {
+            *txn = NULL;
+            return vls_lmdb(mrc, err, "begin transaction");
+        }
+        if (rdonly)
+            self->nread++;
+        /* Another process may have adopted a policy version. */
+        if (self->npols > 0 && self->dbs_open) {
+            int rc = vls_pols_sync(self, *txn, err);
+            if (rc != VL_OK) {
+                mdb_txn_abort(*txn);
+                *txn = NULL;
+                if (rdonly)
+                    self->nread--;
+                return rc;
+            }
+        }
+        return VL_OK;
+    }
+}
+
+void
+vls_read_end(vl_store_t *self, MDB_txn **txn)
+{
+    if (*txn) {
+        mdb_txn_abort(*txn);
+        *txn = NULL;
+        assert(self->nread > 0);
+        self->nread--;
+    }
+}
+
+/* Copy out the value of id in db after checking it with check(): pending
+ * proposals and rejections are relayed to peers, so a value altered at rest
+ * is refused here (VL_ECORRUPT) rather than sent. */
+int
+vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
+                 int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
+                              const uint8_t id[VL_HASH_LEN]),
+                 uint8_t **out, size_t *len)
+{
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    *out = NULL;
+    *len = 0;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    if ((rc = vls_get(self, txn, db, id, VL_HASH_LEN, &v, NULL)) != VL_OK)
+        goto out;
+    if ((rc = check(self, v.mv_data, v.mv_size, id)) != VL_OK)
+        goto out;
+    if (!(*out = malloc(v.mv_size ? v.mv_size : 1))) {
+        rc = VL_ENOMEM;
+        goto out;
+    }
+    memcpy(*out, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    rc = VL_OK;
+out:
+    vls_read_end(self, &txn);
+    return rc;
+}
+
+static int
+s_grow(vl_store_t *self, char *err)
+{
+    MDB_envinfo info;
+    if (self->nread > 0)
+        return vl_err(err, VL_ESTORE, "store map is full and a read is still open; retry");
+    int mrc = mdb_env_info(self->env, &info);
+    if (mrc != 0)
+        return vls_lmdb(mrc, err, "env info");
+    uint64_t cur = info.me_mapsize;
+    if (cur >= VL_STORE_MAP_MAX)
+        return vl_err(err, VL_ESTORE, "store map is full at its maximum size (%llu bytes)",
+                      (unsigned long long)VL_STORE_MAP_MAX);
+    uint64_t next = cur * 2 > VL_STORE_MAP_MAX ? VL_STORE_MAP_MAX : cur * 2;
+    if (next > SIZE_MAX)
+        return vl_err(err, VL_ESTORE, "store map cannot grow past the address space");
+    if ((mrc = mdb_env_set_mapsize(self->env, (size_t)next)) != 0)
+        return vls_lmdb(mrc, err, "grow map");
+    return VL_OK;
+}
+
+/* Run fn in a write transaction; commit on VL_OK, abort otherwise. On
+ * MDB_MAP_FULL (in fn or at commit) abort, double the map, rerun fn from
+ * scratch. */
+int
+vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err)
+{
+    if (self->rdonly)
+        return vl_err(err, VL_EINVAL, "the store is open read-only");
+    for (;;) {
+        MDB_txn *txn = NULL;
+        if (err)
+            err[0] = '\0';
+        int rc = vls_txn_begin(self, false, &txn, err);
+        if (rc != VL_OK)
+            return rc == S_MAP_FULL ? vl_err(err, VL_ESTORE, "LMDB: map full") : rc;
+        rc = fn(self, txn, ctx, err);
+        if (rc == VL_OK) {
+            int mrc = mdb_txn_commit(txn);
+            rc = mrc ? vls_lmdb(mrc, err, "commit") : VL_OK;
+        } else {
+            mdb_txn_abort(txn);
+        }
+        if (rc != S_MAP_FULL)
+            return rc;
+        if ((rc = s_grow(self, err)) != VL_OK)
+            return rc;
+    }
+}
+
+/* ---- scans ------------------------------------------------------------------ */
+
+int
+vls_scan(vl_store_t *self, MDB_txn *txn, int db, const void *from, size_t flen, vls_scan_fn cb,
+         void *ctx)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k = vls_val(from, flen), v;
+    int rc = VL_OK;
+    int mrc = mdb_cursor_open(txn, self->dbi[db], &cur);
+    if (mrc != 0)
+        return VL_ESTORE;
+    for (mrc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if ((rc = cb(ctx, &k, &v)) != VL_OK)
+            break;
+    mdb_cursor_close(cur);
+    if (rc != VL_OK)
+        return rc;
+    return mrc == MDB_NOTFOUND ? VL_OK : VL_ESTORE;
+}
+
+typedef struct {
+    vl_store_t *self;
+    const vls_collect_t *how;
+    uint8_t *items;          /* n items of how->size bytes */
+    size_t n, cap;
+} s_collect_t;
+
+static int
+s_collect_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_collect_t *c = ctx;
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 16;
+        uint8_t *grown = realloc(c->items, ncap * c->how->size);
+        if (!grown)
+            return VL_ENOMEM;
+        c->items = grown;
+        c->cap = ncap;
+    }
+    int rc = c->how->decode(c->self, k, v, c->items + c->n * c->how->size);
+    if (rc != VL_OK)
+        return rc;
+    c->n++;
+    return VL_OK;
+}
+
+int
+vls_collect_each(vl_store_t *self, const vls_collect_t *how, int (*each)(void *ctx, void *item),
+                 void *ctx)
+{
+    s_collect_t c = { self, how, NULL, 0, 0 };
+    MDB_txn *txn = NULL;
+    uint8_t first[8];
+    size_t flen = 0;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    /* After the txn began: it synced the policy chain `from` may depend on. */
+    if (how->from)
+        flen = how->from(self, first);
+    rc = vls_scan(self, txn, how->db, how->from ? first : NULL, flen, s_collect_cb, &c);
+    vls_read_end(self, &txn);
+    if (rc == VL_OK && how->cmp && c.n > 1)
+        qsort(c.items, c.n, how->size, how->cmp);
+    for (size_t i = 0; i < c.n && rc == VL_OK; i++)
+        rc = each(ctx, c.items + i * how->size);
+    if (how->fini)
+        for (size_t i = 0; i < c.n; i++)
+            how->fini(c.items + i * how->size);
+    free(c.items);
+    return rc;
+}
