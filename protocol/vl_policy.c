@@ -138,6 +138,29 @@ s_parse_members(vl_policy_t *self, vl_val_t hdr, int r, char *err)
     return VL_OK;
 }
 
+/* The distinct member keys of all roles, sorted: the recipients of content keys. */
+int
+vl_policy_recipients(vl_pol_member_t *const *role, const size_t *nrole,
+                     uint8_t (**out)[VL_PK_LEN], size_t *n)
+{
+    size_t total = nrole[0] + nrole[1] + nrole[2], k = 0;
+    uint8_t(*keys)[VL_PK_LEN] = malloc((total ? total : 1) * VL_PK_LEN);
+    if (!keys)
+        return VL_ENOMEM;
+    for (int r = 0; r < 3; r++)
+        for (size_t i = 0; i < nrole[r]; i++)
+            memcpy(keys[k++], role[r][i].pk, VL_PK_LEN);
+    if (k > 1)
+        qsort(keys, k, VL_PK_LEN, vl_policy_cmp_pk);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || memcmp(keys[u - 1], keys[i], VL_PK_LEN) != 0)
+            memmove(keys[u++], keys[i], VL_PK_LEN);
+    *out = keys;
+    *n = u;
+    return VL_OK;
+}
+
 /* Epochs: increasing numbers, at most VL_MAX_EPOCHS, each sealed to exactly
  * the distinct member keys of this policy (docs/trust.md §2). */
 static int

@@ -181,29 +181,6 @@ s_write_members(vl_wr_t *w, int r, vl_pol_member_t *const *role, const size_t *n
     }
 }
 
-/* The distinct member keys of all roles, sorted: the recipients of content keys. */
-int
-vl_policy_recipients(vl_pol_member_t *const *role, const size_t *nrole,
-                     uint8_t (**out)[VL_PK_LEN], size_t *n)
-{
-    size_t total = nrole[0] + nrole[1] + nrole[2], k = 0;
-    uint8_t(*keys)[VL_PK_LEN] = malloc((total ? total : 1) * VL_PK_LEN);
-    if (!keys)
-        return VL_ENOMEM;
-    for (int r = 0; r < 3; r++)
-        for (size_t i = 0; i < nrole[r]; i++)
-            memcpy(keys[k++], role[r][i].pk, VL_PK_LEN);
-    if (k > 1)
-        qsort(keys, k, VL_PK_LEN, vl_policy_cmp_pk);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || memcmp(keys[u - 1], keys[i], VL_PK_LEN) != 0)
-            memmove(keys[u++], keys[i], VL_PK_LEN);
-    *out = keys;
-    *n = u;
-    return VL_OK;
-}
-
 /* The checks a builder must pass before it writes anything; sorts the roles. */
 int
 vl_policy_builder_check(vl_policy_builder_t *self, char *err)
