@@ -4,12 +4,13 @@
  *
  * Contract: this file owns the node's life: construction (transport,
  * self-check, first summary, out sessions), the loop (vn_turn: poll, then
- * hand ready sockets to the connection layer, then the timers), the timers
- * (head poll, pull and probe timeouts, reconnects, hellos, reaping, status
- * records, freshness), the background signature audit, reload and
- * destruction. What a frame means is decided elsewhere (vl_node_conn.c
- * dispatches to vl_node_sync.c and vl_node_trust.c); the private header
- * vl_node_int.h holds the node struct they all share.
+ * read ready sockets through the connection layer and dispatch each decoded
+ * message to its vn_on_* handler in vl_node_sync.c or vl_node_trust.c, then
+ * the timers), the timers (head poll, pull and probe timeouts, reconnects,
+ * hellos, reaping, status records, freshness), the background signature
+ * audit, reload and destruction. It is the top layer: it may call every
+ * other vl_node*.c file and none calls it; the private header vl_node_int.h
+ * holds the node struct they all share.
  *
  * Ownership: the node owns the config, the transport and every session; it
  * borrows the store and the key pair from main. Out sessions (configured
@@ -39,39 +40,10 @@
 #define S_DOWN_QUIET_MS 3000u
 /* The peer-status record of ZAP refusals. */
 #define S_ZAP_ADDR "zap:refused"
+/* Frames handled per socket per turn, so no peer starves the others. */
+#define S_FRAMES_PER_TURN 32
 
-/* ---- shared helpers -------------------------------------------------------------- */
-
-/* The current policy. Never kept across store calls: adopting a version
- * (here, or by `valise` on the same store) replaces it. */
-const vl_policy_t *
-vn_pol(const vl_node_t *self)
-{
-    return vl_store_policy(self->store);
-}
-
-/* Session i of out[] then in[] (i < nout + nin). */
-vl_peer_t *
-vn_peer_at(const vl_node_t *self, size_t i)
-{
-    return i < self->nout ? self->out[i] : self->in[i - self->nout];
-}
-
-/* How often the same thing is pushed again unasked to a peer that still
- * announces it lacks it: 10 hello rounds, 5..60 s. */
-uint32_t
-vn_push_ms(const vl_node_t *self)
-{
-    uint32_t t = 10u * self->cfg->anti_entropy_ms;
-    return t < 5000u ? 5000u : t > 60000u ? 60000u : t;
-}
-
-uint32_t
-vn_pull_timeout(const vl_node_t *self)
-{
-    uint32_t t = 4u * self->cfg->anti_entropy_ms;
-    return t < 15000u ? 15000u : t;
-}
+/* ---- timeouts -------------------------------------------------------------------- */
 
 /* In sessions silent this long are reaped: their DEALER says hello every
  * anti_entropy_ms, so three missed rounds plus slack mean it is gone. */
@@ -82,20 +54,6 @@ s_idle_timeout(const vl_node_t *self)
 }
 
 /* ---- status records -------------------------------------------------------------- */
-
-void
-vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force)
-{
-    if (!vl_peer_info_due(p, now, force))
-        return;
-    self->err[0] = '\0';
-    int rc = vl_store_peer_put(self->store, vl_peer_info(p), self->err);
-    if (rc != VL_OK)
-        vl_warn("cannot save the status of peer %s: %s: %s", vl_peer_label(p),
-                vl_strerror(rc), self->err);
-    /* Marked saved either way: a failing store must not be retried every turn. */
-    vl_peer_info_saved(p, now);
-}
 
 static void
 s_save_zap(vl_node_t *self, uint64_t now, bool force)
@@ -117,63 +75,6 @@ s_save_zap(vl_node_t *self, uint64_t now, bool force)
         vl_warn("cannot save the ZAP refusal count: %s", self->err);
     self->zap_saved = n;
     self->zap_saved_at = now;
-}
-
-/* ---- our summary ----------------------------------------------------------------- */
-
-/* Read head and pending set; push a hello to every session when they moved.
- * Also notices a policy version adopted by another process on this store. */
-void
-vn_refresh_ours(vl_node_t *self, uint64_t now)
-{
-    vl_head_t head;
-    uint8_t (*ids)[VL_HASH_LEN] = NULL;
-    size_t n = 0;
-    uint8_t pd[VL_HASH_LEN];
-    int rc = vl_store_head(self->store, &head);
-    if (rc == VL_OK)
-        rc = vl_store_pending_ids(self->store, &ids, &n, pd);
-    if (rc != VL_OK) {
-        vl_error("cannot read the store head: %s", vl_strerror(rc));
-        free(ids);
-        return;
-    }
-    free(self->ids);
-    self->ids = ids;
-    self->nids = n;
-    uint64_t old_seq = self->ours.seq;
-    const vl_policy_t *pol = vn_pol(self);
-    uint64_t old_pv = self->ours.pv;
-    memcpy(self->ours.net, vl_policy_net(pol), VL_NETID_LEN);
-    memcpy(self->ours.policy, vl_policy_hash(pol), VL_HASH_LEN);
-    self->ours.pv = vl_policy_version(pol);
-    if (self->have_ours && self->ours.pv != old_pv)
-        vn_policy_changed(self, old_pv, now); /* e.g. `valise policy publish` here */
-    self->ours.seq = head.seq;
-    memcpy(self->ours.head, head.hash, VL_HASH_LEN);
-    self->ours.pn = n;
-    memcpy(self->ours.pd, pd, VL_HASH_LEN);
-    if (self->have_ours && head.seq > old_seq) {
-        /* Our own pulls log their progress; this line is for the rest
-         * (`valise approve` or another writer on the same store). */
-        vl_log(head.seq > self->pulled_to ? VL_LOG_INFO : VL_LOG_DEBUG,
-               "head moved to seq %llu", (unsigned long long)head.seq);
-        /* Another process may have appended entries without checking every
-         * signature (vl_store_append_chain): let the audit look. */
-        self->audit_pending = !self->audit_failed;
-    }
-    if (self->signer && (head.seq != self->fresh_seq ||
-                         memcmp(head.hash, self->fresh_head, VL_HASH_LEN) != 0))
-        self->fresh_due = true;
-    self->have_ours = true;
-    if (memcmp(&self->ours, &self->announced, sizeof self->ours) != 0) {
-        self->announced = self->ours;
-        vl_debug("announcing seq %llu, %zu pending", (unsigned long long)head.seq, n);
-        for (size_t i = 0; i < self->nout; i++)
-            vl_peer_hello_now(self->out[i]);
-        for (size_t i = 0; i < self->nin; i++)
-            vl_peer_hello_now(self->in[i]);
-    }
 }
 
 /* ---- timers ---------------------------------------------------------------------- */
@@ -401,6 +302,68 @@ s_reload(vl_node_t *self, uint64_t now)
             vl_log_level_name(c->log_level));
 }
 
+/* ---- frames --------------------------------------------------------------------- */
+
+/* What a decoded message means: its handler (the connection layer checked
+ * it: a hello, or anything from an identified session). */
+static void
+s_dispatch(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
+{
+    switch (vl_msg_type(m)) {
+    case VL_MSG_HELLO:   vn_on_hello(self, p, vl_msg_hello(m), now); break;
+    case VL_MSG_GET:     vn_on_get(self, p, m, now); break;
+    case VL_MSG_ENTRIES: vn_on_entries(self, p, m, now); break;
+    case VL_MSG_HAVE:    vn_on_have(self, p, m, now); break;
+    case VL_MSG_PROPS:   vn_on_props(self, p, m, now); break;
+    case VL_MSG_POLICIES: vn_on_policies(self, p, m, now); break;
+    case VL_MSG_FRESH:   vn_on_fresh(self, p, m, now); break;
+    case VL_MSG_EVIDENCE: vn_on_evidence(self, p, m, now); break;
+    default: break;
+    }
+}
+
+/* Handle what waits on the ROUTER, each message before the next frame is
+ * read. @return whether anything was read. */
+static bool
+s_router(vl_node_t *self, uint64_t now)
+{
+    bool busy = false;
+    for (int k = 0; k < S_FRAMES_PER_TURN * 4; k++) {
+        vl_peer_t *p = NULL;
+        vl_msg_t *m = NULL;
+        vn_rx_t r = vn_router_read(self, now, &p, &m);
+        if (r == VN_RX_NONE)
+            break;
+        busy = true;
+        if (m)
+            s_dispatch(self, p, m, now);
+        vl_msg_destroy(&m);
+        if (r == VN_RX_STOP)
+            break;
+    }
+    return busy;
+}
+
+/* Handle the frames waiting on p's link. @return whether there were any. */
+static bool
+s_link_frames(vl_node_t *self, vl_peer_t *p, uint64_t now)
+{
+    bool busy = false;
+    for (int k = 0; k < S_FRAMES_PER_TURN; k++) {
+        vl_msg_t *m = NULL;
+        vn_rx_t r = vn_link_read(self, p, now, &m);
+        if (r == VN_RX_NONE)
+            break;
+        busy = true;
+        if (m)
+            s_dispatch(self, p, m, now);
+        vl_msg_destroy(&m);
+        if (r == VN_RX_STOP)
+            break;
+    }
+    return busy;
+}
+
 /* ---- construction and the loop --------------------------------------------------- */
 
 int
@@ -531,9 +494,9 @@ vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload)
     bool b = vl_transport_zap_handle(self->tr) > 0;
     for (size_t i = 0; i < self->nout; i++)
         b |= vn_link_events(self, self->out[i], now);
-    b |= vn_router(self, now);
+    b |= s_router(self, now);
     for (size_t i = 0; i < self->nout; i++)
-        b |= vn_link_frames(self, self->out[i], now);
+        b |= s_link_frames(self, self->out[i], now);
     *busy = b;
     now = vl_clock_ms();
     s_timers(self, now);

@@ -4,15 +4,19 @@
  * socket and a decoded message.
  *
  * Contract: frames come in here (the ROUTER, each out session's link and its
- * monitor events) and go out here (vn_send, vn_send_hello). A frame is
- * decoded by vl_msg and dispatched by type to vl_node_sync.c or
- * vl_node_trust.c; an `error` from the peer closes its session here. A
- * ROUTER connection gets a session only with a valid hello from a key that
- * is a node of the current policy. A session that sends anything invalid is
- * dropped here (vn_drop): told why, counted, and backed off (out sessions)
- * or its key banned from the ROUTER for a doubling back-off (in sessions:
- * a ROUTER cannot close one connection). Sessions are marked gone here,
- * never freed (the reaper in vl_node.c frees them between turns).
+ * monitor events) and go out here (vn_send, vn_send_hello). vn_router_read
+ * and vn_link_read read one frame each and decode it with vl_msg; what a
+ * message means is not decided here: a hello, or any message of an
+ * identified session, goes back to the caller (the loop in vl_node.c
+ * dispatches it). An `error` from the peer closes its session here, and
+ * anything else before a hello drops it. A ROUTER connection gets a session
+ * only with a valid hello from a key that is a node of the current policy.
+ * A session that sends anything invalid is dropped here (vn_drop): told
+ * why, counted, and backed off (out sessions) or its key banned from the
+ * ROUTER for a doubling back-off (in sessions: a ROUTER cannot close one
+ * connection). Sessions are marked gone here, never freed (the reaper in
+ * vl_node.c frees them between turns). Calls only vl_node_state.c of the
+ * other vl_node*.c files.
  */
 #include "vl_node_int.h"
 
@@ -23,9 +27,6 @@
 #include <zmq.h>
 
 #include "vl_log.h"
-
-/* Frames handled per socket per turn, so no peer starves the others. */
-#define S_FRAMES_PER_TURN 32
 
 /* ---- sending and dropping -------------------------------------------------------- */
 
@@ -143,8 +144,11 @@ s_banned(vl_node_t *self, const uint8_t pk[VL_PK_LEN], uint64_t now)
 
 /* ---- frames ---------------------------------------------------------------------- */
 
-/* One frame from an existing session. */
-static void
+/* One frame from an existing session: decoded and checked here; an `error`
+ * closes the session here. @return the message for the dispatcher (a hello,
+ * or anything from an identified session; the caller destroys it), or NULL
+ * when the frame was handled here. */
+static vl_msg_t *
 s_on_frame(vl_node_t *self, vl_peer_t *p, const uint8_t *data, size_t len, uint64_t now)
 {
     vl_msg_t *m = NULL;
@@ -154,7 +158,7 @@ s_on_frame(vl_node_t *self, vl_peer_t *p, const uint8_t *data, size_t len, uint6
         snprintf(why, sizeof why, "frame of %zu bytes before hello (limit %u)", len,
                  VL_MSG_PREHELLO_MAX);
         vn_drop(self, p, VL_ELIMIT, why, now);
-        return;
+        return NULL;
     }
     self->err[0] = '\0';
     int rc = vl_msg_decode(data, len, &m, self->err);
@@ -162,7 +166,7 @@ s_on_frame(vl_node_t *self, vl_peer_t *p, const uint8_t *data, size_t len, uint6
         self->bad_frames++;
         snprintf(why, sizeof why, "%s", self->err);
         vn_drop(self, p, rc, why, now);
-        return;
+        return NULL;
     }
     vl_peer_contact(p, now);
     vl_msg_type_t type = vl_msg_type(m);
@@ -180,29 +184,16 @@ s_on_frame(vl_node_t *self, vl_peer_t *p, const uint8_t *data, size_t len, uint6
             vl_peer_note(p, why);
             vl_peer_mark_gone(p, "closed");
         }
-        goto out;
+        vl_msg_destroy(&m);
+        return NULL;
     }
-    if (type == VL_MSG_HELLO) {
-        vn_on_hello(self, p, vl_msg_hello(m), now);
-        goto out;
-    }
-    if (!vl_peer_identified(p)) {
+    if (type != VL_MSG_HELLO && !vl_peer_identified(p)) {
         snprintf(why, sizeof why, "%s before hello", vl_msg_type_name(type));
         vn_drop(self, p, VL_EPROTO, why, now);
-        goto out;
+        vl_msg_destroy(&m);
+        return NULL;
     }
-    switch (type) {
-    case VL_MSG_GET:     vn_on_get(self, p, m, now); break;
-    case VL_MSG_ENTRIES: vn_on_entries(self, p, m, now); break;
-    case VL_MSG_HAVE:    vn_on_have(self, p, m, now); break;
-    case VL_MSG_PROPS:   vn_on_props(self, p, m, now); break;
-    case VL_MSG_POLICIES: vn_on_policies(self, p, m, now); break;
-    case VL_MSG_FRESH:   vn_on_fresh(self, p, m, now); break;
-    case VL_MSG_EVIDENCE: vn_on_evidence(self, p, m, now); break;
-    default: break;
-    }
-out:
-    vl_msg_destroy(&m);
+    return m;
 }
 
 /* ---- the ROUTER and the links ---------------------------------------------------- */
@@ -232,9 +223,11 @@ s_refuse(vl_node_t *self, const vl_rx_t *rx, const char *kid, int code, const ch
     s_ban(self, rx->pk, label, now);
 }
 
-/* A first frame on a new ROUTER connection: only a valid hello opens a session. */
-static void
-s_router_new(vl_node_t *self, const vl_rx_t *rx, uint64_t now)
+/* A first frame on a new ROUTER connection: only a valid hello opens a
+ * session. @return the hello for the dispatcher, *pp its new session; or
+ * NULL (the caller destroys the message). */
+static vl_msg_t *
+s_router_new(vl_node_t *self, const vl_rx_t *rx, vl_peer_t **pp, uint64_t now)
 {
     char kid[2 * VL_KID_LEN + 1];
     vl_msg_t *m = NULL;
@@ -242,7 +235,7 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, uint64_t now)
     if (rx->len > VL_MSG_PREHELLO_MAX) {
         self->bad_frames++;
         vl_debug("router: %zu-byte frame before hello from %s discarded", rx->len, kid);
-        return;
+        return NULL;
     }
     self->err[0] = '\0';
     int rc = vl_msg_decode(rx->data, rx->len, &m, self->err);
@@ -252,7 +245,7 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, uint64_t now)
         vl_warn("router: first frame from node %s dropped: %s (%s)", kid, self->err,
                 vl_strerror(rc));
         s_refuse(self, rx, kid, rc, self->err, now);
-        return;
+        return NULL;
     }
     if (vl_msg_type(m) != VL_MSG_HELLO) {
         /* Can follow a reconnect of the peer's DEALER; its hello comes next. */
@@ -303,60 +296,62 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, uint64_t now)
     self->in[self->nin++] = p;
     vl_info("peer %s: connected to us", vl_peer_label(p));
     vl_peer_contact(p, now);
-    vn_on_hello(self, p, vl_msg_hello(m), now);
+    *pp = p;
+    return m;
 out:
     vl_msg_destroy(&m);
+    return NULL;
 }
 
-bool
-vn_router(vl_node_t *self, uint64_t now)
+vn_rx_t
+vn_router_read(vl_node_t *self, uint64_t now, vl_peer_t **pp, vl_msg_t **mp)
 {
-    bool busy = false;
-    for (int k = 0; k < S_FRAMES_PER_TURN * 4; k++) {
-        vl_rx_t rx;
-        int rc = vl_transport_router_recv(self->tr, &rx);
-        if (rc == VL_EAGAIN)
-            break;
-        busy = true;
-        if (rc == VL_EIO) {
-            vl_error("router receive failed: %s", zmq_strerror(zmq_errno()));
-            break;
-        }
-        if (rc != VL_OK) {
-            self->bad_frames++;
-            vl_peer_t *p = s_find_in(self, rx.rid, rx.rid_len);
-            if (p)
-                vn_drop(self, p, VL_EPROTO, "multipart or unidentified frame", now);
-            else
-                vl_debug("router: malformed frame discarded");
-            continue;
-        }
-        if (s_banned(self, rx.pk, now)) {
-            self->bad_frames++;
-            continue;
-        }
-        vl_peer_t *p = s_find_in(self, rx.rid, rx.rid_len);
-        if (!p) {
-            s_router_new(self, &rx, now);
-            continue;
-        }
-        if (memcmp(vl_peer_pk(p), rx.pk, VL_PK_LEN) != 0) {
-            /* Another key on a known routing id: the old connection is gone
-             * and its session not reaped yet (a peer may choose its routing
-             * id). Blaming the old session's key would let one member get
-             * another banned, so the old session just ends and the frame is
-             * taken as a new connection's first frame. */
-            vl_info("peer %s: routing id reused by another key; session closed",
-                    vl_peer_label(p));
-            vn_pull_end(self, p);
-            vl_peer_mark_gone(p, "closed");
-            vn_save_info(self, p, now, true);
-            s_router_new(self, &rx, now);
-            continue;
-        }
-        s_on_frame(self, p, rx.data, rx.len, now);
+    vl_rx_t rx;
+    *pp = NULL;
+    *mp = NULL;
+    int rc = vl_transport_router_recv(self->tr, &rx);
+    if (rc == VL_EAGAIN)
+        return VN_RX_NONE;
+    if (rc == VL_EIO) {
+        vl_error("router receive failed: %s", zmq_strerror(zmq_errno()));
+        return VN_RX_STOP;
     }
-    return busy;
+    if (rc != VL_OK) {
+        self->bad_frames++;
+        vl_peer_t *p = s_find_in(self, rx.rid, rx.rid_len);
+        if (p)
+            vn_drop(self, p, VL_EPROTO, "multipart or unidentified frame", now);
+        else
+            vl_debug("router: malformed frame discarded");
+        return VN_RX_DONE;
+    }
+    if (s_banned(self, rx.pk, now)) {
+        self->bad_frames++;
+        return VN_RX_DONE;
+    }
+    vl_peer_t *p = s_find_in(self, rx.rid, rx.rid_len);
+    if (!p) {
+        *mp = s_router_new(self, &rx, pp, now);
+        return VN_RX_DONE;
+    }
+    if (memcmp(vl_peer_pk(p), rx.pk, VL_PK_LEN) != 0) {
+        /* Another key on a known routing id: the old connection is gone
+         * and its session not reaped yet (a peer may choose its routing
+         * id). Blaming the old session's key would let one member get
+         * another banned, so the old session just ends and the frame is
+         * taken as a new connection's first frame. */
+        vl_info("peer %s: routing id reused by another key; session closed",
+                vl_peer_label(p));
+        vn_pull_end(self, p);
+        vl_peer_mark_gone(p, "closed");
+        vn_save_info(self, p, now, true);
+        *mp = s_router_new(self, &rx, pp, now);
+        return VN_RX_DONE;
+    }
+    *mp = s_on_frame(self, p, rx.data, rx.len, now);
+    if (*mp)
+        *pp = p;
+    return VN_RX_DONE;
 }
 
 bool
@@ -407,30 +402,27 @@ vn_link_events(vl_node_t *self, vl_peer_t *p, uint64_t now)
     return busy;
 }
 
-bool
-vn_link_frames(vl_node_t *self, vl_peer_t *p, uint64_t now)
+vn_rx_t
+vn_link_read(vl_node_t *self, vl_peer_t *p, uint64_t now, vl_msg_t **mp)
 {
-    bool busy = false;
-    for (int k = 0; k < S_FRAMES_PER_TURN; k++) {
-        vl_link_t *l = vl_peer_link(p);
-        if (!l)
-            break;
-        const uint8_t *data;
-        size_t len;
-        int rc = vl_link_recv(l, &data, &len);
-        if (rc == VL_EAGAIN)
-            break;
-        busy = true;
-        if (rc != VL_OK) {
-            self->bad_frames++;
-            vn_drop(self, p, VL_EPROTO, "multipart frame", now);
-            break;
-        }
-        if (vl_peer_state(p) == VL_PS_BAD || vl_peer_state(p) == VL_PS_REFUSED)
-            break;
-        s_on_frame(self, p, data, len, now);
+    *mp = NULL;
+    vl_link_t *l = vl_peer_link(p);
+    if (!l)
+        return VN_RX_NONE;
+    const uint8_t *data;
+    size_t len;
+    int rc = vl_link_recv(l, &data, &len);
+    if (rc == VL_EAGAIN)
+        return VN_RX_NONE;
+    if (rc != VL_OK) {
+        self->bad_frames++;
+        vn_drop(self, p, VL_EPROTO, "multipart frame", now);
+        return VN_RX_STOP;
     }
-    return busy;
+    if (vl_peer_state(p) == VL_PS_BAD || vl_peer_state(p) == VL_PS_REFUSED)
+        return VN_RX_STOP;
+    *mp = s_on_frame(self, p, data, len, now);
+    return VN_RX_DONE;
 }
 
 void

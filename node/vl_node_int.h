@@ -3,21 +3,30 @@
  * vl_node_int - what the files of the node share (private to node/ and its
  * tests; not installed, not part of vl_node.h).
  *
- * The node is split by concern; each file states its contract at its top:
+ * The node is split by concern into layers; each file states its contract
+ * at its top and calls vn_* functions only of the files below it (no call
+ * circle between them):
  *
- *   vl_node.c        event loop and lifecycle: construction, the loop, timers,
- *                    our summary, peer status records, the audit, reload
- *   vl_node_conn.c   connection layer: sending, the ROUTER and its bans, the
- *                    links and their events, dropping a session, frame dispatch
- *   vl_node_sync.c   sync state machine: hello, pull (get/entries), serving
- *                    entries, have/props
+ *   vl_node.c        top: event loop and lifecycle: construction, the loop
+ *                    (sockets read through the connection layer, each
+ *                    decoded message dispatched to its vn_on_* handler),
+ *                    timers, peer status records, the audit, reload
+ *   vl_node_sync.c   sync state machine: our summary, hello, pull
+ *                    (get/entries), serving entries, have/props
  *   vl_node_trust.c  trust over time (docs/trust.md): policy versions,
  *                    freshness statements, fork probes and evidence
+ *   vl_node_conn.c   connection layer: sending, the ROUTER and its bans, the
+ *                    links and their events, dropping a session, reading and
+ *                    decoding frames (not what they mean)
+ *   vl_node_state.c  bottom: the node's view of itself and its sessions: the
+ *                    policy, session i, timeouts, status records, the end of
+ *                    a pull, whose failure it is
  *
- * Functions shared between these files are named vn_* and declared here;
- * everything else is `static s_*` in its file. Every vn_* function runs on
- * the node's thread and takes the node first; none frees a session (only
- * the reaper and reload do, between turns).
+ * Functions shared between these files are named vn_* and declared here,
+ * bottom layer first; everything else is `static s_*` in its file. Every
+ * vn_* function runs on the node's thread and takes the node first (but
+ * vn_local_failure); none frees a session (only the reaper and reload do,
+ * between turns).
  */
 #ifndef VL_NODE_INT_H
 #define VL_NODE_INT_H
@@ -90,7 +99,7 @@ struct vl_node {
     char err[VL_ERRMSG_MAX];        /* scratch detail buffer */
 };
 
-/* ---- vl_node.c: loop, lifecycle, shared helpers ---- */
+/* ---- vl_node_state.c: the node's view of itself and its sessions ---- */
 
 /** The current policy. Never kept across store calls: adopting a version
  *  (here, or by `valise` on the same store) replaces it. */
@@ -103,19 +112,20 @@ uint32_t vn_push_ms(const vl_node_t *self);
 uint32_t vn_pull_timeout(const vl_node_t *self);
 /** Persist the status record of p when due (always when force). */
 void vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force);
-/** Re-read head, pending set and policy from the store; a moved summary is
- *  announced to every session, a new policy version handled. */
-void vn_refresh_ours(vl_node_t *self, uint64_t now);
-/** One turn of the loop (vl_node_run repeats it; tests may step it): poll
- *  (poll_ms, or 0 when *busy or an audit is pending), a reload if *reload
- *  (may be NULL), then ZAP, link events, ROUTER frames, link frames, the
- *  timers and, when idle, an audit slice.
- *  @param[in,out] busy  whether the last turn had work; updated.
- *  @return VL_OK; VL_EAGAIN (poll interrupted: nothing handled); VL_EIO
- *          (poll failed: nothing handled). */
-int vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload);
+/** p pulls no more: its outstanding get is forgotten and, if it was the
+ *  node's puller, the node may pull from another session. */
+void vn_pull_end(vl_node_t *self, vl_peer_t *p);
+/** Our side's trouble, not the peer's. */
+bool vn_local_failure(int rc);
 
 /* ---- vl_node_conn.c: connection layer ---- */
+
+/* What one read of a socket gave (vn_router_read, vn_link_read). */
+typedef enum {
+    VN_RX_NONE,   /* nothing waiting (or no link): stop reading this socket */
+    VN_RX_DONE,   /* one frame read; read on */
+    VN_RX_STOP    /* one frame read; stop reading this socket this turn */
+} vn_rx_t;
 
 /** Send one frame to a session (buf stays the caller's). An in session
  *  whose connection is gone is marked gone.
@@ -128,27 +138,16 @@ void vn_send_hello(vl_node_t *self, vl_peer_t *p, uint64_t now);
 void vn_drop(vl_node_t *self, vl_peer_t *p, int code, const char *why, uint64_t now);
 /** Open (or re-open) the link of an out session. */
 void vn_open_link(vl_node_t *self, vl_peer_t *p, uint64_t now);
-/** Handle what waits on the ROUTER. @return whether anything was read. */
-bool vn_router(vl_node_t *self, uint64_t now);
+/** Read one frame from the ROUTER: bans, new connections (a session only
+ *  for a valid hello from a node), decoding, an `error` closing its session
+ *  and anything before hello are handled here. A message left for its
+ *  handler is returned in *mp (the caller dispatches it before the next
+ *  read, then destroys it) with its session in *pp; else both are NULL. */
+vn_rx_t vn_router_read(vl_node_t *self, uint64_t now, vl_peer_t **pp, vl_msg_t **mp);
+/** Read one frame from p's link, as vn_router_read (the session is p). */
+vn_rx_t vn_link_read(vl_node_t *self, vl_peer_t *p, uint64_t now, vl_msg_t **mp);
 /** Handle the monitor events of p's link. @return whether there were any. */
 bool vn_link_events(vl_node_t *self, vl_peer_t *p, uint64_t now);
-/** Handle the frames waiting on p's link. @return whether there were any. */
-bool vn_link_frames(vl_node_t *self, vl_peer_t *p, uint64_t now);
-
-/* ---- vl_node_sync.c: sync state machine ---- */
-
-/** p pulls no more: its outstanding get is forgotten and, if it was the
- *  node's puller, the node may pull from another session. */
-void vn_pull_end(vl_node_t *self, vl_peer_t *p);
-/** Pull from the session furthest ahead, if none is pulling. */
-void vn_pull_pick(vl_node_t *self, uint64_t now);
-/** Our side's trouble, not the peer's. */
-bool vn_local_failure(int rc);
-void vn_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now);
-void vn_on_get(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
-void vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
-void vn_on_have(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
-void vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
 
 /* ---- vl_node_trust.c: policies, freshness, forks ---- */
 
@@ -182,5 +181,31 @@ void vn_on_probe(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
 void vn_on_policies(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
 void vn_on_fresh(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
 void vn_on_evidence(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+
+/* ---- vl_node_sync.c: sync state machine ---- */
+
+/** Pull from the session furthest ahead, if none is pulling. */
+void vn_pull_pick(vl_node_t *self, uint64_t now);
+/** Re-read head, pending set and policy from the store; a moved summary is
+ *  announced to every session, a new policy version handed to
+ *  vn_policy_changed. */
+void vn_refresh_ours(vl_node_t *self, uint64_t now);
+void vn_on_hello(vl_node_t *self, vl_peer_t *p, const vl_hello_t *h, uint64_t now);
+void vn_on_get(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_have(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+void vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+
+/* ---- vl_node.c: loop, lifecycle ---- */
+
+/** One turn of the loop (vl_node_run repeats it; tests may step it): poll
+ *  (poll_ms, or 0 when *busy or an audit is pending), a reload if *reload
+ *  (may be NULL), then ZAP, link events, ROUTER frames, link frames (each
+ *  decoded message dispatched to its vn_on_* handler), the timers and, when
+ *  idle, an audit slice.
+ *  @param[in,out] busy  whether the last turn had work; updated.
+ *  @return VL_OK; VL_EAGAIN (poll interrupted: nothing handled); VL_EIO
+ *          (poll failed: nothing handled). */
+int vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload);
 
 #endif

@@ -3,15 +3,20 @@
  * vl_node_sync - the sync state machine of valise-node (docs/protocol.md
  * §3): what a session's hello, get, entries, have and props mean.
  *
- * Contract: a hello is checked by the session (vl_peer_on_hello), which says
- * what to do next; this file does it (answer, push what trust asked for,
- * check their head, pull, send our pending ids). Pulls are one at a time
- * node-wide (self->puller): two sessions pulling the same entries would only
- * make one of them fail the chain check; vn_pull_end is the one place a pull
- * ends. A batch of entries is one store transaction that the store aborts
- * on the first problem, so invalid input never changes the store; what is
- * the peer's fault drops it (vn_drop), what is ours or nobody's does not.
- * An answer to a fork probe is handed to vl_node_trust.c.
+ * Contract: our summary (vn_refresh_ours: head, pending set and policy
+ * version read from the store; a moved summary is announced to every
+ * session, a new policy version handed to vl_node_trust.c) is what our
+ * hello says. Their hello is checked by the session (vl_peer_on_hello),
+ * which says what to do next; this file does it (answer, push what trust
+ * asked for, check their head, pull, send our pending ids). Pulls are one
+ * at a time node-wide (self->puller): two sessions pulling the same entries
+ * would only make one of them fail the chain check; a pull ends only by
+ * vn_pull_end (vl_node_state.c). A batch of entries is one store
+ * transaction that the store aborts on the first problem, so invalid input
+ * never changes the store; what is the peer's fault drops it (vn_drop),
+ * what is ours or nobody's does not. An answer to a fork probe is handed to
+ * vl_node_trust.c. Calls vl_node_trust.c, vl_node_conn.c and
+ * vl_node_state.c; only vl_node.c calls it.
  */
 #include "vl_node_int.h"
 
@@ -82,22 +87,63 @@ vn_pull_pick(vl_node_t *self, uint64_t now)
         s_pull_from(self, best, best_seq, now);
 }
 
-/* p pulls no more (see vl_node_int.h). */
+/* ---- our summary ----------------------------------------------------------------- */
+
+/* Read head and pending set; push a hello to every session when they moved.
+ * Also notices a policy version adopted by another process on this store. */
 void
-vn_pull_end(vl_node_t *self, vl_peer_t *p)
+vn_refresh_ours(vl_node_t *self, uint64_t now)
 {
-    vl_peer_pull_end(p);
-    if (self->puller == p)
-        self->puller = NULL;
+    vl_head_t head;
+    uint8_t (*ids)[VL_HASH_LEN] = NULL;
+    size_t n = 0;
+    uint8_t pd[VL_HASH_LEN];
+    int rc = vl_store_head(self->store, &head);
+    if (rc == VL_OK)
+        rc = vl_store_pending_ids(self->store, &ids, &n, pd);
+    if (rc != VL_OK) {
+        vl_error("cannot read the store head: %s", vl_strerror(rc));
+        free(ids);
+        return;
+    }
+    free(self->ids);
+    self->ids = ids;
+    self->nids = n;
+    uint64_t old_seq = self->ours.seq;
+    const vl_policy_t *pol = vn_pol(self);
+    uint64_t old_pv = self->ours.pv;
+    memcpy(self->ours.net, vl_policy_net(pol), VL_NETID_LEN);
+    memcpy(self->ours.policy, vl_policy_hash(pol), VL_HASH_LEN);
+    self->ours.pv = vl_policy_version(pol);
+    if (self->have_ours && self->ours.pv != old_pv)
+        vn_policy_changed(self, old_pv, now); /* e.g. `valise policy publish` here */
+    self->ours.seq = head.seq;
+    memcpy(self->ours.head, head.hash, VL_HASH_LEN);
+    self->ours.pn = n;
+    memcpy(self->ours.pd, pd, VL_HASH_LEN);
+    if (self->have_ours && head.seq > old_seq) {
+        /* Our own pulls log their progress; this line is for the rest
+         * (`valise approve` or another writer on the same store). */
+        vl_log(head.seq > self->pulled_to ? VL_LOG_INFO : VL_LOG_DEBUG,
+               "head moved to seq %llu", (unsigned long long)head.seq);
+        /* Another process may have appended entries without checking every
+         * signature (vl_store_append_chain): let the audit look. */
+        self->audit_pending = !self->audit_failed;
+    }
+    if (self->signer && (head.seq != self->fresh_seq ||
+                         memcmp(head.hash, self->fresh_head, VL_HASH_LEN) != 0))
+        self->fresh_due = true;
+    self->have_ours = true;
+    if (memcmp(&self->ours, &self->announced, sizeof self->ours) != 0) {
+        self->announced = self->ours;
+        vl_debug("announcing seq %llu, %zu pending", (unsigned long long)head.seq, n);
+        for (size_t i = 0; i < self->nout; i++)
+            vl_peer_hello_now(self->out[i]);
+        for (size_t i = 0; i < self->nin; i++)
+            vl_peer_hello_now(self->in[i]);
+    }
 }
 
-/* Our side's trouble, not the peer's (VL_EAGAIN: a store function not
- * available yet is ours too). */
-bool
-vn_local_failure(int rc)
-{
-    return rc == VL_ESTORE || rc == VL_ENOMEM || rc == VL_EIO || rc == VL_EAGAIN;
-}
 /* ---- messages -------------------------------------------------------------------- */
 
 void

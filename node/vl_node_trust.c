@@ -14,7 +14,8 @@
  * evidence: the node stops pulling and passes it to every peer
  * (`evidence`). What the store refuses as unknown yet (VL_ENOTFOUND), older
  * or known, or from our own clock's future, is not blamed on the peer;
- * anything else invalid drops it.
+ * anything else invalid drops it. Calls vl_node_conn.c and vl_node_state.c
+ * only; vl_node_sync.c and vl_node.c call it.
  */
 #include "vl_node_int.h"
 

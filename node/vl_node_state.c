@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vl_node_state - the node's view of itself and its sessions: the bottom
+ * layer of the vl_node*.c files.
+ *
+ * Contract: small helpers every other vl_node*.c file may call, which call
+ * no vn_* function of another file (only vl_store, vl_peer and vl_log): the
+ * current policy (read from the store each time, never kept), session i of
+ * out[] then in[], the push and pull timeouts derived from the
+ * configuration, a session's status record, the end of a session's pull
+ * (the one place a pull ends: its get is forgotten and the node's puller
+ * freed) and what counts as our side's failure rather than the peer's.
+ * None sends a frame, drops or frees a session.
+ */
+#include "vl_node_int.h"
+
+#include "vl_log.h"
+
+/* The current policy. Never kept across store calls: adopting a version
+ * (here, or by `valise` on the same store) replaces it. */
+const vl_policy_t *
+vn_pol(const vl_node_t *self)
+{
+    return vl_store_policy(self->store);
+}
+
+/* Session i of out[] then in[] (i < nout + nin). */
+vl_peer_t *
+vn_peer_at(const vl_node_t *self, size_t i)
+{
+    return i < self->nout ? self->out[i] : self->in[i - self->nout];
+}
+
+/* How often the same thing is pushed again unasked to a peer that still
+ * announces it lacks it: 10 hello rounds, 5..60 s. */
+uint32_t
+vn_push_ms(const vl_node_t *self)
+{
+    uint32_t t = 10u * self->cfg->anti_entropy_ms;
+    return t < 5000u ? 5000u : t > 60000u ? 60000u : t;
+}
+
+uint32_t
+vn_pull_timeout(const vl_node_t *self)
+{
+    uint32_t t = 4u * self->cfg->anti_entropy_ms;
+    return t < 15000u ? 15000u : t;
+}
+
+/* Persist the status record of p when due (always when force). */
+void
+vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force)
+{
+    if (!vl_peer_info_due(p, now, force))
+        return;
+    self->err[0] = '\0';
+    int rc = vl_store_peer_put(self->store, vl_peer_info(p), self->err);
+    if (rc != VL_OK)
+        vl_warn("cannot save the status of peer %s: %s: %s", vl_peer_label(p),
+                vl_strerror(rc), self->err);
+    /* Marked saved either way: a failing store must not be retried every turn. */
+    vl_peer_info_saved(p, now);
+}
+
+/* p pulls no more (see vl_node_int.h). */
+void
+vn_pull_end(vl_node_t *self, vl_peer_t *p)
+{
+    vl_peer_pull_end(p);
+    if (self->puller == p)
+        self->puller = NULL;
+}
+
+/* Our side's trouble, not the peer's (VL_EAGAIN: a store function not
+ * available yet is ours too). */
+bool
+vn_local_failure(int rc)
+{
+    return rc == VL_ESTORE || rc == VL_ENOMEM || rc == VL_EIO || rc == VL_EAGAIN;
+}
