@@ -10,6 +10,9 @@
  * only if its format, genesis, policy chain and the member key all check
  * out, and the at-rest key is derived. Whatever fails on the way is freed
  * here.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c, vl_store_policy.c,
+ * vl_store_head.c and vl_store_rest.c, below it.
  */
 #include "vl_store_int.h"
 

@@ -8,6 +8,9 @@
  * term of each current record (vl_record_terms). The find cache holds a
  * parsed record only while the stored value keeps the revision and nonce it
  * was parsed from; only the outermost find uses it.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c and
+ * vl_store_rest.c, below it.
  */
 #include "vl_store_int.h"
 

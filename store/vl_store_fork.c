@@ -6,6 +6,9 @@
  * Invariants: the evidence database holds, per seq, the two entries in hash
  * order; evidence at or below a policy pin is settled (the pinning versions
  * chose the branch) and neither stops the log nor is listed.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c, vl_store_policy.c
+ * and vl_store_head.c, below it.
  */
 #include "vl_store_int.h"
 

@@ -7,6 +7,9 @@
  * seq). A statement naming another entry than this log's at its seq is
  * refused when it arrives; one stored while the log was behind it counts
  * only once the log's entry at its seq is the one it names.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c, vl_store_head.c
+ * and vl_store_log.c, below it.
  */
 #include "vl_store_int.h"
 

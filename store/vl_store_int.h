@@ -4,19 +4,25 @@
  * sees: the layout of the store (docs/store.md has every database, key and
  * value byte by byte), struct vl_store, and the internal functions (vls_*).
  *
- * vl_store is the node's signed replica in LMDB, in one file per concern:
- *   vl_store.c          open, create, close
- *   vl_store_txn.c      LMDB access, transactions, map growth, scans
- *   vl_store_policy.c   the policy chain, pins, adopting a version
+ * vl_store is the node's signed replica in LMDB, in one file per concern,
+ * layered: a file calls functions (vls_* or public vl_store_*) of files
+ * listed above it only, never of a file below it. Bottom up:
+ *   vl_store_txn.c      LMDB access, transactions, map growth, scans, and
+ *                       loading the policy chain from the "policies" table
+ *   vl_store_policy.c   the policy chain in memory: version for a seq, pins
+ *   vl_store_head.c     the head and the signature watermark in meta
  *   vl_store_rest.c     content keys, records encrypted at rest
  *   vl_store_find.c     the index, get and find
- *   vl_store_log.c      the head, applying and appending entries, reading the log
- *   vl_store_pending.c  proposal checks, proposals, approvals
+ *   vl_store_plan.c     a proposal against current records: settled, epoch, plan
+ *   vl_store_fork.c     equivocation evidence, refusing a forked log
+ *   vl_store_log.c      applying and appending entries, reading the log
+ *   vl_store_pending.c  proposals, approvals
  *   vl_store_reject.c   rejections
- *   vl_store_fork.c     equivocation evidence
- *   vl_store_peers.c    peer records
+ *   vl_store_adopt.c    adopting a policy version (drops dead pending work)
  *   vl_store_fresh.c    freshness statements
+ *   vl_store_peers.c    peer records
  *   vl_store_verify.c   checking every derived table against the log
+ *   vl_store.c          open, create, close
  *
  * Invariants:
  *  - The log is the truth. Every other table (records, index, meta head and
@@ -265,14 +271,24 @@ typedef struct {
 int vls_collect_each(vl_store_t *self, const vls_collect_t *how, int (*each)(void *ctx, void *item),
                      void *ctx);
 
+/* The policy chain as stored: push a verified version (takes ownership),
+ * load the versions the "policies" table holds beyond self->npols. */
+int vls_pols_push(vl_store_t *self, vl_policy_t **pol);
+int vls_pols_sync(vl_store_t *self, MDB_txn *txn, char *err);
+
 /* ---- vl_store_policy.c ----------------------------------------------------- */
 
 const vl_policy_t *vls_genesis(const vl_store_t *self);
 int vls_pin_check(const vl_store_t *self, uint64_t seq, const uint8_t link[VL_HASH_LEN], char *err);
 uint64_t vls_pinned_upto(const vl_store_t *self);
 const vl_policy_t *vls_pol_for(const vl_store_t *self, uint64_t seq);
-int vls_pols_push(vl_store_t *self, vl_policy_t **pol);
-int vls_pols_sync(vl_store_t *self, MDB_txn *txn, char *err);
+
+/* ---- vl_store_head.c ------------------------------------------------------- */
+
+int vls_head_load(vl_store_t *self, MDB_txn *txn, s_head_t *h, bool want_acc, char *err);
+int vls_head_save(vl_store_t *self, MDB_txn *txn, const s_head_t *h, char *err);
+int vls_sigs_load(vl_store_t *self, MDB_txn *txn, uint64_t head, uint64_t *out, char *err);
+int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
 
 /* ---- vl_store_rest.c ------------------------------------------------------- */
 
@@ -290,35 +306,34 @@ int vls_recval_decode(const MDB_val *v, s_recval_t *rv);
 size_t vls_idx_key(uint8_t key[S_IDX_KEY_MAX], const char *term, const char *id, size_t idlen);
 int vls_index_update(vl_store_t *self, MDB_txn *txn, const vl_record_t *rec, bool del, char *err);
 
-/* ---- vl_store_log.c -------------------------------------------------------- */
-
-int vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t len,
-              unsigned eflags, char *err);
-int vls_head_load(vl_store_t *self, MDB_txn *txn, s_head_t *h, bool want_acc, char *err);
-int vls_head_save(vl_store_t *self, MDB_txn *txn, const s_head_t *h, char *err);
-int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err);
-int vls_sigs_load(vl_store_t *self, MDB_txn *txn, uint64_t head, uint64_t *out, char *err);
-int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
-
-/* ---- vl_store_pending.c ---------------------------------------------------- */
+/* ---- vl_store_plan.c ------------------------------------------------------- */
 
 void vls_cur_free(s_cur_t *cur, size_t n);
 int vls_epoch_current(const vl_policy_t *pol, const vl_proposal_t *p, char *err);
 int vls_not_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err);
 int vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_proposal_t *p,
              s_cur_t *cur, vl_root_t *acc, char *err);
-int vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **p, char *err);
 int vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
                 uint64_t *seq, char *err);
+
+/* ---- vl_store_fork.c ------------------------------------------------------- */
+
+int vls_fork_refuse(vl_store_t *self, MDB_txn *txn, uint64_t seq, char *err);
+
+/* ---- vl_store_log.c -------------------------------------------------------- */
+
+int vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t len,
+              unsigned eflags, char *err);
+int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err);
+
+/* ---- vl_store_pending.c ---------------------------------------------------- */
+
+int vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **p, char *err);
 
 /* ---- vl_store_reject.c ----------------------------------------------------- */
 
 int vls_rej_parse(const vl_store_t *self, const uint8_t *buf, size_t len, vl_rejection_t **out,
                   char *err);
-
-/* ---- vl_store_fork.c ------------------------------------------------------- */
-
-int vls_fork_refuse(vl_store_t *self, MDB_txn *txn, uint64_t seq, char *err);
 
 /* ---- vl_store_peers.c ------------------------------------------------------ */
 

@@ -5,6 +5,8 @@
  *
  * Invariants: a peers value is the canonical map of vl_peer_info_t stored
  * under its addr; nothing is stored that vl_store_peers_each would refuse.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c, below it.
  */
 #include "vl_store_int.h"
 

@@ -7,6 +7,9 @@
  * from pending and candidates; one for a proposal the log already applied is
  * moot and not stored. Rejections are read under the version of their
  * approver (current or older).
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c and
+ * vl_store_plan.c, below it.
  */
 #include "vl_store_int.h"
 

@@ -9,6 +9,8 @@
  * revision, so a value moved to another key or revision does not open.
  * Values read back are hostile: length-checked, AEAD-opened, schema-checked
  * and compared with the id they are stored under.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c, below it.
  */
 #include "vl_store_int.h"
 

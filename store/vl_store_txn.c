@@ -8,8 +8,13 @@
  * callback after growing the map on MDB_MAP_FULL (so a callback writes only
  * through its txn and its outputs). Every read txn is begun with
  * vls_txn_begin() and ended with vls_read_end() (self->nread counts them: the
- * map may not grow while one is open). Beginning a txn also syncs the policy
- * chain another process may have extended.
+ * map may not grow while one is open). Beginning a txn also loads the policy
+ * versions another process appended to the "policies" database
+ * (vls_pols_sync, which checks each against its predecessor and pushes it on
+ * self->pols with vls_pols_push), so every caller sees the chain as of its
+ * txn.
+ *
+ * Layer (map in vl_store_int.h): calls no other file of store/.
  */
 #include "vl_store_int.h"
 
@@ -286,4 +291,57 @@ vls_collect_each(vl_store_t *self, const vls_collect_t *how, int (*each)(void *c
             how->fini(c.items + i * how->size);
     free(c.items);
     return rc;
+}
+
+/* Append a verified version (takes ownership; *pol set to NULL). */
+int
+vls_pols_push(vl_store_t *self, vl_policy_t **pol)
+{
+    vl_policy_t **grown = realloc(self->pols, (self->npols + 1) * sizeof *grown);
+    if (!grown) {
+        vl_policy_destroy(pol);
+        return VL_ENOMEM;
+    }
+    self->pols = grown;
+    self->pols[self->npols++] = *pol;
+    self->pol = *pol;
+    *pol = NULL;
+    return VL_OK;
+}
+
+/* Load the versions another process (or an earlier run) adopted: each is
+ * verified against its predecessor again, so a policies value edited behind
+ * our back is VL_ECORRUPT. */
+int
+vls_pols_sync(vl_store_t *self, MDB_txn *txn, char *err)
+{
+    MDB_stat st;
+    char why[VL_ERRMSG_MAX];
+    int mrc = mdb_stat(txn, self->dbi[S_POLICIES], &st);
+    if (mrc != 0)
+        return vls_lmdb(mrc, err, "policies stat");
+    while (self->npols < st.ms_entries + 1) {
+        uint8_t key[8];
+        MDB_val k, v;
+        uint64_t ver = self->npols + 1;
+        if (ver > VL_MAX_VERSIONS)
+            return vl_err(err, VL_ECORRUPT, "policies: more than %u versions", VL_MAX_VERSIONS);
+        vls_be64_put(key, ver);
+        k = vls_val(key, sizeof key);
+        mrc = mdb_get(txn, self->dbi[S_POLICIES], &k, &v);
+        if (mrc == MDB_NOTFOUND)
+            return vl_err(err, VL_ECORRUPT, "policies: version %llu is missing",
+                          (unsigned long long)ver);
+        if (mrc != 0)
+            return vls_lmdb(mrc, err, "policies get");
+        vl_policy_t *next = NULL;
+        why[0] = '\0';
+        int rc = vl_policy_parse_next(self->pol, v.mv_data, v.mv_size, 0, &next, why);
+        if (rc != VL_OK)
+            return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
+                          "policies: version %llu: %s", (unsigned long long)ver, why);
+        if ((rc = vls_pols_push(self, &next)) != VL_OK)
+            return rc;
+    }
+    return VL_OK;
 }

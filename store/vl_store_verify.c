@@ -6,6 +6,10 @@
  *
  * Contract: reads only (one read txn); never stops at the first problem; a
  * problem is a report line, only VL_ENOMEM or an LMDB failure ends it early.
+ *
+ * Layer (map in vl_store_int.h): calls only vl_store_txn.c, vl_store_policy.c,
+ * vl_store_rest.c, vl_store_find.c, vl_store_plan.c, vl_store_pending.c,
+ * vl_store_reject.c and vl_store_peers.c, below it.
  */
 #include "vl_store_int.h"
 
