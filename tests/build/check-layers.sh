@@ -29,6 +29,7 @@ rank() {
 for o in "${objs[@]}"; do
     n=$(name "$o")
     [ -f "$n" ] || continue # an object left by a source file since removed
+    echo "$n" >>"$tmp/files"
     nm --defined-only "$o" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed "s|\$| $n|" >>"$tmp/defs"
     nm -u "$o" | awk '{print $2}' | sed "s|^|$n |" >>"$tmp/uses"
 done
@@ -50,4 +51,4 @@ if ! tsort "$tmp/edges" >/dev/null 2>"$tmp/tsort"; then
     bad=1
 fi
 [ "$bad" = 0 ] || exit 1
-echo "check-layers: $(wc -l <"$tmp/edges") arrows between $(printf '%s\n' "${objs[@]}" | wc -l) files, none up or sideways, no circle"
+echo "check-layers: $(wc -l <"$tmp/edges") arrows between $(wc -l <"$tmp/files") files, none up or sideways, no circle"
