@@ -26,7 +26,7 @@ static const char s_usage[] =
     "  --language L  working language: en, fr, es, ...\n"
     "  --kind K      authority or agreement\n"
     "  --text T      case-insensitive substring of any text field\n"
-    "  --limit N     at most N records\n"
+    "  --limit N     at most N records (1 to 1000000)\n"
     "  --json        a JSON array of {id, kind, revision, states, name, record}\n"
     "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
     "...\" on stderr says so and since when (also with --json); the records are\n"
@@ -102,11 +102,10 @@ cmd_find(int argc, char **argv)
     if (q.text && !*q.text)
         return vl_cli_usage(&cli, "--text must not be empty");
     if (limit) {
-        char *end = NULL;
-        unsigned long v = strtoul(limit, &end, 10);
-        if (!*limit || *end || v == 0)
-            return vl_cli_usage(&cli, "--limit wants a positive number");
-        q.limit = v;
+        uint64_t v = 0;
+        if (vl_cli_number(&cli, "limit", limit, 1, VL_CLI_MAX_LIMIT, &v) != VL_OK)
+            return VL_EXIT_USAGE;
+        q.limit = (size_t)v;
     }
 
     ret = VL_EXIT_ERR;

@@ -61,14 +61,9 @@ s_issue(int argc, char **argv)
         return ret;
     if (cli.args.n > 0)
         return vl_cli_usage(&cli, "unexpected argument '%s'", cli.args.v[0]);
-    unsigned long long ttl = 86400;
-    if (ttl_s) {
-        char *end = NULL;
-        ttl = strtoull(ttl_s, &end, 10);
-        if (!*ttl_s || *end || ttl == 0 || ttl > VL_FRESH_MAX_TTL)
-            return vl_cli_usage(&cli, "--ttl must be a number of seconds from 1 to %u",
-                                VL_FRESH_MAX_TTL);
-    }
+    uint64_t ttl = 86400;
+    if (ttl_s && vl_cli_number(&cli, "ttl", ttl_s, 1, VL_FRESH_MAX_TTL, &ttl) != VL_OK)
+        return VL_EXIT_USAGE;
 
     ret = VL_EXIT_ERR;
     uint8_t *stmt = NULL;

@@ -82,10 +82,9 @@ s_create(int argc, char **argv)
         return vl_cli_usage(&cli, "--out FILE is required");
     if (approvers.n == 0)
         return vl_cli_usage(&cli, "at least one --approver is required");
-    char *end = NULL;
-    unsigned long k = strtoul(threshold, &end, 10);
-    if (!*threshold || *end || k == 0 || k > VL_MAX_APPROVERS)
-        return vl_cli_usage(&cli, "--threshold must be a number from 1 to %u", VL_MAX_APPROVERS);
+    uint64_t k = 0;
+    if (vl_cli_number(&cli, "threshold", threshold, 1, VL_MAX_APPROVERS, &k) != VL_OK)
+        return VL_EXIT_USAGE;
 
     ret = VL_EXIT_ERR;
     uint8_t *doc = NULL;

@@ -86,19 +86,6 @@ s_entry(void *ctx, const vl_entry_t *e)
     return 0;
 }
 
-static int
-s_number(const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    if (!s || !*s || *s == '-')
-        return VL_EINVAL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end)
-        return VL_EINVAL;
-    *out = v;
-    return VL_OK;
-}
-
 int
 cmd_log(int argc, char **argv)
 {
@@ -116,10 +103,10 @@ cmd_log(int argc, char **argv)
     if (cli.args.n > 0)
         return vl_cli_usage(&cli, "unexpected argument '%s'", cli.args.v[0]);
     uint64_t from = 1, to = 0;
-    if (from_s && (s_number(from_s, &from) != VL_OK || from == 0))
-        return vl_cli_usage(&cli, "--from wants a sequence number (1 or more)");
-    if (to_s && (s_number(to_s, &to) != VL_OK || to == 0))
-        return vl_cli_usage(&cli, "--to wants a sequence number (1 or more)");
+    if (from_s && vl_cli_number(&cli, "from", from_s, 1, VL_CLI_MAX_SEQ, &from) != VL_OK)
+        return VL_EXIT_USAGE;
+    if (to_s && vl_cli_number(&cli, "to", to_s, 1, VL_CLI_MAX_SEQ, &to) != VL_OK)
+        return VL_EXIT_USAGE;
     if (to && to < from)
         return vl_cli_usage(&cli, "--to is before --from");
 

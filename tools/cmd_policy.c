@@ -692,14 +692,10 @@ s_propose(int argc, char **argv)
         return vl_cli_usage(&cli, "unexpected argument '%s'", cli.args.v[0]);
     if (!outpath)
         return vl_cli_usage(&cli, "--out FILE is required");
-    unsigned long k = 0;
-    if (threshold) {
-        char *end = NULL;
-        k = strtoul(threshold, &end, 10);
-        if (!*threshold || *end || k == 0 || k > VL_MAX_APPROVERS)
-            return vl_cli_usage(&cli, "--threshold must be a number from 1 to %u",
-                                VL_MAX_APPROVERS);
-    }
+    uint64_t k = 0;
+    if (threshold &&
+        vl_cli_number(&cli, "threshold", threshold, 1, VL_MAX_APPROVERS, &k) != VL_OK)
+        return VL_EXIT_USAGE;
     for (size_t i = 0; i < rotate.n; i++) {
         const char *eq = strchr(rotate.v[i], '=');
         if (!eq || eq == rotate.v[i] || !eq[1])
@@ -792,7 +788,7 @@ s_propose(int argc, char **argv)
         cli.err[0] = '\0';
         rc = vl_policy_builder_set(b, vl_policy_name(cur), (uint32_t)k, cli.err);
         if (rc != VL_OK) {
-            vl_cli_fail(&cli, rc, "--threshold %lu", k);
+            vl_cli_fail(&cli, rc, "--threshold %llu", (unsigned long long)k);
             goto out;
         }
     }

@@ -262,11 +262,12 @@ s_parse_path(const char *path, s_step_t *steps, size_t max, size_t *n)
                 v = S_APPEND; /* "[+]": one past the end */
                 end = (char *)p + 2;
             } else {
-                if (p[1] < '0' || p[1] > '9')
+                uint64_t idx = 0;
+                end = strchr(p + 1, ']');
+                if (!end || vl_cli_u64(p + 1, (size_t)(end - (p + 1)), 0, VL_MAX_LIST,
+                                       &idx) != VL_OK)
                     return VL_EINVAL;
-                v = strtoul(p + 1, &end, 10);
-                if (!end || *end != ']' || v > VL_MAX_LIST)
-                    return VL_EINVAL;
+                v = (unsigned long)idx;
             }
             s->is_index = true;
             s->index = v;

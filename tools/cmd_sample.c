@@ -1001,20 +1001,6 @@ s_buf_add(s_buf_t *b, const char *s)
     b->len += n;
 }
 
-static bool
-s_parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Validate rec, then append it as one line. */
 static int
 s_emit(vl_cli_t *cli, s_buf_t *out, json_t *rec, size_t *bytes)
@@ -1056,11 +1042,10 @@ cmd_sample(int argc, char **argv)
     if (cli.args.n > 0)
         return vl_cli_usage(&cli, "unexpected argument '%s'", cli.args.v[0]);
     uint64_t seed = 1, scale = 1;
-    if (seed_s && !s_parse_u64(seed_s, &seed))
-        return vl_cli_usage(&cli, "--seed wants a non-negative integer, not '%s'", seed_s);
-    if (scale_s && (!s_parse_u64(scale_s, &scale) || scale < 1 || scale > S_MAX_SCALE))
-        return vl_cli_usage(&cli, "--count-scale wants an integer from 1 to %d, not '%s'",
-                            S_MAX_SCALE, scale_s);
+    if (seed_s && vl_cli_number(&cli, "seed", seed_s, 0, UINT64_MAX, &seed) != VL_OK)
+        return VL_EXIT_USAGE;
+    if (scale_s && vl_cli_number(&cli, "count-scale", scale_s, 1, S_MAX_SCALE, &scale) != VL_OK)
+        return VL_EXIT_USAGE;
 
     ret = VL_EXIT_ERR;
     s_state_t *st = NULL;

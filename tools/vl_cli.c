@@ -46,13 +46,174 @@ vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage)
     cli->pass_env = vl_cli_default_pass_env ? vl_cli_default_pass_env : "VALISE_PASSPHRASE";
 }
 
+/* ---- untrusted text --------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes) and its code
+ * point, or 0 when p does not start one (bad lead, bad continuation, overlong
+ * form, surrogate, beyond U+10FFFF). */
+static size_t
+s_utf8(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t c, min;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        len = 2, c = p[0] & 0x1Fu, min = 0x80;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        len = 3, c = p[0] & 0x0Fu, min = 0x800;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        len = 4, c = p[0] & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3Fu);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+static bool
+s_esc_cp(uint32_t c)
+{
+    return (c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029 ||
+           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* The escape of the character at p (n bytes left, n >= 1) into out[12] as a
+ * NUL-terminated string; *used gets the bytes it consumed. */
+static void
+s_esc_one(const unsigned char *p, size_t n, char out[12], size_t *used)
+{
+    static const char hexd[] = "0123456789abcdef";
+    uint32_t cp = 0;
+    *used = 1;
+    if (p[0] == '\\' || p[0] == '\t' || p[0] == '\n' || p[0] == '\r') {
+        out[0] = '\\';
+        out[1] = p[0] == '\\' ? '\\' : p[0] == '\t' ? 't' : p[0] == '\n' ? 'n' : 'r';
+        out[2] = '\0';
+    } else if (p[0] < 0x20 || p[0] == 0x7F) {
+        snprintf(out, 12, "\\x%c%c", hexd[p[0] >> 4], hexd[p[0] & 15]);
+    } else if (p[0] < 0x80) {
+        out[0] = (char)p[0];
+        out[1] = '\0';
+    } else if ((*used = s_utf8(p, n, &cp)) == 0) {
+        *used = 1;
+        snprintf(out, 12, "\\x%c%c", hexd[p[0] >> 4], hexd[p[0] & 15]);
+    } else if (s_esc_cp(cp)) {
+        snprintf(out, 12, "\\u%04x", (unsigned)(cp & 0xFFFFu));
+    } else {
+        memcpy(out, p, *used);
+        out[*used] = '\0';
+    }
+}
+
+void
+vl_cli_fputs(const char *s, FILE *f)
+{
+    if (!s)
+        return;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    while (n > 0) {
+        char one[12];
+        size_t used = 0;
+        s_esc_one(p, n, one, &used);
+        fputs(one, f);
+        p += used;
+        n -= used;
+    }
+}
+
+const char *
+vl_cli_esc(const char *s)
+{
+    static char s_slots[VL_CLI_ESC_SLOTS][VL_CLI_ESC_MAX + 1];
+    static size_t s_next;
+    char *out = s_slots[s_next];
+    s_next = (s_next + 1) % VL_CLI_ESC_SLOTS;
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    while (n > 0) {
+        char one[12];
+        size_t used = 0;
+        s_esc_one(p, n, one, &used);
+        size_t k = strlen(one);
+        if (o + k > VL_CLI_ESC_MAX - 3) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(out + o, one, k);
+        o += k;
+        p += used;
+        n -= used;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Print "valise <cmd>: " + the formatted text, escaped, to stderr. */
+static void
+s_vmsg(const char *cmd, const char *fmt, va_list ap)
+{
+    char msg[2 * VL_ERRMSG_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "valise %s: ", cmd);
+    vl_cli_fputs(msg, stderr);
+}
+
+/* ---- numbers ------------------------------------------------------------------ */
+
+int
+vl_cli_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!s)
+        return VL_EINVAL;
+    if (len == (size_t)-1)
+        len = strlen(s);
+    if (len == 0)
+        return VL_EINVAL;
+    uint64_t v = 0;
+    bool over = false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return VL_EINVAL;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            over = true;
+        else
+            v = v * 10 + d;
+    }
+    if (over || v < min || v > max)
+        return VL_ELIMIT;
+    *out = v;
+    return VL_OK;
+}
+
+int
+vl_cli_number(const vl_cli_t *cli, const char *opt, const char *s, uint64_t min,
+              uint64_t max, uint64_t *out)
+{
+    int rc = vl_cli_u64(s, (size_t)-1, min, max, out);
+    if (rc != VL_OK)
+        vl_cli_usage(cli, "--%s wants a whole number from %llu to %llu, not '%s'", opt,
+                     (unsigned long long)min, (unsigned long long)max, s ? s : "");
+    return rc == VL_OK ? VL_OK : VL_EINVAL;
+}
+
 int
 vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "valise %s: ", cli->cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    s_vmsg(cli->cmd, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see 'valise %s --help')\n", cli->cmd);
     return VL_EXIT_USAGE;
@@ -64,13 +225,17 @@ vl_cli_fail(vl_cli_t *cli, int rc, const char *fmt, ...)
     fprintf(stderr, "valise %s: %s", cli->cmd, vl_strerror(rc));
     if (fmt) {
         va_list ap;
-        fputs(": ", stderr);
+        char msg[2 * VL_ERRMSG_MAX];
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        fputs(": ", stderr);
+        vl_cli_fputs(msg, stderr);
     }
-    if (cli->err[0])
-        fprintf(stderr, ": %s", cli->err);
+    if (cli->err[0]) {
+        fputs(": ", stderr);
+        vl_cli_fputs(cli->err, stderr);
+    }
     fputc('\n', stderr);
     cli->err[0] = '\0';
     return VL_EXIT_ERR;
@@ -80,9 +245,8 @@ int
 vl_cli_failx(const vl_cli_t *cli, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "valise %s: ", cli->cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    s_vmsg(cli->cmd, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return VL_EXIT_ERR;
@@ -282,11 +446,9 @@ vl_cli_now(void)
 {
     const char *s = getenv("VALISE_NOW");
     if (s && *s) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno == 0 && end && *end == '\0')
-            return (uint64_t)v;
+        uint64_t v = 0;
+        if (vl_cli_u64(s, (size_t)-1, 0, UINT64_MAX, &v) == VL_OK)
+            return v;
     }
     time_t t = time(NULL);
     return t < 0 ? 0 : (uint64_t)t;
@@ -503,7 +665,9 @@ vl_cli_freshness_warn(const vl_freshness_t *f, const char *text)
     if (!s_fresh_warns(f))
         return;
     fflush(stdout);
-    fprintf(stderr, "valise: warning: %s\n", text);
+    fputs("valise: warning: ", stderr);
+    vl_cli_fputs(text, stderr);
+    fputc('\n', stderr);
 }
 
 bool
@@ -583,7 +747,7 @@ vl_cli_dispatch(const char *cmd, const vl_cli_action_t *actions, const char *usa
         if (strcmp(argv[1], actions[i].name) == 0)
             return actions[i].run(argc - 1, argv + 1);
     fprintf(stderr, "valise %s: unknown action '%s': %s (see 'valise %s --help')\n", cmd,
-            argv[1], names, cmd);
+            vl_cli_esc(argv[1]), names, cmd);
     return VL_EXIT_USAGE;
 }
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -184,6 +185,60 @@ void vl_cli_member(const vl_policy_t *pol, const uint8_t pk[VL_PK_LEN], char *ou
  *  or "title" (agreement), in English when present, else in the first
  *  language. Borrowed from j; "" when there is none. */
 const char *vl_cli_record_title(const json_t *j);
+
+/* ---- untrusted text and numbers (docs/cli.md "Text output", "Numbers") ---- */
+
+/** Largest `find --limit`. */
+#define VL_CLI_MAX_LIMIT 1000000u
+
+/** Largest log sequence number an option takes (`log --from/--to`): what a
+ *  JSON integer holds. */
+#define VL_CLI_MAX_SEQ ((uint64_t)INT64_MAX)
+
+/** Number of vl_cli_esc() results that stay valid at once. */
+#define VL_CLI_ESC_SLOTS 8
+
+/** Longest vl_cli_esc() result (bytes, without the NUL): the escape of a
+ *  string of VL_MAX_STR bytes fits; longer results end in "...". */
+#define VL_CLI_ESC_MAX (4u * 16u * 1024u + 16u)
+
+/** @brief Write the text s that valise did not write itself (a record field,
+ *  a member or network name from the policy, a peer's reason, a file name, an
+ *  argument) to f so that it can neither move the cursor nor forge a line:
+ *  backslash as "\\", TAB as "\t", LF as "\n", CR as "\r", any other byte
+ *  below 0x20 and DEL as "\xHH" (lower-case hex), a byte that is not part of
+ *  valid UTF-8 as "\xHH", and the C1 controls U+0080..U+009F, the line and
+ *  paragraph separators U+2028/U+2029 and the bidirectional controls
+ *  U+202A..U+202E, U+2066..U+2069 as "\uXXXX". Everything else (printable
+ *  ASCII, other UTF-8) is written as it is. NULL writes nothing.
+ *  The escape is reversible: "\\" is the only way a backslash is written. */
+void vl_cli_fputs(const char *s, FILE *f);
+
+/** @brief The vl_cli_fputs() escape of s (NULL: "") in one of
+ *  VL_CLI_ESC_SLOTS static buffers, for a printf "%s" argument:
+ *  `printf("%s\n", vl_cli_esc(name))`. The result stays valid until
+ *  VL_CLI_ESC_SLOTS more calls (not thread-safe: the CLI has one thread);
+ *  beyond VL_CLI_ESC_MAX bytes it is cut on an escape boundary and ends in
+ *  "...". */
+const char *vl_cli_esc(const char *s);
+
+/** @brief Parse the decimal number s[0..len) (len (size_t)-1: up to the NUL):
+ *  one or more ASCII digits and nothing else (no sign, no space, no "0x"),
+ *  no overflow of uint64_t, within [min, max]. Prints nothing.
+ *  @param[out] out  the value on VL_OK; untouched otherwise.
+ *  @return VL_OK, VL_EINVAL (not a number) or VL_ELIMIT (out of range). */
+int vl_cli_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out);
+
+/** @brief The value of numeric option --opt (`opt` without "--") given as s,
+ *  parsed with vl_cli_u64() within [min, max]. On failure prints ONE usage
+ *  line naming the option, its range and the value (escaped):
+ *  "valise <cmd>: --limit wants a whole number from 1 to 1000000, not '-5'
+ *  (see 'valise <cmd> --help')".
+ *  @param[out] out  the value on VL_OK; untouched otherwise.
+ *  @return VL_OK, or VL_EINVAL after the usage line: the caller returns
+ *          VL_EXIT_USAGE and changes nothing. */
+int vl_cli_number(const vl_cli_t *cli, const char *opt, const char *s, uint64_t min,
+                  uint64_t max, uint64_t *out);
 
 /* ---- freshness (docs/trust.md §3) ------------------------------------------ */
 

@@ -63,7 +63,7 @@ snapshot "$T/snap.0"
 refused 1 "not permitted" fresh issue --key "$T/node2.key"
 refused 1 "not permitted" fresh issue --key "$T/sec1.key"
 unchanged "$T/snap.0"
-refused 2 "--ttl must be" fresh issue $N --ttl 0
+refused 2 "--ttl wants a whole number from 1 to 2592000" fresh issue $N --ttl 0
 
 # Issued: fresh, no warning.
 ok fresh issue $N

@@ -48,18 +48,18 @@ refused 2 "proposal id prefixes or --all" approve
 refused 2 "--kind must be authority or agreement" find --kind treaty
 refused 2 "--format must be json or csv" export --format xml
 refused 2 "--state wants" find --state mu
-refused 2 "--threshold must be" genesis create --name x --threshold 0 --approver a.pub --out g
+refused 2 "--threshold wants a whole number from 1 to 32" genesis create --name x --threshold 0 --approver a.pub --out g
 refused 2 "missing action" genesis
 refused 2 "unknown action" genesis frob
 refused 2 "missing action" policy
 refused 2 "unknown action" policy frob
 refused 2 "--out FILE is required" policy propose --key x.key
-refused 2 "--threshold must be" policy propose --threshold 0 --out x.vlp
+refused 2 "--threshold wants a whole number from 1 to 32" policy propose --threshold 0 --out x.vlp
 refused 2 "exactly one policy FILE" policy publish
 refused 2 "at most one candidate FILE" policy show a b
 refused 2 "missing action" fresh
 refused 2 "unknown action" fresh frob
-refused 2 "--ttl must be" fresh issue --ttl 99999999
+refused 2 "--ttl wants a whole number from 1 to 2592000" fresh issue --ttl 99999999
 refused 2 "--out FILE is required" fresh export
 refused 2 "exactly one statement FILE" fresh import
 echo "t_help: OK"
