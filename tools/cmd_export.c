@@ -30,6 +30,12 @@ static const char s_usage[] =
 
 /* ---- CSV helpers ------------------------------------------------------------ */
 
+/* A cell that starts with one of these would be taken for a formula (or, for
+ * the quote, for an escaped one) by a spreadsheet: it is written as "'" and
+ * the value, in double quotes. A program drops the first "'" of any cell that
+ * starts with one (docs/cli.md, export). */
+static const char s_csv_formula[] = "=+-@\t\r'";
+
 static void
 s_csv_cell(FILE *f, const char *s, bool first)
 {
@@ -37,11 +43,14 @@ s_csv_cell(FILE *f, const char *s, bool first)
         fputc(',', f);
     if (!s)
         return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    bool formula = *s && strchr(s_csv_formula, *s) != NULL;
+    if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             fputc('"', f);
