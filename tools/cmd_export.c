@@ -350,7 +350,7 @@ cmd_export(int argc, char **argv)
             vl_cli_fail(&cli, rc, NULL);
             goto out;
         }
-        printf("exported %zu record%s to %s\n", x.n, x.n == 1 ? "" : "s", outpath);
+        printf("exported %zu record%s to %s\n", x.n, x.n == 1 ? "" : "s", vl_cli_esc(outpath));
     } else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
         vl_cli_fail(&cli, VL_EIO, "stdout");
         goto out;

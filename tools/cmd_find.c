@@ -66,8 +66,9 @@ s_found(void *ctx, const vl_record_t *rec, uint64_t rev)
                                 vl_record_state(rec, i));
     if (ns > 8)
         snprintf(states + off, sizeof states - off, ",...");
-    printf("%-16s %-9s %-8s %s\n", vl_record_id(rec), vl_kind_name(vl_record_kind(rec)),
-           states, vl_cli_record_title(j));
+    printf("%-16s %-9s %-8s %s\n", vl_cli_esc(vl_record_id(rec)),
+           vl_kind_name(vl_record_kind(rec)), vl_cli_esc(states),
+           vl_cli_esc(vl_cli_record_title(j)));
     json_decref(j);
     return 0;
 }

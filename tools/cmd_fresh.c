@@ -191,14 +191,17 @@ s_show(int argc, char **argv)
             goto out;
         }
     } else {
-        printf("fresh node  %s\n", fpk ? fnode : "none (this network makes no freshness claim)");
+        printf("fresh node  %s\n",
+               fpk ? vl_cli_esc(fnode) : "none (this network makes no freshness claim)");
         if (have)
             printf("statement   entry %llu (hash %.16s), policy version %llu, signed by %s\n"
                    "            issued %s, expires %s\n",
-                   (unsigned long long)f.seq, hash, (unsigned long long)f.policy, signer,
+                   (unsigned long long)f.seq, hash, (unsigned long long)f.policy,
+                   vl_cli_esc(signer),
                    issued, expires);
         else if (bad[0])
-            printf("statement   stored, but the current policy does not accept it: %s\n", bad);
+            printf("statement   stored, but the current policy does not accept it: %s\n",
+                   vl_cli_esc(bad));
         else
             printf("statement   none\n");
         if (fr.state == VL_FRESH_OK) {
@@ -208,7 +211,7 @@ s_show(int argc, char **argv)
         } else if (fr.state == VL_FRESH_UNCONFIGURED) {
             printf("freshness   not configured\n");
         } else {
-            printf("freshness   %s: %s\n", vl_cli_freshness_state(fr.state), text);
+            printf("freshness   %s: %s\n", vl_cli_freshness_state(fr.state), vl_cli_esc(text));
         }
     }
     ret = VL_EXIT_OK;
@@ -249,7 +252,7 @@ s_import_one(vl_cli_t *cli, const char *path, const uint8_t *stmt, size_t len)
     char until[32] = "?";
     if (vl_fresh_parse(vl_store_policy(cli->store), stmt, len, &f, NULL) == VL_OK)
         vl_cli_time(f.expires, until);
-    printf("imported %s: statement of entry %llu, valid until %s\n", path,
+    printf("imported %s: statement of entry %llu, valid until %s\n", vl_cli_esc(path),
            (unsigned long long)f.seq, until);
     return VL_EXIT_OK;
 }
@@ -298,7 +301,7 @@ s_export(int argc, char **argv)
         vl_cli_fail(&cli, rc, NULL);
         goto out;
     }
-    printf("exported the freshness statement to %s (%zu bytes)\n", outpath, len);
+    printf("exported the freshness statement to %s (%zu bytes)\n", vl_cli_esc(outpath), len);
     ret = VL_EXIT_OK;
 out:
     free(stmt);

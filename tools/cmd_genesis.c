@@ -227,7 +227,7 @@ s_sign(int argc, char **argv)
     vl_cli_member(pol, vl_keypair_pk(cli.kp), who, sizeof who);
     size_t n = vl_policy_nsigs(pol);
     uint32_t k = vl_policy_threshold(pol);
-    printf("signed %s as %s: %zu of %u signatures%s\n", path, who, n, k,
+    printf("signed %s as %s: %zu of %u signatures%s\n", vl_cli_esc(path), vl_cli_esc(who), n, k,
            n >= k ? " (threshold met)" : "");
     ret = VL_EXIT_OK;
 done:
@@ -247,14 +247,14 @@ s_print_members(const json_t *arr, const char *title)
     size_t i;
     const json_t *m;
     json_array_foreach(arr, i, m) {
-        printf("  %-24s %s", json_string_value(json_object_get(m, "name")),
+        printf("  %-24s %s", vl_cli_esc(json_string_value(json_object_get(m, "name"))),
                json_string_value(json_object_get(m, "kid")));
         const json_t *st = json_object_get(m, "states");
         if (st) {
             size_t s;
             const json_t *v;
             printf("  States:");
-            json_array_foreach(st, s, v) printf(" %s", json_string_value(v));
+            json_array_foreach(st, s, v) printf(" %s", vl_cli_esc(json_string_value(v)));
         }
         putchar('\n');
     }
@@ -306,12 +306,12 @@ s_show(int argc, char **argv)
         vl_cli_print_json(j);
         j = NULL;
     } else {
-        printf("network    %s\n", vl_policy_name(pol));
+        printf("network    %s\n", vl_cli_esc(vl_policy_name(pol)));
         printf("id         %s\n", json_string_value(json_object_get(j, "network_id")));
         printf("policy     version %llu, hash %s\n", (unsigned long long)vl_policy_version(pol),
                json_string_value(json_object_get(j, "policy_hash")));
         printf("created    %s\n", when);
-        printf("fresh node %s\n", fpk ? fresh : "none (no freshness claim)");
+        printf("fresh node %s\n", fpk ? vl_cli_esc(fresh) : "none (no freshness claim)");
         printf("signatures %zu of %u required: %s\n", vl_policy_nsigs(pol),
                vl_policy_threshold(pol), met ? "threshold met" : "threshold NOT met");
         s_print_members(json_object_get(j, "approvers"), "approvers");

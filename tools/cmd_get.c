@@ -37,14 +37,14 @@ static void
 s_print_scalar(const json_t *v)
 {
     if (json_is_string(v)) {
-        fputs(json_string_value(v), stdout);
+        vl_cli_fputs(json_string_value(v), stdout);
     } else if (json_is_true(v)) {
         fputs("yes", stdout);
     } else if (json_is_false(v)) {
         fputs("no", stdout);
     } else {
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        fputs(s ? s : "?", stdout);
+        vl_cli_fputs(s ? s : "?", stdout);
         free(s);
     }
 }
@@ -58,7 +58,7 @@ s_print_member(const char *key, const json_t *v, int indent, bool inline_key)
 {
     if (!inline_key)
         s_indent(indent);
-    printf("%s:", key);
+    printf("%s:", vl_cli_esc(key));
     if (s_scalar(v)) {
         putchar(' ');
         s_print_scalar(v);
@@ -86,7 +86,7 @@ s_print_member(const char *key, const json_t *v, int indent, bool inline_key)
                 s_print_object(e, indent + 4, true);
             } else {
                 char *s = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
-                printf("%s\n", s ? s : "?");
+                printf("%s\n", vl_cli_esc(s ? s : "?"));
                 free(s);
             }
         }
@@ -191,7 +191,8 @@ cmd_get(int argc, char **argv)
             goto out;
         }
     } else {
-        printf("%s: %s (%s, revision %llu)\n", vl_record_id(rec), vl_cli_record_title(j),
+        printf("%s: %s (%s, revision %llu)\n", vl_cli_esc(vl_record_id(rec)),
+               vl_cli_esc(vl_cli_record_title(j)),
                vl_kind_name(vl_record_kind(rec)), (unsigned long long)rev);
         s_print_object(j, 2, false);
     }

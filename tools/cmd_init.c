@@ -112,8 +112,8 @@ cmd_init(int argc, char **argv)
     }
     char net[2 * VL_NETID_LEN + 1];
     vl_hex(vl_policy_net(pol), VL_NETID_LEN, net);
-    printf("initialised store %s for network \"%s\" (id %s)", cli.store_dir,
-           vl_policy_name(pol), net);
+    printf("initialised store %s for network \"%s\" (id %s)", vl_cli_esc(cli.store_dir),
+           vl_cli_esc(vl_policy_name(pol)), net);
     if (policies.n)
         printf(" at policy version %llu", (unsigned long long)vl_policy_version(prev));
     putchar('\n');

@@ -151,8 +151,8 @@ cmd_keygen(int argc, char **argv)
             goto out;
         }
     } else {
-        printf("key id %s: wrote %s (secret, sealed) and %s (label \"%s\")\n", kid, keypath,
-               pubpath, label);
+        printf("key id %s: wrote %s (secret, sealed) and %s (label \"%s\")\n", kid,
+               vl_cli_esc(keypath), vl_cli_esc(pubpath), vl_cli_esc(label));
     }
     key_written = false;
     ret = VL_EXIT_OK;

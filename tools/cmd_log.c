@@ -68,7 +68,7 @@ s_entry(void *ctx, const vl_entry_t *e)
         return 0;
     }
     printf("#%llu %.16s %s by %s approved by", (unsigned long long)vl_entry_seq(e), hash, when,
-           author);
+           vl_cli_esc(author));
     for (size_t i = 0; i < vl_entry_nsigs(e); i++) {
         char akid[2 * VL_KID_LEN + 1];
         vl_kid(vl_entry_signer(e, i), akid);
@@ -78,7 +78,7 @@ s_entry(void *ctx, const vl_entry_t *e)
     printf(": ");
     for (size_t i = 0; i < n && i < 3; i++) {
         const vl_op_t *op = vl_proposal_op(p, i);
-        printf("%s%s %s", i ? ", " : "", op->del ? "delete" : "put", op->id);
+        printf("%s%s %s", i ? ", " : "", op->del ? "delete" : "put", vl_cli_esc(op->id));
     }
     if (n > 3)
         printf(" and %zu more", n - 3);

@@ -390,13 +390,13 @@ s_print_version(const json_t *v, const char *title)
     printf(" content-key epoch %lld;",
            (long long)json_integer_value(json_object_get(v, "epoch")));
     const json_t *f = json_object_get(v, "fresh_node");
-    printf(" fresh node %s;", json_is_string(f) ? json_string_value(f) : "none");
+    printf(" fresh node %s;", json_is_string(f) ? vl_cli_esc(json_string_value(f)) : "none");
     n = (long long)json_integer_value(json_object_get(v, "signatures"));
     printf(" %lld signature%s\n", n, n == 1 ? "" : "s");
     size_t i;
     const json_t *c;
     json_array_foreach(json_object_get(v, "changes"), i, c)
-        printf("  %s\n", json_string_value(json_object_get(c, "text")));
+        printf("  %s\n", vl_cli_esc(json_string_value(json_object_get(c, "text"))));
 }
 
 /* The version this store holds with exactly these bytes, or 0. */
@@ -484,7 +484,8 @@ s_show_file(vl_cli_t *cli, const char *path)
                                       0);
                 vl_cli_print_json(o);
             } else {
-                printf("%s is policy version %llu, already adopted by this store\n", path,
+                printf("%s is policy version %llu, already adopted by this store\n",
+                       vl_cli_esc(path),
                        (unsigned long long)v);
                 s_print_version(cj, "version");
             }
@@ -547,7 +548,7 @@ s_show_file(vl_cli_t *cli, const char *path)
             printf("log: governs from entry %llu; this store's head is entry %llu\n",
                    (unsigned long long)from, (unsigned long long)head.seq);
         else
-            printf("log: cannot be published here: %s\n", problem);
+            printf("log: cannot be published here: %s\n", vl_cli_esc(problem));
         printf("%s\n", sigs_ok && log_ok ? "ready to publish (valise policy publish FILE)"
                                          : "not ready to publish");
     }
@@ -842,24 +843,25 @@ s_propose(int argc, char **argv)
         goto out;
     }
     size_t nchg = json_array_size(changes);
-    printf("wrote %s: policy version %llu (from entry %llu), %zu change%s:\n", outpath,
+    printf("wrote %s: policy version %llu (from entry %llu), %zu change%s:\n",
+           vl_cli_esc(outpath),
            (unsigned long long)vl_policy_version(cand),
            (unsigned long long)vl_policy_from(cand), nchg, nchg == 1 ? "" : "s");
     size_t i;
     const json_t *c;
     json_array_foreach(changes, i, c)
-        printf("  %s\n", json_string_value(json_object_get(c, "text")));
+        printf("  %s\n", vl_cli_esc(json_string_value(json_object_get(c, "text"))));
     char who[VL_MAX_NAME + 40], sigs[256];
     vl_cli_member(vl_policy_roles(cur, me) ? cur : cand, me, who, sizeof who);
     bool ready = s_sig_line(cand, cur, sigs, sizeof sigs);
     if (signs)
-        printf("signed by %s: %s\n", who, sigs);
+        printf("signed by %s: %s\n", vl_cli_esc(who), vl_cli_esc(sigs));
     else
-        printf("unsigned (%s is not an approver): %s\n", who, sigs);
+        printf("unsigned (%s is not an approver): %s\n", vl_cli_esc(who), vl_cli_esc(sigs));
     if (!ready)
         printf("next: valise policy sign %s --key APPROVER.key, then valise policy publish "
                "%s\n",
-               outpath, outpath);
+               vl_cli_esc(outpath), vl_cli_esc(outpath));
     ret = VL_EXIT_OK;
 out:
     json_decref(changes);
@@ -951,8 +953,8 @@ s_sign(int argc, char **argv)
     const uint8_t *me = vl_keypair_pk(kp);
     vl_cli_member(vl_policy_roles(cand, me) ? cand : cur, me, who, sizeof who);
     s_sig_line(cand, cur, sigs, sizeof sigs);
-    printf("signed %s (policy version %llu) as %s: %s\n", path,
-           (unsigned long long)vl_policy_version(cand), who, sigs);
+    printf("signed %s (policy version %llu) as %s: %s\n", vl_cli_esc(path),
+           (unsigned long long)vl_policy_version(cand), vl_cli_esc(who), vl_cli_esc(sigs));
     ret = VL_EXIT_OK;
 done:
     vl_policy_destroy(&cand);

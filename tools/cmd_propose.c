@@ -516,7 +516,7 @@ s_print_ops(const vl_proposal_t *p)
     printf("%zu op%s:", n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n && i < 4; i++) {
         const vl_op_t *op = vl_proposal_op(p, i);
-        printf("%s %s %s", i ? "," : "", op->del ? "delete" : "put", op->id);
+        printf("%s %s %s", i ? "," : "", op->del ? "delete" : "put", vl_cli_esc(op->id));
     }
     if (n > 4)
         printf(", ...");
@@ -716,7 +716,7 @@ cmd_propose(int argc, char **argv)
             json_array_append_new(jout, json_pack("{s:s, s:o, s:s}", "id", hex, "ops",
                                                   s_ops_json(p), "file", outpath));
         } else {
-            printf("wrote %s: proposal %s: ", outpath, hex);
+            printf("wrote %s: proposal %s: ", vl_cli_esc(outpath), hex);
             s_print_ops(p);
         }
     } else {

@@ -51,7 +51,7 @@ cmd_reject(int argc, char **argv)
         vl_cli_fail(&cli, rc, "proposal %.16s", hex);
         goto out;
     }
-    printf("rejected %s: %s\n", hex, reason);
+    printf("rejected %s: %s\n", hex, vl_cli_esc(reason));
     ret = VL_EXIT_OK;
 out:
     vl_cli_done(&cli);

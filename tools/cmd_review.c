@@ -65,24 +65,32 @@ s_collect(void *ctx, const vl_proposal_t *p, size_t n_approvals)
     return 0;
 }
 
-/* Compact JSON of a value, cut to about `max` bytes on a UTF-8 boundary. */
+/* A value, cut to about `max` bytes on a UTF-8 boundary: a string in double
+ * quotes, anything else as compact JSON; either way escaped (vl_cli_fputs). */
 static void
 s_print_value(const json_t *v, size_t max)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = json_is_string(v) ? strdup(json_string_value(v))
+                                : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!s) {
         fputs("?", stdout);
         return;
     }
     size_t len = strlen(s);
-    if (len > max) {
-        size_t cut = max;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-        printf("%.*s...", (int)cut, s);
-    } else {
-        fputs(s, stdout);
+    bool cut = len > max;
+    if (cut) {
+        len = max;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+        s[len] = '\0';
     }
+    if (json_is_string(v))
+        putchar('"');
+    vl_cli_fputs(s, stdout);
+    if (json_is_string(v))
+        putchar('"');
+    if (cut)
+        fputs("...", stdout);
     free(s);
 }
 
@@ -96,7 +104,7 @@ s_print_diff(const json_t *diff)
     json_array_foreach(diff, i, d) {
         const char *path = json_string_value(json_object_get(d, "path"));
         const json_t *o = json_object_get(d, "old"), *n = json_object_get(d, "new");
-        printf("      %c %s: ", o && n ? '~' : n ? '+' : '-', path ? path : "");
+        printf("      %c %s: ", o && n ? '~' : n ? '+' : '-', vl_cli_esc(path));
         if (o && n) {
             s_print_value(o, 100);
             fputs(" -> ", stdout);
@@ -153,7 +161,8 @@ s_show(vl_cli_t *cli, const s_pending_t *pp, json_t *jout)
         }
     } else {
         printf("proposal %s\n", hex);
-        printf("  by %s (%s) at %s, approvals %zu/%u\n", author ? author : "unknown", kid, when,
+        printf("  by %s (%s) at %s, approvals %zu/%u\n", vl_cli_esc(author ? author : "unknown"),
+               kid, when,
                pp->approvals, k);
     }
 
@@ -188,7 +197,8 @@ s_show(vl_cli_t *cli, const s_pending_t *pp, json_t *jout)
                                                   (json_int_t)rev, "stale", stale, "diff",
                                                   diff));
         } else {
-            printf("  %s %s (%s, ", op->del ? "delete" : "put", op->id, vl_kind_name(op->kind));
+            printf("  %s %s (%s, ", op->del ? "delete" : "put", vl_cli_esc(op->id),
+                   vl_kind_name(op->kind));
             if (op->base == 0)
                 printf("new record");
             else

@@ -1111,7 +1111,7 @@ cmd_sample(int argc, char **argv)
         }
         printf("%s: %zu records (%zu authorities of %zu States, %zu agreements), average "
                "body %zu bytes (authorities %zu, agreements %zu)\n",
-               out_path, nauth + nagr, nauth, nst, nagr,
+               vl_cli_esc(out_path), nauth + nagr, nauth, nst, nagr,
                (auth_bytes + agr_bytes) / (nauth + nagr), nauth ? auth_bytes / nauth : 0,
                nagr ? agr_bytes / nagr : 0);
     } else if (fwrite(out.p, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {

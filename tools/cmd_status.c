@@ -191,10 +191,10 @@ s_text_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, u
     s_who(pol, p, name, sizeof name, kid);
     s_age(now, p->last_contact, age, sizeof age);
     if (kid[0])
-        printf("  %-28s %s (%s)\n", addr, name, kid);
+        printf("  %-28s %s (%s)\n", vl_cli_esc(addr), vl_cli_esc(name), kid);
     else
-        printf("  %-28s (key unknown)\n", addr);
-    printf("      %s, last contact %s\n", state, age);
+        printf("  %-28s (key unknown)\n", vl_cli_esc(addr));
+    printf("      %s, last contact %s\n", vl_cli_esc(state), age);
     if (p->last_contact == 0 && p->their_seq == 0) {
         printf("      head: not reported yet (ours: entry %llu)\n", (unsigned long long)our_seq);
     } else if (p->their_seq == our_seq) {
@@ -213,7 +213,7 @@ s_text_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, u
            (unsigned long long)p->their_pending, (unsigned long long)p->dropped,
            p->dropped == 1 ? "" : "s");
     if (lerr[0])
-        printf("      last error: %s\n", lerr);
+        printf("      last error: %s\n", vl_cli_esc(lerr));
 }
 
 /* ---- forks (docs/trust.md §5) --------------------------------------------------- */
@@ -278,14 +278,14 @@ s_print_signers(const json_t *side)
     const json_t *hash = json_object_get(side, "hash");
     if (!json_is_string(hash)) {
         printf("an entry that does not verify here (%s)",
-               json_string_value(json_object_get(side, "error")));
+               vl_cli_esc(json_string_value(json_object_get(side, "error"))));
         return;
     }
     printf("%.16s signed by ", json_string_value(hash));
     size_t i;
     const json_t *w;
     json_array_foreach(json_object_get(side, "signers"), i, w)
-        printf("%s%s", i ? ", " : "", json_string_value(w));
+        printf("%s%s", i ? ", " : "", vl_cli_esc(json_string_value(w)));
 }
 
 static void
@@ -300,7 +300,8 @@ s_print_fork(const json_t *fk)
         printf("; both sides signed by ");
         size_t i;
         const json_t *w;
-        json_array_foreach(both, i, w) printf("%s%s", i ? ", " : "", json_string_value(w));
+        json_array_foreach(both, i, w) printf("%s%s", i ? ", " : "",
+                                              vl_cli_esc(json_string_value(w)));
     }
     printf(": log stopped\n");
 }
@@ -441,12 +442,13 @@ cmd_status(int argc, char **argv)
         }
         o = NULL;
     } else {
-        printf("network   %s (id %s, policy version %llu, threshold %u)\n", vl_policy_name(pol),
-               net, (unsigned long long)vl_policy_version(pol), vl_policy_threshold(pol));
+        printf("network   %s (id %s, policy version %llu, threshold %u)\n",
+               vl_cli_esc(vl_policy_name(pol)), net, (unsigned long long)vl_policy_version(pol),
+               vl_policy_threshold(pol));
         printf("policy    version %llu, hash %.16s (governs from entry %llu)\n",
                (unsigned long long)vl_policy_version(pol), phash,
                (unsigned long long)vl_policy_from(pol));
-        printf("store     %s (opened as %s)\n", cli.store_dir, me);
+        printf("store     %s (opened as %s)\n", vl_cli_esc(cli.store_dir), vl_cli_esc(me));
         printf("head      entry %llu, hash %.16s, root %.16s\n", (unsigned long long)head.seq,
                hash, root);
         printf("records   %llu\n", (unsigned long long)head.records);
@@ -460,7 +462,7 @@ cmd_status(int argc, char **argv)
         } else if (fr.state == VL_FRESH_UNCONFIGURED) {
             printf("freshness: not configured (the policy names no fresh node)\n");
         } else {
-            printf("freshness: %s: %s\n", vl_cli_freshness_state(fr.state), ftext);
+            printf("freshness: %s: %s\n", vl_cli_freshness_state(fr.state), vl_cli_esc(ftext));
         }
         size_t fi;
         const json_t *fk;
@@ -483,7 +485,7 @@ cmd_status(int argc, char **argv)
             printf("refused   by us: %llu connection%s (keys that are not nodes of the network); "
                    "%s, %s\n",
                    (unsigned long long)zap_count, zap_count == 1 ? "" : "s",
-                   zap_last[0] ? zap_last : "last: ?", age);
+                   vl_cli_esc(zap_last[0] ? zap_last : "last: ?"), age);
         }
         for (size_t i = 0; i < peers.n; i++) {
             const vl_peer_info_t *p = &peers.v[i];
@@ -491,7 +493,7 @@ cmd_status(int argc, char **argv)
                 char addr[sizeof p->addr];
                 s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
                 printf("%s by peers: %s refuses our key\n", titled ? "         " : "refused  ",
-                       addr);
+                       vl_cli_esc(addr));
                 titled = true;
             }
         }

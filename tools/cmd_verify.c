@@ -34,7 +34,7 @@ s_report(void *ctx, const char *line)
     if (r->problems)
         json_array_append_new(r->problems, json_string(line ? line : ""));
     else
-        printf("%s\n", line ? line : "");
+        printf("%s\n", vl_cli_esc(line));
 }
 
 int

@@ -110,11 +110,12 @@ main(int argc, char **argv)
         else if (strcmp(a, "--pass-env") == 0)
             dst = &vl_cli_default_pass_env;
         if (!dst) {
-            fprintf(stderr, "valise: unknown option %s (see 'valise --help')\n", a);
+            fprintf(stderr, "valise: unknown option %s (see 'valise --help')\n", vl_cli_esc(a));
             return VL_EXIT_USAGE;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "valise: option %s needs a value (see 'valise --help')\n", a);
+            fprintf(stderr, "valise: option %s needs a value (see 'valise --help')\n",
+                    vl_cli_esc(a));
             return VL_EXIT_USAGE;
         }
         *dst = argv[++i];
@@ -136,12 +137,14 @@ main(int argc, char **argv)
                 return s_commands[c].fn(2, hargv);
             }
         }
-        fprintf(stderr, "valise: unknown command '%s' (see 'valise --help')\n", name);
+        fprintf(stderr, "valise: unknown command '%s' (see 'valise --help')\n",
+                vl_cli_esc(name));
         return VL_EXIT_USAGE;
     }
     for (size_t c = 0; c < S_NCOMMANDS; c++)
         if (strcmp(s_commands[c].name, name) == 0)
             return s_commands[c].fn(argc - i, argv + i);
-    fprintf(stderr, "valise: unknown command '%s' (see 'valise --help')\n", name);
+    fprintf(stderr, "valise: unknown command '%s' (see 'valise --help')\n",
+            vl_cli_esc(name));
     return VL_EXIT_USAGE;
 }
