@@ -166,17 +166,18 @@ s_create(int argc, char **argv)
     }
     char net[2 * VL_NETID_LEN + 1];
     vl_hex(vl_policy_net(pol), VL_NETID_LEN, net);
-    printf("wrote %s: network \"%s\" (id %s), threshold %lu of %zu approver%s, %zu "
+    printf("wrote %s: network \"%s\" (id %s), threshold %llu of %zu approver%s, %zu "
            "authorit%s, %zu node%s\n",
-           outpath, vl_policy_name(pol), net, k, approvers.n, approvers.n == 1 ? "" : "s",
-           authorities.n, authorities.n == 1 ? "y" : "ies", nodes.n, nodes.n == 1 ? "" : "s");
+           vl_cli_esc(outpath), vl_cli_esc(vl_policy_name(pol)), net, (unsigned long long)k,
+           approvers.n, approvers.n == 1 ? "" : "s", authorities.n,
+           authorities.n == 1 ? "y" : "ies", nodes.n, nodes.n == 1 ? "" : "s");
     if (vl_policy_fresh(pol)) {
         char who[VL_MAX_NAME + 40];
         vl_cli_member(pol, vl_policy_fresh(pol), who, sizeof who);
-        printf("freshness statements: signed by %s\n", who);
+        printf("freshness statements: signed by %s\n", vl_cli_esc(who));
     }
-    printf("unsigned: %lu approvers must sign it (valise genesis sign %s --key APPROVER.key)\n",
-           k, outpath);
+    printf("unsigned: %llu approvers must sign it (valise genesis sign %s --key APPROVER.key)\n",
+           (unsigned long long)k, vl_cli_esc(outpath));
     ret = VL_EXIT_OK;
 out:
     vl_policy_destroy(&pol);

@@ -93,6 +93,10 @@ BADF="$T/$(printf 'f\033]0;title\007.json')"
 refused 1 "not found" propose --file "$BADF" --key "$T/mu.key"
 raw "$T/err"
 lit 'f\x1b]0;title\x07.json' "$T/err"
+ok genesis create --name x --threshold 1 --approver "$T/sec1.pub" --out "$T/$(printf 'g\033[2J.vlg')"
+raw
+lit 'g\x1b[2J.vlg: network "x"'
+lit 'genesis sign '"$T"'/g\x1b[2J.vlg --key'
 refused 2 "not a record id" get "$(printf 'X\033[2J')" "${N[@]}"
 raw "$T/err"
 lit "'X\\x1b[2J'" "$T/err"
