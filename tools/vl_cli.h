@@ -7,7 +7,9 @@
  * Conventions (docs/cli.md): exit 0 on success, 1 on an error, 2 on a usage
  * error. Every error is ONE line on stderr that starts with "valise <cmd>: ".
  * Output meant for people and for scripts goes to stdout; --help goes to
- * stdout and exits 0.
+ * stdout and exits 0. Text output escapes every string valise did not write
+ * itself (vl_cli_fputs, vl_cli_esc); numeric options are read by
+ * vl_cli_number only.
  *
  * A vl_cli_t lives on the stack of one subcommand; vl_cli_done() releases
  * what it holds (store first, then the key, whose memory is wiped).
@@ -115,17 +117,20 @@ int vl_cli_import(const char *cmd, const char *usage, const char *what, size_t m
                   vl_cli_import_fn fn, int argc, char **argv);
 
 /** @brief Print "valise <cmd>: <message> (see 'valise <cmd> --help')" and
- *  return VL_EXIT_USAGE. */
+ *  return VL_EXIT_USAGE. The formatted message is escaped (vl_cli_fputs), so
+ *  an argument quoted in it is safe. */
 int vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /** @brief Print "valise <cmd>: <vl_strerror(rc)>: <detail>" where detail is
  *  cli->err when set, else the formatted text (fmt may be NULL); with both,
- *  "<what>: <detail>". Clears cli->err. @return VL_EXIT_ERR. */
+ *  "<what>: <detail>". Both are escaped (vl_cli_fputs): a record field or a
+ *  file name in them is safe. Clears cli->err. @return VL_EXIT_ERR. */
 int vl_cli_fail(vl_cli_t *cli, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** @brief Print "valise <cmd>: <formatted text>" (no error code). @return VL_EXIT_ERR. */
+/** @brief Print "valise <cmd>: <formatted text>" (no error code), escaped
+ *  (vl_cli_fputs). @return VL_EXIT_ERR. */
 int vl_cli_failx(const vl_cli_t *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
