@@ -18,8 +18,10 @@
  */
 #include "vl_store_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/statvfs.h>
 
 int
 vls_lmdb(int mrc, char *err, const char *what)
@@ -189,9 +191,36 @@ s_grow(vl_store_t *self, char *err)
     return VL_OK;
 }
 
+/* Below this many free bytes the store's filesystem counts as full when a
+ * write fails without saying why (LMDB turns a short write into EIO). */
+#define S_DISK_LOW (1024u * 1024u)
+
+/* A commit failed with mrc (an LMDB or errno code; rc is what vls_lmdb made
+ * of it): if the disk holding the store is full (ENOSPC, EDQUOT, or EIO, the
+ * code of a short write, with less than S_DISK_LOW bytes free), replace the
+ * detail with one that says so and where. A failed commit writes no meta
+ * page: nothing was written. Returns rc. */
+static int
+s_disk_full(vl_store_t *self, int mrc, int rc, char *err)
+{
+    const char *dir = NULL;
+    struct statvfs fs;
+    if (rc != VL_ESTORE || mdb_env_get_path(self->env, &dir) != 0 || !dir ||
+        statvfs(dir, &fs) != 0)
+        return rc;
+    unsigned long long avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+    bool full = mrc == ENOSPC || mrc == EDQUOT || (mrc == EIO && avail < S_DISK_LOW);
+    if (!full)
+        return rc;
+    if (err)
+        err[0] = '\0';
+    return vl_err(err, VL_ESTORE,
+                  "the disk holding %s is full (%llu bytes free): nothing was written", dir, avail);
+}
+
 /* Run fn in a write transaction; commit on VL_OK, abort otherwise. On
  * MDB_MAP_FULL (in fn or at commit) abort, double the map, rerun fn from
- * scratch. */
+ * scratch. A failure on a full disk says so (s_disk_full). */
 int
 vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err)
 {
@@ -204,15 +233,16 @@ vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err)
         int rc = vls_txn_begin(self, false, &txn, err);
         if (rc != VL_OK)
             return rc == S_MAP_FULL ? vl_err(err, VL_ESTORE, "LMDB: map full") : rc;
+        int mrc = 0;
         rc = fn(self, txn, ctx, err);
         if (rc == VL_OK) {
-            int mrc = mdb_txn_commit(txn);
+            mrc = mdb_txn_commit(txn);
             rc = mrc ? vls_lmdb(mrc, err, "commit") : VL_OK;
         } else {
             mdb_txn_abort(txn);
         }
         if (rc != S_MAP_FULL)
-            return rc;
+            return mrc ? s_disk_full(self, mrc, rc, err) : rc;
         if ((rc = s_grow(self, err)) != VL_OK)
             return rc;
     }

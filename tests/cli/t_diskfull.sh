@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# A full disk: a write (propose) on a store whose filesystem is full is
+# refused with a message that says the disk is full and names the store
+# directory; nothing is written, and once space is freed the store verifies
+# and its log is byte-identical to before. Needs root to mount a small tmpfs:
+# without it the test FAILS (it never passes without having run).
+set -euo pipefail
+source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
+vl_network
+
+MNT="$T/mnt"
+mkdir -p "$MNT"
+mount -t tmpfs -o size=600k tmpfs "$MNT" 2>"$T/mount.err" ||
+    fail "cannot mount a tmpfs at $MNT (root is needed): $(cat "$T/mount.err")"
+# Unmount before lib.sh's trap removes $T (which runs after this one is replaced).
+trap 'rc=$?; umount "$MNT" 2>/dev/null || true
+      if [ $rc -eq 0 ]; then rm -rf "$T"; else echo "(test files kept in $T)" >&2; fi' EXIT
+
+cp -r --sparse=always "$VALISE_STORE" "$MNT/store"
+export VALISE_STORE="$MNT/store"
+ok log --json --key "$T/node.key"
+cp "$T/out" "$T/log.0"
+
+# Fill the filesystem to the last byte, then give back one page so that
+# opening the store (its lock file, a read) still works.
+dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null || true
+truncate -s -4k "$MNT/filler"
+
+# A write large enough to need pages the file does not have yet.
+for i in 1 2 3 4 5 6 7 8; do
+    sed "s/\"MU-01\"/\"MU-0$((i + 1))\"/" "$DATA/MU-01.json"
+done | awk 'BEGIN{print "["} NR>1 && /^\{/{print ","} {print} END{print "]"}' >"$T/many.json"
+
+refused 1 "disk holding $MNT/store is full \([0-9]+ bytes free\): nothing was written" \
+    propose --file "$T/many.json" --key "$T/sec1.key"
+
+# Free the space: the store is whole and unchanged.
+rm -f "$MNT/filler"
+ok verify --key "$T/node.key"
+has '^verify: OK'
+ok log --json --key "$T/node.key"
+cmp -s "$T/log.0" "$T/out" || fail "the log changed: $(diff "$T/log.0" "$T/out" | head -20)"
+ok review --json --key "$T/node.key"
+[ "$(cat "$T/out")" = "[]" ] || fail "a proposal was left pending: $(cat "$T/out")"
+
+# And the store takes the write once there is room.
+ok propose --file "$T/many.json" --key "$T/sec1.key"
+ok verify --key "$T/node.key"
+has '^verify: OK'
