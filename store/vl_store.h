@@ -329,7 +329,9 @@ int vl_store_entry_bytes(vl_store_t *self, uint64_t seq, uint8_t **out, size_t *
  *  whose earlier signatures do not verify, until the audit finds them
  *  (docs/store.md §3.3).
  *  @return as vl_store_append_batch (n = 0: VL_OK, nothing done); a message
- *          from a batch of several starts with "batch item i: ". */
+ *          from a batch of several starts with "batch item i (entry S): " (i from 0,
+ *          S the seq the failing entry's own header names; "batch item i: "
+ *          when that header does not decode). */
 int vl_store_append_chain(vl_store_t *self, const uint8_t *const *entries,
                           const size_t *lens, size_t n, char *err);
 

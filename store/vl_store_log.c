@@ -151,8 +151,13 @@ s_append_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         uint64_t before = h.seq;
         if ((rc = vls_apply(self, txn, &h, c->entries[i], c->lens[i], eflags, err)) != VL_OK) {
             if (c->n > 1 && err && rc != S_MAP_FULL) {
-                char line[VL_ERRMSG_MAX];
-                snprintf(line, sizeof line, "batch item %zu: %s", i, err);
+                /* Which entry failed: its index and, when its header
+                 * decodes, the seq it names (the sender's claim). */
+                char line[VL_ERRMSG_MAX], seq[40] = "";
+                vl_entry_head_t eh;
+                if (vl_entry_peek(c->entries[i], c->lens[i], &eh, NULL) == VL_OK)
+                    snprintf(seq, sizeof seq, " (entry %llu)", (unsigned long long)eh.seq);
+                snprintf(line, sizeof line, "batch item %zu%s: %s", i, seq, err);
                 memcpy(err, line, VL_ERRMSG_MAX);
             }
             return rc;

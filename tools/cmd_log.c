@@ -2,7 +2,8 @@
 /*
  * valise log - the signed, hash-chained log: one line per entry with its
  * sequence number, hash, time, the proposal's author, the approvers who
- * signed it, what it changed and the state root after it.
+ * signed it, what it changed and the state root after it. Members are named
+ * by the policy version in force at each entry's seq, not the current one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,11 @@ static const char s_usage[] =
     "Show log entries N..M (default: all), oldest first:\n"
     "  #SEQ HASH TIME by AUTHOR approved by KIDS: OPS, root ROOT\n"
     "Hashes and roots are shortened to 16 hex digits; --json gives them whole\n"
-    "with the previous hash and the full list of operations.\n";
+    "with the previous hash and the full list of operations. Members are named\n"
+    "as the policy version in force at each entry named them.\n";
 
 typedef struct {
-    const vl_policy_t *pol;
+    const vl_store_t *store;
     json_t *out;
     size_t n;
 } s_log_t;
@@ -30,6 +32,9 @@ s_entry(void *ctx, const vl_entry_t *e)
 {
     s_log_t *l = ctx;
     const vl_proposal_t *p = vl_entry_proposal(e);
+    /* Names as the version in force at this entry gave them: a member
+     * revoked or rotated out later keeps its name in the audit trail. */
+    const vl_policy_t *pol = vl_store_policy_for_seq(l->store, vl_entry_seq(e));
     char hash[2 * VL_HASH_LEN + 1], prev[2 * VL_HASH_LEN + 1], root[2 * VL_HASH_LEN + 1];
     char pid[2 * VL_HASH_LEN + 1], when[32], author[VL_MAX_NAME + 40];
     vl_hex(vl_entry_hash(e), VL_HASH_LEN, hash);
@@ -37,16 +42,16 @@ s_entry(void *ctx, const vl_entry_t *e)
     vl_hex(vl_entry_root(e), VL_HASH_LEN, root);
     vl_hex(vl_proposal_id(p), VL_HASH_LEN, pid);
     vl_cli_time(vl_entry_time(e), when);
-    vl_cli_member(l->pol, vl_proposal_author(p), author, sizeof author);
+    vl_cli_member(pol, vl_proposal_author(p), author, sizeof author);
     l->n++;
     if (l->out) {
         char kid[2 * VL_KID_LEN + 1];
-        const char *name = vl_policy_member_name(l->pol, vl_proposal_author(p));
+        const char *name = vl_policy_member_name(pol, vl_proposal_author(p));
         vl_kid(vl_proposal_author(p), kid);
         json_t *approvers = json_array(), *ops = json_array();
         for (size_t i = 0; approvers && i < vl_entry_nsigs(e); i++) {
             const uint8_t *pk = vl_entry_signer(e, i);
-            const char *an = vl_policy_member_name(l->pol, pk);
+            const char *an = vl_policy_member_name(pol, pk);
             char akid[2 * VL_KID_LEN + 1];
             vl_kid(pk, akid);
             json_array_append_new(approvers, json_pack("{s:s, s:s}", "name",
@@ -118,7 +123,7 @@ cmd_log(int argc, char **argv)
     }
     if (vl_cli_open_store(&cli, VL_STORE_RDONLY) != VL_OK)
         goto out;
-    l.pol = vl_store_policy(cli.store);
+    l.store = cli.store;
     int rc = vl_store_log_each(cli.store, from, to, s_entry, &l);
     if (rc != VL_OK) {
         vl_cli_fail(&cli, rc, "log");

@@ -110,8 +110,9 @@ refused 1 "refused: rollback or fork" policy publish "$T/B.vlp" $N
 unchanged "$T/snap.v2"
 chain_unchanged "$T/chain.v2"
 
-# The old approver key can no longer approve; the new one can.
-id=$(propose_id --key "$T/mu.key" --set MU-01 'office_hours="Mon-Fri 08:00-16:00"')
+# The old approver key can no longer approve; the new one can. Entry 2 is
+# MG's: MG is revoked below, and `log` must still name it for this entry.
+id=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours="Mon-Fri 08:00-16:00"')
 [ -n "$id" ] || fail "no proposal id"
 snapshot "$T/snap.p"
 refused 1 "not permitted" approve "$id" --key "$T/sec1.key"
@@ -147,9 +148,23 @@ unchanged "$T/snap.v3"
 ok genesis show "$T/genesis.vlg" --json
 mgkid=$(json_get '[a["kid"] for a in d["authorities"] if a["name"] == "mg"][0]' <"$T/out")
 sec2kid=$(json_get '[a["kid"] for a in d["approvers"] if a["name"] == "sec2"][0]' <"$T/out")
+sec1kid=$(json_get '[a["kid"] for a in d["approvers"] if a["name"] == "sec1"][0]' <"$T/out")
 refused 1 "not found.*no member of version 3" policy propose --key "$T/sec1b.key" \
     --revoke "$mgkid" --out "$T/X.vlp"
 [ -e "$T/X.vlp" ] && fail "a refused policy propose wrote a file"
+
+# The audit trail keeps the names the policy gave at the time of each entry:
+# MG (revoked by version 3) for entry 2, sec1's old key (rotated out by
+# version 2) for entry 1; never "unknown", in text and in JSON.
+ok log $N
+has "^#2 [0-9a-f]{16} .* by mg \\($mgkid\\) approved by"
+has "^#1 [0-9a-f]{16} .* by sec1 \\($sec1kid\\) approved by"
+hasnt 'unknown'
+ok log $N --json
+[ "$(json_get '(d[1]["author"]["name"], d[1]["author"]["kid"])' <"$T/out")" = "('mg', '$mgkid')" ] ||
+    fail "log --json: author of entry 2: $(cat "$T/out")"
+[ "$(json_get '[(a["name"], a["kid"]) for a in d[0]["approvers"] if a["kid"] == "'"$sec1kid"'"]' <"$T/out")" = "[('sec1', '$sec1kid')]" ] ||
+    fail "log --json: approvers of entry 1: $(cat "$T/out")"
 
 # A version signed only by its own new approvers: refused at publish.
 ok policy propose $N --revoke "$T/sec1b.pub" "$sec2kid" --add-approver "$T/thief1.pub" "$T/thief2.pub" \

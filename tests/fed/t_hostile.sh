@@ -126,7 +126,15 @@ rss1=$(awk '/RssAnon/ {print $2}' "/proc/${FED_PID[h1]}/status")
 echo "    h1 RssAnon before the flood ${rss0} kB, after ${rss1} kB"
 attack "entries with a forged signature" drop entries "$SCRATCH/forkA:2" --flip 0
 attack "entries with a broken chain (A2 then B3)" drop entries "$SCRATCH/forkA:2" "$SCRATCH/forkB:3"
+# h1's log names what a refused peer sent by the seqs in the entries
+# themselves (not by the range h1 asked for), which one failed and why.
+log_has h1 'dropped: entries 2\.\.3 rejected \(we asked from 2\): batch item 1 \(entry 3\): entry 3: prev is not the hash of entry 2' ||
+    fail "h1's log does not name the broken batch A2 B3 as sent"
 attack "replayed old entries answering a get" drop entries "$SCRATCH/forkA:1"
+log_has h1 'dropped: entry 1 rejected \(we asked from 2\): entry 1 does not follow the head: the next entry is 2' ||
+    fail "h1's log does not name the replayed entry 1 as sent"
+hasnt_log() { ! log_has h1 "$1" || fail "h1's log still has /$1/"; }
+hasnt_log 'entries 2\.\.2 rejected'
 attack "a large batch whose last entry has a forged signature" drop entries "$SCRATCH/forkC:2-13" --flip 11
 attack "a head announced, then denied by empty answers" drop lie-empty
 attack "old entries sent without a get" nodrop unsolicited "$SCRATCH/forkA:1"

@@ -770,7 +770,7 @@ s_t_federation(const vl_testnet_t *tn, vl_store_t *a, bool verbose)
             if (verbose)
                 printf("store: chain refuses %s: %s\n", cases[i].what, err);
             VL_CHECK(strstr(err, cases[i].msg) != NULL);
-            VL_CHECK(strstr(err, "batch item 1: ") == err);
+            VL_CHECK(strstr(err, "batch item 1 (entry 2): ") == err);
             VL_CHECK_RC(vl_store_head(sf, &hf), VL_OK);
             VL_CHECK(hf.seq == 0 && hf.records == 0);
             T_FREE(bad);
