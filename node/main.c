@@ -37,7 +37,7 @@ static volatile sig_atomic_t s_reload = 0;
 
 static const char s_usage[] =
     "usage: valise-node --config FILE [--check]\n"
-    "       valise-node --help\n"
+    "       valise-node --help | --version\n"
     "\n"
     "Run a valise federation node: keep the store named in FILE in sync with the\n"
     "peers named in FILE over ZeroMQ with CurveZMQ (see docs/operator.md).\n"
@@ -45,6 +45,8 @@ static const char s_usage[] =
     "  --config FILE  the node's JSON configuration\n"
     "  --check        load the configuration, the key and the store, print what the\n"
     "                 node would do, and exit (0 if everything is in order)\n"
+    "  --version      print the version and the protocol, store and document format\n"
+    "                 versions, and exit\n"
     "\n"
     "The key's passphrase comes from \"pass_file\" or \"pass_fd\" in FILE, else from\n"
     "$VALISE_PASSPHRASE; the daemon never prompts.\n"
@@ -210,6 +212,11 @@ main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(s_usage, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            char v[256];
+            vl_store_versions(v, sizeof v);
+            printf("valise-node %s (%s)\n", VL_VERSION, v);
             return 0;
         } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];

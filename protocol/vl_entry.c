@@ -62,7 +62,7 @@ s_decode(const uint8_t *buf, size_t len, vl_doc_t **doc, vl_doc_t **hdoc,
         (rc = vl_field_streq(hdr, "type", "entry", "entry", err)) != VL_OK ||
         (rc = vl_field_uint(hdr, "v", &v, "entry", err)) != VL_OK)
         return rc;
-    if (v != 1)
+    if (v != VL_ENTRY_FORMAT)
         return vl_err(err, VL_EPROTO, "entry: format version %llu not supported",
                       (unsigned long long)v);
     if ((rc = vl_field_bin_exact(hdr, "net", head->net, VL_NETID_LEN, "entry", err)) != VL_OK ||
@@ -125,7 +125,7 @@ vl_entry_make(const vl_policy_t *pol, uint64_t seq, const uint8_t prev[VL_HASH_L
     vl_wr_cstr(hdr, "type");
     vl_wr_cstr(hdr, "entry");
     vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, 1);
+    vl_wr_uint(hdr, VL_ENTRY_FORMAT);
     vl_wr_map(doc, 3);
     vl_wr_cstr(doc, "hdr");
     vl_wr_bin(doc, vl_wr_data(hdr), vl_wr_len(hdr));

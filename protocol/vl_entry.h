@@ -29,6 +29,9 @@
 #include "vl_policy.h"
 #include "vl_proposal.h"
 
+/** The entry format version (header field "v") this code writes and reads. */
+#define VL_ENTRY_FORMAT 1u
+
 typedef struct vl_entry vl_entry_t;
 
 /** @brief Make an unsigned candidate entry settling a proposal. */

@@ -63,7 +63,7 @@ s_write(const vl_fresh_t *f, const vl_keypair_t *kp, uint8_t **out, size_t *len)
     vl_wr_cstr(hdr, "type");
     vl_wr_cstr(hdr, "fresh");
     vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, 1);
+    vl_wr_uint(hdr, VL_FRESH_FORMAT);
     if ((rc = vl_wr_status(hdr)) != VL_OK)
         goto out;
     rc = vl_envelope_seal(S_TAG, vl_wr_data(hdr), vl_wr_len(hdr), kp, out, len);
@@ -131,7 +131,7 @@ vl_fresh_parse(const vl_policy_t *cur, const uint8_t *buf, size_t len, vl_fresh_
         (rc = vl_field_uint(hdr, "policy", &f.policy, "fresh", err)) != VL_OK ||
         (rc = vl_field_uint(hdr, "seq", &f.seq, "fresh", err)) != VL_OK)
         goto out;
-    if (v != 1) {
+    if (v != VL_FRESH_FORMAT) {
         rc = vl_err(err, VL_EPROTO, "fresh: format version %llu not supported",
                     (unsigned long long)v);
         goto out;

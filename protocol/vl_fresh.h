@@ -26,6 +26,9 @@
 #include "vl_limits.h"
 #include "vl_policy.h"
 
+/** The freshness statement format version (header field "v") this code writes and reads. */
+#define VL_FRESH_FORMAT 1u
+
 /** A statement's content. Plain data carrier. */
 typedef struct {
     uint8_t net[VL_NETID_LEN];

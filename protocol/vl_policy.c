@@ -371,7 +371,7 @@ s_decode(const uint8_t *buf, size_t len, vl_doc_t **doc, vl_policy_t **out, char
     uint64_t v, thr;
     if ((rc = vl_field_uint(hdr, "v", &v, "policy", err)) != VL_OK)
         goto out;
-    if (v != 1) {
+    if (v != VL_POLICY_FORMAT) {
         rc = vl_err(err, VL_EPROTO, "policy: format version %llu is not supported (want 1)",
                     (unsigned long long)v);
         goto out;

@@ -31,6 +31,9 @@
 #include "vl_crypto.h"
 #include "vl_error.h"
 
+/** The policy format version (header field "v") this code writes and reads. */
+#define VL_POLICY_FORMAT 1u
+
 typedef enum {
     VL_ROLE_APPROVER = 1,
     VL_ROLE_AUTHORITY = 2,

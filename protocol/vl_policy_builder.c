@@ -278,7 +278,7 @@ vl_policy_builder_write(const vl_policy_builder_t *self, const vl_pol_hdr_args_t
     vl_wr_cstr(hdr, "type");
     vl_wr_cstr(hdr, "policy");
     vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, 1);
+    vl_wr_uint(hdr, VL_POLICY_FORMAT);
     vl_wr_cstr(hdr, "version");
     vl_wr_uint(hdr, a->version);
     if ((rc = vl_wr_status(hdr)) != VL_OK) {

@@ -181,7 +181,7 @@ vl_proposal_build(const vl_policy_t *pol, const vl_keypair_t *author,
     vl_wr_cstr(hdr, "type");
     vl_wr_cstr(hdr, "proposal");
     vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, 1);
+    vl_wr_uint(hdr, VL_PROPOSAL_FORMAT);
 
     vl_wr_array(pl, (uint32_t)nops);
     for (size_t i = 0; i < nops; i++) {
@@ -357,7 +357,7 @@ vl_proposal_decode(const vl_policy_t *pol, const uint8_t *buf, size_t len, bool 
         (rc = vl_field_streq(hdr, "type", "proposal", "proposal", err)) != VL_OK ||
         (rc = vl_field_uint(hdr, "v", &v, "proposal", err)) != VL_OK)
         goto out;
-    if (v != 1) {
+    if (v != VL_PROPOSAL_FORMAT) {
         rc = vl_err(err, VL_EPROTO, "proposal: format version %llu not supported",
                     (unsigned long long)v);
         goto out;

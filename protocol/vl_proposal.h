@@ -29,6 +29,9 @@
 #include "vl_policy.h"
 #include "vl_record.h"
 
+/** The proposal format version (header field "v") this code writes and reads. */
+#define VL_PROPOSAL_FORMAT 1u
+
 /** One operation's clear header. Plain data carrier. */
 typedef struct {
     char id[VL_MAX_ID + 1];                       /**< record id */

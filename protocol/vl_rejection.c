@@ -78,7 +78,7 @@ vl_rejection_make(const vl_policy_t *pol, const vl_keypair_t *approver,
     vl_wr_cstr(hdr, "type");
     vl_wr_cstr(hdr, "rejection");
     vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, 1);
+    vl_wr_uint(hdr, VL_REJECTION_FORMAT);
     if ((rc = vl_wr_status(hdr)) != VL_OK)
         goto out;
     rc = vl_envelope_seal(S_TAG, vl_wr_data(hdr), vl_wr_len(hdr), approver, out, out_len);
@@ -125,7 +125,7 @@ vl_rejection_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len,
                            err)) != VL_OK ||
         (rc = vl_field_uint(hdr, "time", &self->time, "rejection", err)) != VL_OK)
         goto out;
-    if (v != 1 || memcmp(net, vl_policy_net(pol), VL_NETID_LEN) != 0 || self->policy == 0 ||
+    if (v != VL_REJECTION_FORMAT || memcmp(net, vl_policy_net(pol), VL_NETID_LEN) != 0 || self->policy == 0 ||
         self->policy > vl_policy_version(pol)) {
         rc = vl_err(err, VL_EPROTO, "rejection: wrong version, network or policy");
         goto out;

@@ -19,6 +19,9 @@
 #include "vl_limits.h"
 #include "vl_policy.h"
 
+/** The rejection format version (header field "v") this code writes and reads. */
+#define VL_REJECTION_FORMAT 1u
+
 typedef struct vl_rejection vl_rejection_t;
 
 /** @brief Make a signed rejection. reason: 1..VL_MAX_REASON bytes of UTF-8 text.

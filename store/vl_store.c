@@ -25,6 +25,11 @@
 
 #include <sodium.h>
 
+#include "vl_entry.h"
+#include "vl_fresh.h"
+#include "vl_msg.h"
+#include "vl_rejection.h"
+
 static const char *const s_db_name[S_NDBS] = {
     "meta", "log", "pending", "candidates", "settled", "rejections", "records", "index",
     "peers", "evidence", "policies"
@@ -331,4 +336,14 @@ vl_store_close(vl_store_t **self_p)
         assert((*self_p)->nread == 0);
         s_store_free(self_p);
     }
+}
+
+void
+vl_store_versions(char *out, size_t cap)
+{
+    snprintf(out, cap,
+             "protocol %u, store format %u, formats: entry %u, proposal %u, policy %u, "
+             "rejection %u, fresh %u",
+             VL_PROTO_VERSION, VL_STORE_FORMAT, VL_ENTRY_FORMAT, VL_PROPOSAL_FORMAT,
+             VL_POLICY_FORMAT, VL_REJECTION_FORMAT, VL_FRESH_FORMAT);
 }

@@ -39,6 +39,9 @@
 #include "vl_policy.h"
 #include "vl_record.h"
 
+/** The store layout version (meta "format", docs/store.md) this code creates and opens. */
+#define VL_STORE_FORMAT 1u
+
 typedef struct vl_store vl_store_t;
 
 /** @brief Create a new store in dir (created if missing, must hold no store)
@@ -71,6 +74,11 @@ int vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags,
                   vl_store_t **out, char *err);
 /** @brief Close, wiping keys; sets *self_p to NULL. NULL-safe. */
 void vl_store_close(vl_store_t **self_p);
+
+/** @brief The versions this build speaks, for `--version` of both programs:
+ *  "protocol 1, store format 1, formats: entry 1, proposal 1, policy 1,
+ *  rejection 1, fresh 1" into out[cap] (cut to fit, always NUL-terminated). */
+void vl_store_versions(char *out, size_t cap);
 
 /** @brief The current (newest adopted) policy version. Borrowed: every version
  *  a store has loaded stays valid until the store is closed (a newer one may

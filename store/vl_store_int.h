@@ -69,7 +69,7 @@ enum {
     S_PEERS, S_EVIDENCE, S_POLICIES, S_NDBS
 };
 
-#define S_FORMAT       1u          /* meta "format" */
+#define S_FORMAT       VL_STORE_FORMAT /* meta "format" */
 #define S_SALT_LEN     16u         /* meta "salt" */
 #define S_REC_VERSION  1u          /* first byte of a records value */
 /* records value: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD */

@@ -74,6 +74,9 @@ s_usage(FILE *f)
           "  --json            machine-readable output (read commands)\n"
           "  --help            help for a command: valise COMMAND --help\n"
           "\n"
+          "valise --version prints the program's version and the protocol, store and\n"
+          "document format versions it speaks.\n"
+          "\n"
           "Environment: VALISE_STORE, VALISE_KEY, VALISE_PASSPHRASE, and VALISE_NOW (unix\n"
           "seconds) to fix the clock for reproducible runs.\n"
           "\n"
@@ -98,7 +101,9 @@ main(int argc, char **argv)
             return VL_EXIT_OK;
         }
         if (strcmp(a, "--version") == 0) {
-            puts("valise 0.1.0");
+            char v[256];
+            vl_store_versions(v, sizeof v);
+            printf("valise %s (%s)\n", VL_VERSION, v);
             return VL_EXIT_OK;
         }
         if (strcmp(a, "--store") == 0)
