@@ -92,38 +92,19 @@ main(int argc, char **argv)
         fputs("valise: crypto error: libsodium failed to initialise\n", stderr);
         return VL_EXIT_ERR;
     }
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        const char **dst = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            s_usage(stdout);
-            return VL_EXIT_OK;
-        }
-        if (strcmp(a, "--version") == 0) {
-            char v[256];
-            vl_store_versions(v, sizeof v);
-            printf("valise %s (%s)\n", VL_VERSION, v);
-            return VL_EXIT_OK;
-        }
-        if (strcmp(a, "--store") == 0)
-            dst = &vl_cli_default_store;
-        else if (strcmp(a, "--key") == 0)
-            dst = &vl_cli_default_key;
-        else if (strcmp(a, "--pass-file") == 0)
-            dst = &vl_cli_default_pass_file;
-        else if (strcmp(a, "--pass-env") == 0)
-            dst = &vl_cli_default_pass_env;
-        if (!dst) {
-            fprintf(stderr, "valise: unknown option %s (see 'valise --help')\n", vl_cli_esc(a));
-            return VL_EXIT_USAGE;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "valise: option %s needs a value (see 'valise --help')\n",
-                    vl_cli_esc(a));
-            return VL_EXIT_USAGE;
-        }
-        *dst = argv[++i];
+    int i = 0;
+    int ret = vl_cli_globals(argc, argv, &i);
+    if (ret != VL_EXIT_OK)
+        return ret;
+    if (i < argc && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
+        s_usage(stdout);
+        return VL_EXIT_OK;
+    }
+    if (i < argc && strcmp(argv[i], "--version") == 0) {
+        char v[256];
+        vl_store_versions(v, sizeof v);
+        printf("valise %s (%s)\n", VL_VERSION, v);
+        return VL_EXIT_OK;
     }
     if (i >= argc) {
         s_usage(stderr);

@@ -23,10 +23,10 @@
 #include "vl_keyfile.h"
 #include "vl_limits.h"
 
-const char *vl_cli_default_store = NULL;
-const char *vl_cli_default_key = NULL;
-const char *vl_cli_default_pass_file = NULL;
-const char *vl_cli_default_pass_env = NULL;
+/* The global options given before the command name (vl_cli_globals): every
+ * vl_cli_parse reads them first, with the same loop as its own argv. */
+static int s_gargc;
+static char **s_gargv;
 
 void
 vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage)
@@ -36,14 +36,9 @@ vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage)
     cli->usage = usage;
     const char *env_store = getenv("VALISE_STORE");
     const char *env_key = getenv("VALISE_KEY");
-    cli->store_dir = vl_cli_default_store ? vl_cli_default_store
-                     : (env_store && *env_store) ? env_store
-                                                 : "./valise-store";
-    cli->key_path = vl_cli_default_key ? vl_cli_default_key
-                    : (env_key && *env_key) ? env_key
-                                            : NULL;
-    cli->pass_file = vl_cli_default_pass_file;
-    cli->pass_env = vl_cli_default_pass_env ? vl_cli_default_pass_env : "VALISE_PASSPHRASE";
+    cli->store_dir = (env_store && *env_store) ? env_store : "./valise-store";
+    cli->key_path = (env_key && *env_key) ? env_key : NULL;
+    cli->pass_env = "VALISE_PASSPHRASE";
 }
 
 /* ---- untrusted text --------------------------------------------------------- */
@@ -263,10 +258,13 @@ s_find_opt(const vl_opt_t *opts, const char *name, size_t len)
     return NULL;
 }
 
-int
-vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool with_json)
+/* The options every command takes (vl_cli.h, the global usage in valise.c),
+ * writing into cli; --json only for commands `with_json`. */
+#define S_NCOMMON 6
+static void
+s_common(vl_cli_t *cli, bool with_json, vl_opt_t common[S_NCOMMON])
 {
-    const vl_opt_t common[] = {
+    const vl_opt_t c[S_NCOMMON] = {
         { "store", VL_OPT_ARG, &cli->store_dir },
         { "key", VL_OPT_ARG, &cli->key_path },
         { "pass-file", VL_OPT_ARG, &cli->pass_file },
@@ -274,20 +272,47 @@ vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool wi
         { with_json ? "json" : "", VL_OPT_FLAG, &cli->json },
         { NULL, VL_OPT_FLAG, NULL },
     };
+    memcpy(common, c, sizeof c);
+}
 
-    /* --help wins over anything else on the line. */
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
+int
+vl_cli_globals(int argc, char **argv, int *cmd)
+{
+    vl_cli_t dummy;
+    vl_opt_t common[S_NCOMMON];
+    memset(&dummy, 0, sizeof dummy);
+    s_common(&dummy, true, common);
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "--version") == 0)
             break;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            cli->help = true;
-            fputs(cli->usage, stdout);
-            return VL_EXIT_OK;
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const vl_opt_t *o = a[1] == '-' && nlen > 0 ? s_find_opt(common, name, nlen) : NULL;
+        if (!o) {
+            fprintf(stderr, "valise: unknown option %s (see 'valise --help')\n", vl_cli_esc(a));
+            return VL_EXIT_USAGE;
+        }
+        if (o->kind == VL_OPT_ARG && !eq && ++i >= argc) {
+            fprintf(stderr, "valise: option %s needs a value (see 'valise --help')\n",
+                    vl_cli_esc(a));
+            return VL_EXIT_USAGE;
         }
     }
+    s_gargc = i - 1;
+    s_gargv = argv + 1;
+    *cmd = i;
+    return VL_EXIT_OK;
+}
 
+/* Parse argv[0..argc) into cli: opts, then common; positionals to cli->args. */
+static int
+s_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, const vl_opt_t *common)
+{
     bool opts_done = false;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (opts_done || a[0] != '-' || strcmp(a, "-") == 0) {
             if (cli->args.n == VL_CLI_MAX_MULTI)
@@ -337,6 +362,30 @@ vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool wi
         }
     }
     return VL_EXIT_OK;
+}
+
+int
+vl_cli_parse(vl_cli_t *cli, int argc, char **argv, const vl_opt_t *opts, bool with_json)
+{
+    vl_opt_t common[S_NCOMMON];
+    s_common(cli, with_json, common);
+
+    /* --help wins over anything else on the line. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            cli->help = true;
+            fputs(cli->usage, stdout);
+            return VL_EXIT_OK;
+        }
+    }
+    /* The global options before the command first (only the common ones),
+     * so that the same option after the command wins. */
+    int rc = s_parse(cli, s_gargc, s_gargv, NULL, common);
+    if (rc == VL_EXIT_OK)
+        rc = s_parse(cli, argc - 1, argv + 1, opts, common);
+    return rc;
 }
 
 /* ---- key and store -------------------------------------------------------- */

@@ -71,20 +71,24 @@ typedef struct {
     char err[VL_ERRMSG_MAX];     /**< detail buffer for the failing call */
 } vl_cli_t;
 
-/** @brief Global options given before the subcommand name
- *  (`valise --store DIR status`); they become the defaults of every
- *  subcommand. Set by valise.c. */
-extern const char *vl_cli_default_store;
-extern const char *vl_cli_default_key;
-extern const char *vl_cli_default_pass_file;
-extern const char *vl_cli_default_pass_env;
+/** @brief Take the global options given before the command name
+ *  (`valise --json --store DIR status`): argv[1..] up to the first argument
+ *  that is not an option, or "--help", "-h", "--version". Only the options
+ *  every command takes (--store, --key, --pass-file, --pass-env, --json) are
+ *  allowed there; each vl_cli_parse() then reads them, before its own argv
+ *  and with the same rules, so an option means the same before the command
+ *  as after it (and the one after it wins). argv must outlive the command.
+ *  @param[out] cmd  index in argv of the command name (argc when none).
+ *  @return VL_EXIT_OK, or VL_EXIT_USAGE after one line "valise: ..." on
+ *          stderr (an unknown option, a missing value). */
+int vl_cli_globals(int argc, char **argv, int *cmd);
 
 /** @brief Initialise cli for subcommand `cmd` with its help text. */
 void vl_cli_init(vl_cli_t *cli, const char *cmd, const char *usage);
 
-/** @brief Parse argv[1..argc-1] against `opts` plus the common options
- *  (--store, --key, --pass-file, --pass-env, --help; --json when
- *  `with_json`). Positionals go to cli->args.
+/** @brief Parse the global options (vl_cli_globals) and then argv[1..argc-1]
+ *  against `opts` plus the common options (--store, --key, --pass-file,
+ *  --pass-env, --help; --json when `with_json`). Positionals go to cli->args.
  *  @return VL_EXIT_OK to go on, or an exit code to return now: VL_EXIT_OK
  *          after printing --help (cli->help is set), VL_EXIT_USAGE after a
  *          usage error line. So: `if ((rc = vl_cli_parse(...)) || cli.help) return rc;`. */
