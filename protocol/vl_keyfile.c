@@ -364,12 +364,8 @@ vl_keyfile_read(const char *path, const char *pass, size_t passlen, vl_keypair_t
         rc = vl_err(err, VL_EPROTO, "%s is not a regular file", path);
         goto out;
     }
-    if ((st.st_mode & 077) != 0) {
-        rc = vl_err(err, VL_EPERM,
-                    "%s is accessible by group or others (mode %03o): run chmod 600 %s",
-                    path, (unsigned)(st.st_mode & 0777), path);
+    if ((rc = vl_keyfile_check_mode("", path, (unsigned)st.st_mode, err)) != VL_OK)
         goto out;
-    }
     if (st.st_size != (off_t)VL_KEYFILE_LEN) {
         rc = vl_err(err, VL_EPROTO, "%s is %lld bytes: a key file is exactly %u", path,
                     (long long)st.st_size, VL_KEYFILE_LEN);
@@ -388,6 +384,16 @@ out:
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+int
+vl_keyfile_check_mode(const char *what, const char *path, unsigned mode, char *err)
+{
+    if ((mode & 077) == 0)
+        return VL_OK;
+    return vl_err(err, VL_EPERM,
+                  "%s%s is accessible by group or others (mode %03o): run chmod 600 %s", what,
+                  path, mode & 0777, path);
 }
 
 /* ---- public key files ------------------------------------------------------------- */

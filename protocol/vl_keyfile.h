@@ -69,8 +69,11 @@ int vl_pubfile_read(const char *path, uint8_t pk[VL_PK_LEN], char *label, char *
  *  environment variable `envvar` if set and not NULL, else by prompting on
  *  /dev/tty with `prompt` (no echo). *out is vl_secure_alloc'd and
  *  NUL-terminated; free it with vl_secure_free(out).
+ *  A file (regular or a named pipe) with any permission bit for group or
+ *  others is refused like a key file (VL_EPERM, naming it and "chmod 600").
  *  @return VL_OK, VL_ENOTFOUND (no source: no file, no variable, no tty),
- *          VL_EIO, VL_EINVAL (empty), VL_ENOMEM. */
+ *          VL_EPERM (file readable or writable by others), VL_EIO,
+ *          VL_EINVAL (empty), VL_ENOMEM. */
 int vl_passphrase_get(const char *file, const char *envvar, const char *prompt,
                       char **out, size_t *outlen, char *err);
 

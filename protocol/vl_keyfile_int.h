@@ -61,6 +61,13 @@ int vl_keyfile_write_all(int fd, const void *buf, size_t len);
  *  returns -1 with errno set. */
 int vl_keyfile_read_upto(int fd, void *buf, size_t cap, size_t *n);
 
+/** The rule for files that hold a secret (key files, passphrase files): no
+ *  permission bit for group or others. `mode` is st_mode of the open file;
+ *  `what` prefixes the path in the message ("" or "passphrase file ").
+ *  @return VL_OK, or VL_EPERM with "<what><path> is accessible by group or
+ *          others (mode 644): run chmod 600 <path>" in err. */
+int vl_keyfile_check_mode(const char *what, const char *path, unsigned mode, char *err);
+
 /** Seal a 64-byte plaintext (seed || pk) into a whole key file with explicit
  *  cost parameters, salt and nonce. On failure buf is zeroed.
  *  @return VL_OK, VL_EINVAL (costs libsodium refuses), VL_ENOMEM. */

@@ -48,6 +48,17 @@ s_pass_from_file(const char *file, char *buf, size_t *outlen, char *err)
                         strerror(errno));
         goto out;
     }
+    /* A file or a named pipe others may read or write is refused, as a key
+     * file is (an anonymous pipe, /dev/fd/N of a process, is 0600). */
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        rc = vl_err(err, VL_EIO, "cannot stat passphrase file %s: %s", file, strerror(errno));
+        goto out;
+    }
+    if ((S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) &&
+        (rc = vl_keyfile_check_mode("passphrase file ", file, (unsigned)st.st_mode, err)) !=
+            VL_OK)
+        goto out;
     /* Chunked, stopping at the first newline: the file may be a pipe. */
     while (n < KF_PASS_MAX + 2 && !nl) {
         ssize_t r = read(fd, buf + n, KF_PASS_MAX + 2 - n);

@@ -18,11 +18,13 @@ unchanged "$T/snap.0"
 
 # Passphrase from a file (first line) and from another variable.
 printf '%s\n' "$VALISE_PASSPHRASE" >"$T/pass.txt"
+chmod 600 "$T/pass.txt"
 (unset VALISE_PASSPHRASE; "$VALISE" status --key "$T/mu.key" --pass-file "$T/pass.txt" >/dev/null) ||
     fail "--pass-file did not work"
 (unset VALISE_PASSPHRASE; MYPASS="correct horse battery staple" \
     "$VALISE" status --key "$T/mu.key" --pass-env MYPASS >/dev/null) || fail "--pass-env did not work"
 printf 'wrong\n' >"$T/wrong.txt"
+chmod 600 "$T/wrong.txt"
 refused 1 "authentication failed" status --key "$T/mu.key" --pass-file "$T/wrong.txt"
 # No passphrase source at all (no variable, no terminal).
 (unset VALISE_PASSPHRASE; setsid "$VALISE" status --key "$T/mu.key" </dev/null >"$T/out" 2>"$T/err") &&
