@@ -308,6 +308,16 @@ int vl_store_rejections_each(vl_store_t *self,
 int vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line),
                     void *ctx, size_t *problems);
 
+/** @brief vl_store_verify(), and before walking each database, phase(ctx,
+ *  name) with its name ("log", "meta", "records", "index", "pending",
+ *  "candidates", "settled", "rejections", "peers"; phase may be NULL). LMDB
+ *  has no checksums: a damaged page can crash the walk itself, so a caller
+ *  that must survive that runs it in a child process and uses the last name
+ *  to say where the reader died (tools/cmd_verify.c). Same results. */
+int vl_store_verify_phases(vl_store_t *self, void (*report)(void *ctx, const char *line),
+                           void (*phase)(void *ctx, const char *db), void *ctx,
+                           size_t *problems);
+
 /* ---- federation support (docs/protocol.md) ---------------------------------- */
 
 /** @brief The link of entry seq (the genesis hash for 0), as the next entry's

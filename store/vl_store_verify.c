@@ -154,6 +154,7 @@ typedef struct {
     vl_store_t *self;
     MDB_txn *txn;
     void (*report)(void *ctx, const char *line);
+    void (*phase)(void *ctx, const char *db);
     void *ctx;
     size_t problems;
     s_map_t map;             /* id -> what the log says */
@@ -169,6 +170,14 @@ typedef struct {
 } s_verify_t;
 
 static void s_problem(s_verify_t *vf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Names the database about to be walked (vl_store_verify_phases). */
+static void
+s_phase(const s_verify_t *vf, const char *db)
+{
+    if (vf->phase)
+        vf->phase(vf->ctx, db);
+}
 
 static void
 s_problem(s_verify_t *vf, const char *fmt, ...)
@@ -816,21 +825,33 @@ s_verify_work(s_verify_t *vf)
 {
     static const struct {
         int db;
+        const char *name;
         vls_scan_fn check;
     } tables[] = {
-        { S_PENDING, s_verify_pending },     { S_CANDIDATES, s_verify_candidate },
-        { S_SETTLED, s_verify_settled },     { S_REJECTIONS, s_verify_rejection },
-        { S_PEERS, s_verify_peer },
+        { S_PENDING, "pending", s_verify_pending },
+        { S_CANDIDATES, "candidates", s_verify_candidate },
+        { S_SETTLED, "settled", s_verify_settled },
+        { S_REJECTIONS, "rejections", s_verify_rejection },
+        { S_PEERS, "peers", s_verify_peer },
     };
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        s_phase(vf, tables[i].name);
         if (vls_scan(vf->self, vf->txn, tables[i].db, NULL, 0, tables[i].check, vf) != VL_OK)
             return VL_ESTORE;
+    }
     return VL_OK;
 }
 
 int
 vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line), void *ctx,
                 size_t *problems)
+{
+    return vl_store_verify_phases(self, report, NULL, ctx, problems);
+}
+
+int
+vl_store_verify_phases(vl_store_t *self, void (*report)(void *ctx, const char *line),
+                       void (*phase)(void *ctx, const char *db), void *ctx, size_t *problems)
 {
     assert(self);
     s_verify_t vf;
@@ -839,20 +860,27 @@ vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line), v
     memset(&vf, 0, sizeof vf);
     vf.self = self;
     vf.report = report;
+    vf.phase = phase;
     vf.ctx = ctx;
     if (problems)
         *problems = 0;
     int rc = vls_txn_begin(self, true, &vf.txn, NULL);
     if (rc != VL_OK)
         return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    s_phase(&vf, "log");
     if ((rc = s_verify_log(&vf)) != VL_OK)
         goto out;
     if (!vf.state_ok && report)
         report(ctx, "note: the log could not be replayed completely, so the records were not "
                     "compared with it");
-    if ((rc = s_verify_meta(&vf, &meta_acc, &meta_acc_ok)) != VL_OK ||
-        (rc = s_verify_records(&vf, &meta_acc, meta_acc_ok)) != VL_OK ||
-        (rc = s_verify_index(&vf)) != VL_OK || (rc = s_verify_work(&vf)) != VL_OK)
+    s_phase(&vf, "meta");
+    if ((rc = s_verify_meta(&vf, &meta_acc, &meta_acc_ok)) != VL_OK)
+        goto out;
+    s_phase(&vf, "records");
+    if ((rc = s_verify_records(&vf, &meta_acc, meta_acc_ok)) != VL_OK)
+        goto out;
+    s_phase(&vf, "index");
+    if ((rc = s_verify_index(&vf)) != VL_OK || (rc = s_verify_work(&vf)) != VL_OK)
         goto out;
     rc = vf.problems ? VL_ECORRUPT : VL_OK;
 out:
