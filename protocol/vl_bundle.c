@@ -432,7 +432,15 @@ vl_bundle_parse(const uint8_t *buf, size_t len, vl_bundle_t **out, char *err)
                               "length %u (1..%u)", off, l, VL_MAX_BUNDLE_ITEM);
             if (l > len - off - 4)
                 break;
+            vl_doc_t *doc = NULL;
+            bool end = l <= S_TRAILER_MAX &&
+                       vl_doc_parse(buf + off + 4, l, S_DEPTH, &doc, NULL) == VL_OK &&
+                       vl_val_streq(vl_val_get(vl_doc_root(doc), "type"), "end");
+            vl_doc_destroy(&doc);
             off += 4 + (size_t)l;
+            if (end)
+                return vl_err(err, VL_EPROTO, "bundle has %zu bytes after its trailer (at "
+                              "byte %zu): refused", len - off, off);
         }
         return vl_err(err, VL_EPROTO, "bundle truncated at byte %zu (no trailer)", len);
     }
