@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vl_bundle - the bundle and want files (docs/formats.md §10). The contract
+ * vl_bundle - the bundle and want files (docs/formats.md §11). The contract
  * is in vl_bundle.h; every byte read here is hostile and goes through
  * vl_codec before anything looks at it.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vl_bundle - the bundle file (docs/formats.md §10): "a peer that arrives on
+ * vl_bundle - the bundle file (docs/formats.md §11): "a peer that arrives on
  * a stick". Policy versions, log entries, the newest freshness statement,
  * fork evidence, pending proposals and rejections, each exactly as it
  * travels on the wire, in one signed, length-prefixed file; and the small
@@ -121,7 +121,7 @@ const uint8_t *vl_bundle_hash(const vl_bundle_t *self);
 
 /* ---- want files ------------------------------------------------------------------ */
 
-/** What a receiver has (docs/formats.md §10.5). Plain data. */
+/** What a receiver has (docs/formats.md §11.5). Plain data. */
 typedef struct {
     uint8_t net[VL_NETID_LEN];
     uint64_t head;                 /**< head seq */

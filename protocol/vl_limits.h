@@ -109,7 +109,7 @@
 /** Most configured peers of one node. */
 #define VL_MAX_PEERS          64u
 
-/* ---- bundles (docs/formats.md §10) ------------------------------------------- */
+/* ---- bundles (docs/formats.md §11) ------------------------------------------- */
 
 /** Largest item of a bundle file (the length prefix L): the largest object
  *  one item wraps is a policy document (VL_MAX_POLICY) or a pair of entries

@@ -435,7 +435,7 @@ int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
 int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                         void *ctx);
 
-/* ---- bundles (docs/formats.md §10, store/vl_store_bundle.c) ------------------- */
+/* ---- bundles (docs/formats.md §11, store/vl_store_bundle.c) ------------------- */
 
 /** What a bundle carried or what an import did. Plain data carrier. */
 typedef struct {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vl_store_bundle - bundles (docs/formats.md §10): making one from this
+ * vl_store_bundle - bundles (docs/formats.md §11): making one from this
  * store, and importing one with exactly the rules a live peer's data meets
  * (docs/protocol.md §4, docs/trust.md): a bundle is a peer that arrives on a
  * stick.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * valise bundle - signed bundles: a peer that arrives on a stick
- * (docs/formats.md §10, docs/cli.md "bundle"). `want` writes what this store
+ * (docs/formats.md §11, docs/cli.md "bundle"). `want` writes what this store
  * has; `create` writes what a receiver lacks; `import` takes a bundle with
  * the live-peer rules (store/vl_store_bundle.c); `show` describes one
  * without any secret key.

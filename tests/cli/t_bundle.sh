@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Signed bundles (docs/formats.md §10, docs/cli.md "bundle"): a field office
+# Signed bundles (docs/formats.md §11, docs/cli.md "bundle"): a field office
 # store with no network receives the Secretariat's log through want ->
 # create -> import, sends its own proposal back the same way, and ends with
 # the Secretariat's head and state root, `verify` clean. Import is
@@ -205,7 +205,7 @@ refused 1 "the receiver's log differs from ours at entry 1" \
 refused 1 "not a want file" bundle create --out "$T/x" --since-file "$T/text" $S
 [ -e "$T/x" ] && fail "a refused create wrote a file"
 
-# The file as docs/formats.md §10 defines it, read by an independent reader
+# The file as docs/formats.md §11 defines it, read by an independent reader
 # (Python): magic, version, items, the trailer's hash over every byte before
 # its length prefix, nothing after it, the kinds in order.
 python3 - "$T/all" <<'EOF'
