@@ -19,8 +19,13 @@ mkdir -p stick
 
 # heads STORE-ARGS...: "seq hash root" from `valise status --json`.
 heads() {
-    "$VALISE" status --json "$@" | /usr/bin/python3 -c \
+    "$VALISE" status --json "$@" 2>/dev/null | /usr/bin/python3 -c \
         'import json,sys; h=json.load(sys.stdin)["head"]; print(h["seq"], h["hash"], h["root"])'
+}
+# freshness STORE-ARGS...: "state expires" of the store's freshness.
+freshness() {
+    "$VALISE" status --json "$@" 2>/dev/null | /usr/bin/python3 -c \
+        'import json,sys; f=json.load(sys.stdin)["freshness"]; print(f["state"], f["expires"])'
 }
 field_seq() { heads "${FIELD[@]}" | cut -d' ' -f1; }
 
@@ -47,7 +52,9 @@ say "It imports the stick: everything is checked before anything is written, wit
 run bundle import stick/to-field.vlb "${FIELD[@]}" | tee import1.txt
 grep -q "^imported entries 1\\.\\.${sec%% *} " import1.txt || die "the import did not bring every entry"
 [ "$(heads "${FIELD[@]}")" = "$sec" ] || die "the field office's head differs from the Secretariat's"
-echo "(the field office now holds entry ${sec%% *}, policy version 3, the Secretariat's statement)"
+fr=$(freshness "${FIELD[@]}")
+[ "${fr%% *}" = fresh ] || die "the field office's directory is not fresh after the import: $fr"
+echo "(the field office now holds entry ${sec%% *}, policy version 3, and the Secretariat's statement: its reads no longer warn, fresh until ${fr#* })"
 run get MG-01 "${FIELD[@]}" >field-get1.txt
 sed -n 1,3p field-get1.txt
 
