@@ -260,6 +260,19 @@ mynet=$(json_get 'd["network_id"]' <"$T/out")
 refuse_import "^valise bundle import: not permitted: $T/other.vlb: bundle is for network IOC judicial platform \\(test\\) \\($onet\\), this store is IOC judicial platform \\(test\\) \\($mynet\\)\$" \
     "$T/other.vlb"
 
+# The same bundle with a hostile network name in its header (re-signed by its
+# maker): the name is only displayed, escaped, in `bundle show` and in the
+# refusal line: no raw ESC, CR or LF reaches the terminal.
+"$VL_BUNDLEFORGE" --in "$T/other.vlb" --out "$T/other-esc.vlb" --key "$T/o/node.key" \
+    --genesis "$T/o/g.vlg" --what resign --name "$(printf 'evil\033[2J\r\nstate: MG')" \
+    >"$T/forge.out" 2>&1 || fail "resign with a name: $(cat "$T/forge.out")"
+refuse_import "^valise bundle import: not permitted: $T/other-esc.vlb: bundle is for network evil\\\\x1b\\[2J\\\\r\\\\nstate: MG \\($onet\\), this store is IOC" \
+    "$T/other-esc.vlb"
+ok bundle show "$T/other-esc.vlb" --store "$F"
+has '^network +evil\\x1b\[2J\\r\\nstate: MG \('
+has '^importable +no \(bundle is for network evil\\x1b'
+LC_ALL=C grep -q "$(printf '[\033\r]')" "$T/out" "$T/err" && fail "a raw control byte in bundle show's output"
+
 # ---- 5. a gap ------------------------------------------------------------------------
 
 # s3 starts at entry 4; the field store's head is 2: entry 3 is missing.
@@ -271,9 +284,10 @@ refuse_import "^valise bundle import: not found: $T/s3.vlb: bundle starts at ent
 # Every forged bundle below is re-signed by a member (the Secretariat's node
 # key) with vl_bundleforge, so its framing, hash and maker signature are valid:
 # a lying member, or a stick altered by someone holding a member key. The
-# forger also holds ONE approver key (sec1, below the threshold of 2); a
-# second approver's signature it can only forge (random-looking bytes: here a
-# real sec2 signature with one bit flipped). The proposal it slips in is a
+# forger also holds ONE approver key (below the threshold of 2); the other
+# approver's signature it can only forge (here: a real signature with one bit
+# flipped, of the approver whose key sorts last, as the entry's signature list
+# is sorted by key). The proposal it slips in is a
 # real, never approved proposal by MU (`propose --out`). s1 carries entries
 # 2..4; the field store holds 2, so 3 and 4 are new.
 #  6a. entry 3 (a new, middle entry) replaced by the fabricated one: entry 4's
@@ -281,7 +295,7 @@ refuse_import "^valise bundle import: not found: $T/s3.vlb: bundle starts at ent
 #      signatures included) -> the chain breaks at 4, in phase 1.
 #  6b. as 6a, and entry 4 made again on the forged chain: the chain holds,
 #      but the last new entry's signatures are checked in full in phase 1, and
-#      sec2's does not verify.
+#      the forged one does not verify.
 #  6c. the last entry replaced (its `prev` correct): its signatures checked
 #      in full -> refused.
 #  6d. only one bit of an approver signature of the middle entry 3 changed,
@@ -290,11 +304,13 @@ refuse_import "^valise bundle import: not found: $T/s3.vlb: bundle starts at ent
 #  6e. entry 2, which the field store already holds, replaced by a forged
 #      one: an entry we hold must be byte-identical to ours; a different one is
 #      checked as fork evidence (vl_store_fork_check, full verification), fails
-#      it (sec2's signature), and is refused, not kept as evidence.
+#      it (the forged signature), and is refused, not kept as evidence.
 # None of them changes the field store.
 ok propose --key "$T/mu.key" --set MU-01 'contact.emails[0]=forged@example.org' --out "$T/forged.vpr"
 NOTFOLLOW='entry 4 does not follow entry 3 of the bundle \(a forged or damaged entry\)'
-sec2kid=$(json_get '[a["kid"] for a in d["approvers"] if a["name"] == "sec2"][0]' < <("$VALISE" genesis show "$T/genesis.vlg" --json))
+# The forged signature is the one of the approver whose key sorts last (an
+# entry's signatures are sorted by key; the forge flips the document's last bit).
+lastkid=$(json_get 'max(d["approvers"], key=lambda a: a["key"])["kid"]' < <("$VALISE" genesis show "$T/genesis.vlg" --json))
 forge() { # WHAT SEQ OUT
     "$VL_BUNDLEFORGE" --in "$T/s1.vlb" --out "$3" --key "$T/node.key" --genesis "$T/genesis.vlg" \
         --what "$1" --seq "$2" --prop "$T/forged.vpr" --signer "$T/sec1.key" --signer "$T/sec2.key" \
@@ -312,13 +328,13 @@ forge replace 3 "$T/forge-a.vlb"
 refuse_import "^valise bundle import: broken hash chain: $T/forge-a.vlb: $NOTFOLLOW\$" "$T/forge-a.vlb"
 forge rechain 3 "$T/forge-b.vlb"
 has '2 entries changed' "$T/forge.out"
-refuse_import "^valise bundle import: $AUTH: $T/forge-b.vlb: (entry 4: )+bad signature by approver $sec2kid\$" "$T/forge-b.vlb"
+refuse_import "^valise bundle import: $AUTH: $T/forge-b.vlb: (entry 4: )+bad signature by approver $lastkid\$" "$T/forge-b.vlb"
 forge replace 4 "$T/forge-c.vlb"
-refuse_import "^valise bundle import: $AUTH: $T/forge-c.vlb: (entry 4: )+bad signature by approver $sec2kid\$" "$T/forge-c.vlb"
+refuse_import "^valise bundle import: $AUTH: $T/forge-c.vlb: (entry 4: )+bad signature by approver $lastkid\$" "$T/forge-c.vlb"
 forge flipsig 3 "$T/forge-d.vlb"
 refuse_import "^valise bundle import: broken hash chain: $T/forge-d.vlb: $NOTFOLLOW\$" "$T/forge-d.vlb"
 forge replace 2 "$T/forge-e.vlb"
-refuse_import "^valise bundle import: $AUTH: $T/forge-e.vlb: the bundle's entry 2 differs from this store's and is not valid: entry 2: bad signature by approver $sec2kid\$" \
+refuse_import "^valise bundle import: $AUTH: $T/forge-e.vlb: the bundle's entry 2 differs from this store's and is not valid: entry 2: bad signature by approver $lastkid\$" \
     "$T/forge-e.vlb"
 "$VALISE" status --json "${FK[@]}" >"$T/out"
 [ "$(json_get 'd["fork_seq"], d["forks"]' <"$T/out")" = "(0, [])" ] || fail "a forged entry was kept as fork evidence: $(cat "$T/out")"

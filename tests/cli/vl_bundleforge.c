@@ -5,7 +5,7 @@
  *
  *   vl_bundleforge --in IN --out OUT --key MAKER.key --genesis G.vlg
  *                  --what resign|flipsig|replace|rechain [--seq N]
- *                  [--prop P.vpr --signer A.key --signer B.key]
+ *                  [--prop P.vpr --signer A.key --signer B.key] [--name TEXT]
  *
  * Reads the bundle IN with the one reader (vl_bundle_parse: it must be a
  * valid bundle), changes what --what says, and writes OUT with the bundle
@@ -22,11 +22,14 @@
  *            root, time and policy version, but embedding the proposal P (a
  *            real proposal of a member, made with `valise propose --out`,
  *            never approved), signed by the approvers A and B and then with
- *            its last byte flipped, i.e. B's signature forged: what the holder
- *            of ONE approver key (A) can make;
+ *            its last byte flipped, i.e. the signature of whichever of A and B
+ *            has the key that sorts last (the list is sorted by key) forged:
+ *            what the holder of ONE approver key can make;
  *   rechain  as replace, and every later entry made again on the new chain
  *            (prev = the link of the new one before it; same proposal, root and
- *            time), each signed by A and a forged B the same way.
+ *            time), each signed by A and B and forged the same way.
+ * --name TEXT replaces the network name of the header (display only; a
+ * hostile one tests the escaping of `bundle show` and of error lines).
  * Entries are made under the genesis (policy version 1): the test forges
  * entries governed by version 1.
  * The passphrase of every key file is $VALISE_PASSPHRASE.
@@ -91,7 +94,7 @@ s_key(const char *path, vl_keypair_t **kp)
 }
 
 /* A fabricated entry: seq/prev/root/time/policy as given, embedding prop,
- * signed by a and b, then its last byte flipped (b's signature forged). */
+ * signed by a and b, then its last byte flipped (the last signature forged). */
 static int
 s_fabricate(const vl_policy_t *pol, const vl_entry_head_t *h, const uint8_t prev[VL_HASH_LEN],
             const uint8_t *prop, size_t plen, const vl_keypair_t *a, const vl_keypair_t *b,
@@ -117,6 +120,7 @@ int
 main(int argc, char **argv)
 {
     const char *in = NULL, *outp = NULL, *keyp = NULL, *gen = NULL, *what = NULL, *propp = NULL;
+    const char *name = NULL;
     const char *signer[2] = { NULL, NULL };
     unsigned long long seq = 0;
     int ns = 0;
@@ -135,6 +139,8 @@ main(int argc, char **argv)
             seq = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--prop"))
             propp = argv[i + 1];
+        else if (!strcmp(argv[i], "--name"))
+            name = argv[i + 1];
         else if (!strcmp(argv[i], "--signer") && ns < 2)
             signer[ns++] = argv[i + 1];
         else
@@ -170,6 +176,11 @@ main(int argc, char **argv)
     if (strcmp(what, "resign") && (seq < h.from || seq > h.to || h.from == 0))
         return fprintf(stderr, "vl_bundleforge: entry %llu is not in the bundle\n", seq), 1;
     memcpy(h.maker, vl_keypair_pk(maker), VL_PK_LEN);
+    if (name) {
+        if (strlen(name) >= sizeof h.name)
+            return fprintf(stderr, "vl_bundleforge: --name too long\n"), 2;
+        memcpy(h.name, name, strlen(name) + 1);
+    }
 
     FILE *f = fopen(outp, "wb");
     if (!f)
