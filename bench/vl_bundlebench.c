@@ -61,34 +61,47 @@ s_cpu(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* VmHWM (peak resident set) of this process, in MB; -1 if unknown. */
+/* A field of /proc/self/status ("VmHWM:", "RssAnon:") in MB; -1 if unknown. */
 static double
-s_hwm_mb(void)
+s_status_mb(const char *key)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     double kb = -1;
+    size_t kl = strlen(key);
     while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = strtod(line + 6, NULL);
+        if (strncmp(line, key, kl) == 0)
+            kb = strtod(line + kl, NULL);
     if (f)
         fclose(f);
     return kb < 0 ? -1 : kb / 1024.0;
+}
+
+/* Memory after a step: the peak resident set (VmHWM: it counts the pages of
+ * the LMDB files mapped and touched, up to the size of a store) and the
+ * anonymous memory now (RssAnon: the heap, i.e. the entries and the bundle
+ * held in memory). */
+static void
+s_mem(const char *after)
+{
+    printf("    memory after %s: peak RSS (VmHWM) %.1f MB, RssAnon now %.1f MB\n", after,
+           s_status_mb("VmHWM:"), s_status_mb("RssAnon:"));
 }
 
 /* The audit's timer: every call of vl_store_check_sigs (the benchmark's and
  * vl_store_bundle_import's) lands here through the linker's --wrap. */
 int __real_vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err);
 int __wrap_vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err);
-static double s_audit_s;
+static double s_audit_s, s_audit_cpu;
 static unsigned s_audit_calls;
 
 int
 __wrap_vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
 {
-    double t0 = s_now();
+    double t0 = s_now(), u0 = s_cpu();
     int rc = __real_vl_store_check_sigs(self, max, checked, err);
     s_audit_s += s_now() - t0;
+    s_audit_cpu += s_cpu() - u0;
     s_audit_calls++;
     return rc;
 }
@@ -189,7 +202,7 @@ main(int argc, char **argv)
         return 1;
     printf("made %zu entries in %.1f s: %.0f B per encoded entry, %zu B in all\n", nentries,
            s_now() - t0, (double)entry_bytes / nentries, entry_bytes);
-    printf("peak RSS after making the log: %.1f MB\n", s_hwm_mb());
+    s_mem("making the log");
 
     /* (a) chain replay into A, then A's audit. */
     vl_store_t *a = NULL, *b = NULL;
@@ -208,17 +221,18 @@ main(int argc, char **argv)
     double tchain = s_now() - t0, uchain = s_cpu() - u0;
     uint64_t checked = 0;
     t0 = s_now();
+    u0 = s_cpu();
     do
         rc = vl_store_check_sigs(a, 4096, &checked, err);
     while (rc == VL_OK && checked < nentries);
-    double taudit_a = s_now() - t0;
+    double taudit_a = s_now() - t0, uaudit_a = s_cpu() - u0;
     if (rc != VL_OK)
         return s_fail("audit of A", rc, err);
     printf("(a) chain replay, batches of %u:   %8.2f s = %7.0f entries/s (CPU %.2f s)\n",
            VL_SYNC_BATCH, tchain, nentries / tchain, uchain);
-    printf("    its signature audit:          %8.2f s = %7.0f entries/s\n", taudit_a,
-           nentries / taudit_a);
-    printf("peak RSS after (a): %.1f MB\n", s_hwm_mb());
+    printf("    its signature audit:          %8.2f s = %7.0f entries/s (CPU %.2f s)\n", taudit_a,
+           nentries / taudit_a, uaudit_a);
+    s_mem("(a)");
     for (size_t i = 0; i < nentries; i++)
         free(entries[i]);
     free(entries);
@@ -231,11 +245,12 @@ main(int argc, char **argv)
     if (!f)
         return s_fail(bpath, VL_EIO, strerror(errno));
     t0 = s_now();
+    u0 = s_cpu();
     if ((rc = vl_store_bundle_create(a, f, NULL, 0, (uint64_t)time(NULL), &sum, err)) != VL_OK)
         return s_fail("bundle create", rc, err);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0)
         return s_fail(bpath, VL_EIO, strerror(errno));
-    double tcreate = s_now() - t0;
+    double tcreate = s_now() - t0, ucreate = s_cpu() - u0;
     fclose(f);
     struct stat sb;
     if (stat(bpath, &sb) != 0)
@@ -243,11 +258,13 @@ main(int argc, char **argv)
     vl_head_t ha;
     vl_store_head(a, &ha);
     vl_store_close(&a);
-    printf("(b) bundle create, entries %llu..%llu: %8.2f s = %7.0f entries/s (fsync included)\n",
-           (unsigned long long)sum.from, (unsigned long long)sum.to, tcreate, nentries / tcreate);
+    printf("(b) bundle create, entries %llu..%llu: %8.2f s = %7.0f entries/s (CPU %.2f s; fsync "
+           "included)\n",
+           (unsigned long long)sum.from, (unsigned long long)sum.to, tcreate, nentries / tcreate,
+           ucreate);
     printf("    bundle %lld B / encoded entries %zu B = %.4f (target <= 1.05)\n",
            (long long)sb.st_size, entry_bytes, (double)sb.st_size / (double)entry_bytes);
-    printf("peak RSS after (b): %.1f MB\n", s_hwm_mb());
+    s_mem("(b)");
 
     /* (c) import into a fresh store B: read, parse, phase 1 alone (check_only,
      * on a store C), then the import. */
@@ -255,22 +272,25 @@ main(int argc, char **argv)
     size_t blen = 0;
     vl_bundle_t *bd = NULL;
     t0 = s_now();
+    u0 = s_cpu();
     if ((rc = s_slurp(bpath, &buf, &blen)) != VL_OK)
         return s_fail("read the bundle", rc, bpath);
-    double tread = s_now() - t0;
+    double tread = s_now() - t0, uread = s_cpu() - u0;
     t0 = s_now();
+    u0 = s_cpu();
     if ((rc = vl_bundle_parse(buf, blen, &bd, err)) != VL_OK)
         return s_fail("vl_bundle_parse", rc, err);
-    double tparse = s_now() - t0;
+    double tparse = s_now() - t0, uparse = s_cpu() - u0;
 
     if ((rc = vl_store_create(cdir, t.genesis, t.genesis_len, t.mg, err)) != VL_OK ||
         (rc = vl_store_open(cdir, t.mg, 0, &b, err)) != VL_OK)
         return s_fail("store C", rc, err);
     memset(&sum, 0, sizeof sum);
     t0 = s_now();
+    u0 = s_cpu();
     if ((rc = vl_store_bundle_import(b, bd, (uint64_t)time(NULL), true, &sum, err)) != VL_OK)
         return s_fail("bundle import (phase 1 only)", rc, err);
-    double tphase1 = s_now() - t0;
+    double tphase1 = s_now() - t0, uphase1 = s_cpu() - u0;
     vl_store_close(&b);
     s_rm_store(cdir);
 
@@ -279,13 +299,14 @@ main(int argc, char **argv)
         return s_fail("store B", rc, err);
     memset(&sum, 0, sizeof sum);
     s_audit_s = 0;
+    s_audit_cpu = 0;
     s_audit_calls = 0;
     t0 = s_now();
     u0 = s_cpu();
     if ((rc = vl_store_bundle_import(b, bd, (uint64_t)time(NULL), false, &sum, err)) != VL_OK)
         return s_fail("bundle import", rc, err);
     double timport = s_now() - t0, uimport = s_cpu() - u0;
-    double taudit = s_audit_s;
+    double taudit = s_audit_s, uaudit = s_audit_cpu;
     unsigned naudit = s_audit_calls;
     vl_head_t hb;
     vl_store_head(b, &hb);
@@ -293,28 +314,32 @@ main(int argc, char **argv)
         return s_fail("import", VL_ECORRUPT, "store B does not end with A's head");
     checked = 0;
     vl_store_check_sigs(b, 0, &checked, err);
-    printf("(c) import: read the file          %8.2f s\n", tread);
-    printf("    vl_bundle_parse (hash, sig)    %8.2f s\n", tparse);
-    printf("    phase 1 alone (check_only)     %8.2f s = %7.0f entries/s\n", tphase1,
-           nentries / tphase1);
+    printf("(c) import: read the file          %8.2f s (CPU %.2f s)\n", tread, uread);
+    printf("    vl_bundle_parse (hash, sig)    %8.2f s (CPU %.2f s)\n", tparse, uparse);
+    printf("    phase 1 alone (check_only)     %8.2f s = %7.0f entries/s (CPU %.2f s)\n", tphase1,
+           nentries / tphase1, uphase1);
     printf("    vl_store_bundle_import         %8.2f s (CPU %.2f s), entries %llu..%llu, "
            "signatures audited up to %llu\n",
            timport, uimport, (unsigned long long)sum.from, (unsigned long long)sum.to,
            (unsigned long long)checked);
-    printf("peak RSS after (c): %.1f MB\n", s_hwm_mb());
+    s_mem("(c)");
 
     /* (d) The audit inside the import, timed by the --wrap above. */
     double timp_noaudit = timport - taudit;
-    printf("(d) its signature audit            %8.2f s = %7.0f entries/s (%u call%s; A's: "
-           "%.2f s)\n",
-           taudit, nentries / taudit, naudit, naudit == 1 ? "" : "s", taudit_a);
-    printf("    import without the audit (c-d) %8.2f s = %7.0f entries/s\n", timp_noaudit,
-           nentries / timp_noaudit);
-    printf("ratio import / chain replay: %.2f (store: phases 1 and 2), %.2f with reading and "
-           "parsing the file (target >= 0.8); %.2f with the audit too\n",
+    printf("(d) its signature audit            %8.2f s = %7.0f entries/s (CPU %.2f s; %u call%s; "
+           "A's: %.2f s)\n",
+           taudit, nentries / taudit, uaudit, naudit, naudit == 1 ? "" : "s", taudit_a);
+    printf("    import without the audit (c-d) %8.2f s = %7.0f entries/s (CPU %.2f s)\n",
+           timp_noaudit, nentries / timp_noaudit, uimport - uaudit);
+    printf("ratio import / chain replay, wall clock: %.2f (store: phases 1 and 2), %.2f with "
+           "reading and parsing the file (target >= 0.8); %.2f with the audit too\n",
            tchain / timp_noaudit, tchain / (timp_noaudit + tread + tparse),
            tchain / (timport + tread + tparse));
-    printf("peak RSS: %.1f MB\n", s_hwm_mb());
+    printf("ratio import / chain replay, CPU time:   %.2f (store: phases 1 and 2), %.2f with "
+           "reading and parsing the file; %.2f with the audit too\n",
+           uchain / (uimport - uaudit), uchain / (uimport - uaudit + uread + uparse),
+           uchain / (uimport + uread + uparse));
+    s_mem("everything");
 
     vl_bundle_destroy(&bd);
     free(buf);
