@@ -23,6 +23,7 @@ static const vl_selftest_t s_tests[] = {
     { "store",   vl_store_test },
     { "msg",     vl_msg_test },
     { "fresh",   vl_fresh_test },
+    { "bundle",  vl_bundle_test },
 };
 
 int
