@@ -489,7 +489,10 @@ s_check_entries(s_imp_t *c, char *err)
         bool last = i + 1 == c->ne;
         if ((rc = s_entry_parse(c, it.a, it.alen, last ? 0 : VL_ENTRY_NO_SIGS, &e, why)) !=
             VL_OK) {
-            rc = vl_err(err, rc, "entry %llu: %s", (unsigned long long)seq, why);
+            if (strncmp(why, "entry ", 6) == 0)
+                rc = vl_err(err, rc, "%s", why);
+            else
+                rc = vl_err(err, rc, "entry %llu: %s", (unsigned long long)seq, why);
             goto out;
         }
         if (memcmp(vl_entry_prev(e), link, VL_HASH_LEN) != 0) {

@@ -24,6 +24,7 @@ static const vl_selftest_t s_tests[] = {
     { "msg",     vl_msg_test },
     { "fresh",   vl_fresh_test },
     { "bundle",  vl_bundle_test },
+    { "bundle_store", vl_bundle_store_test },
 };
 
 int
