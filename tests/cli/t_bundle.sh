@@ -6,7 +6,10 @@
 # the Secretariat's head and state root, `verify` clean. Import is
 # idempotent (twice, or an older bundle: "nothing new", log unchanged);
 # --since and --since-file choose the range; show works with and without a
-# store and needs no key. Refused, each with the field store unchanged
+# store and needs no key. A rotation (policy version 2) travels in a bundle
+# with the entry made under it; a bundle made before the rotation by the
+# rotated-out key is refused after it, one by a key that stays is "nothing
+# new". Refused, each with the field store unchanged
 # (byte-identical log --json, status --json, review --json): a missing
 # file, a file that is not a bundle, another format version, a truncated
 # bundle, a flipped bit, trailing bytes, another network's bundle, a gap, a
@@ -136,6 +139,41 @@ ok bundle create --out "$T/s1" --since 1 $S
 has "entries 2\.\.2 \(1\)"
 ok bundle create --out "$T/s2" --since 2 $S
 has "entries none \(0\)"
+
+# ---- a rotation: policy version 2 travels in a bundle ----------------------------
+# A bundle made by sec1 before its key is rotated out.
+ok bundle create --out "$T/bysec1" --since 1 --key "$T/sec1.key"
+vl_keys sec1b
+ok policy propose --key "$T/sec1.key" --rotate "$T/sec1.pub=$T/sec1b.pub" --out "$T/A.vlp"
+ok policy sign "$T/A.vlp" --key "$T/sec2.key"
+ok policy sign "$T/A.vlp" --key "$T/sec1b.key" --store-key "$T/node.key"
+ok policy publish "$T/A.vlp" $S
+id=$(propose_id --set MG-01 'office_hours=After the rotation' --key "$T/mg.key")
+"$VALISE" approve "$id" --key "$T/sec1b.key" >/dev/null || fail "approve by sec1b"
+"$VALISE" approve "$id" --key "$T/sec2.key" >"$T/out" || fail "approve by sec2"
+has 'applied as entry 3'
+ok bundle want --out "$T/w2" $F
+ok bundle create --out "$T/b3" --since-file "$T/w2" $S
+has "entries 3\.\.3 \(1\), 1 policy versions"
+ok bundle show "$T/b3" --store "$T/field"
+has '^policy      version 2'
+has '^importable  yes$'
+ok bundle import "$T/b3" $F
+has '^imported entries 3\.\.3 \(1\), 1 policy versions.*head is now 3$'
+same_head
+ok verify $F
+has '^verify: OK'
+ok policy show --json $F
+[ "$(json_get 'd["current"]' <"$T/out")" = 2 ] ||
+    fail "the field office is not at policy version 2: $(head -c 300 "$T/out")"
+# Made before the rotation by the rotated-out key: refused after it.
+fsnap "$T/frot"
+refused 1 "bundle made by a key that is not a member of policy version 2 \(revoked or rotated\)" \
+    bundle import "$T/bysec1" $F
+funchanged "$T/frot"
+# Made before it by a key that stays (the node): nothing new.
+ok bundle import "$T/b1" $F
+has '^nothing new: .*\(head 3\)$'
 
 # ---- refusals: the field store stays as it is ------------------------------------
 fsnap "$T/f3"
