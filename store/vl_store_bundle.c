@@ -161,7 +161,8 @@ vl_store_bundle_create(vl_store_t *self, FILE *f, const vl_want_t *want, uint64_
                               "%llu", (unsigned long long)want->head);
         }
         since = want->head;
-        pv_from = want->policy + 1;
+        /* A hostile want may name any number: no wrap-around. */
+        pv_from = want->policy < UINT64_MAX ? want->policy + 1 : UINT64_MAX;
     }
     memset(&h, 0, sizeof h);
     memcpy(h.net, vl_policy_net(pol), VL_NETID_LEN);
