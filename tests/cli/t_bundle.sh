@@ -67,18 +67,18 @@ refused 1 "already exists \(refusing to overwrite\)" bundle create --out "$T/b1"
 
 # show: no key, with the field store (importable) and with no store at all.
 ok bundle show "$T/b1" --store "$T/field"
-has "^bundle      $T/b1 \($size bytes\)"
-has '^network     IOC judicial platform \(test\) \([0-9a-f]{32}\)'
-has '^maker       node \([0-9a-f]{16}\)'
-has '^time        2024-06-01T00:00:00Z'
-has '^policy      version 1'
-has '^entries     1\.\.1 \(1\)'
-has '^approvers   .*sec1 \([0-9a-f]{16}\)'
-has '^approvers   .*sec2 \([0-9a-f]{16}\)'
-has '^importable  yes$'
+has "^bundle: $T/b1 \($size bytes\)"
+has '^network: IOC judicial platform \(test\) \([0-9a-f]{32}\)'
+has '^maker: node \([0-9a-f]{16}\)'
+has '^time: 2024-06-01T00:00:00Z'
+has '^policy: version 1'
+has '^entries: 1\.\.1 \(1\)'
+has '^approvers: .*sec1 \([0-9a-f]{16}\)'
+has '^approvers: .*sec2 \([0-9a-f]{16}\)'
+has '^importable: yes$'
 ok bundle show "$T/b1" --store "$T/nostore"
 hasnt '^importable'
-has '^maker       [0-9a-f]{16}$'          # no store, no carried genesis: a key id
+has '^maker: [0-9a-f]{16}$'          # no store, no carried genesis: a key id
 ok bundle show "$T/b1" --json --store "$T/field"
 [ "$(json_get 'd["entries"]["count"], d["importable"], d["reason"], d["size"]' <"$T/out")" = \
     "(1, True, None, $size)" ] || fail "show --json: $(cat "$T/out")"
@@ -101,7 +101,7 @@ ok bundle import "$T/b1" --json $F
 [ "$(json_get 'd["imported"], d["entries"]["count"], d["head"]' <"$T/out")" = "(False, 0, 1)" ] ||
     fail "import --json: $(cat "$T/out")"
 ok bundle show "$T/b1" --store "$T/field"
-has '^importable  yes$'
+has '^importable: yes$'
 
 # ---- the return trip: a proposal made at the field office -----------------------
 id=$(propose_id --set MU-01 'office_hours=Field office hours 08:00-12:00' --store "$T/field" --key "$T/mu.key")
@@ -156,8 +156,8 @@ ok bundle want --out "$T/w2" $F
 ok bundle create --out "$T/b3" --since-file "$T/w2" $S
 has "entries 3\.\.3 \(1\), 1 policy versions"
 ok bundle show "$T/b3" --store "$T/field"
-has '^policy      version 2'
-has '^importable  yes$'
+has '^policy: version 2'
+has '^importable: yes$'
 ok bundle import "$T/b3" $F
 has '^imported entries 3\.\.3 \(1\), 1 policy versions.*head is now 3$'
 same_head
@@ -215,7 +215,7 @@ ok bundle create --out "$T/ob" --store "$T/other" $S
 refused 1 "bundle is for network Other network \([0-9a-f]{32}\), this store is IOC judicial platform \(test\)" \
     bundle import "$T/ob" $F
 ok bundle show "$T/ob" --store "$T/field"
-has '^importable  no \(bundle is for network Other network'
+has '^importable: no \(bundle is for network Other network'
 ok bundle want --out "$T/wo" --store "$T/other" $S
 refused 1 "the want is for network" bundle create --out "$T/x" --since-file "$T/wo" $S
 [ -e "$T/x" ] && fail "a refused create wrote a file"
@@ -227,7 +227,7 @@ ok init --genesis "$T/genesis.vlg" $G
 refused 1 "bundle starts at entry 2; this store's head is 0: entries 1\.\.1 are missing" \
     bundle import "$T/s1" $G
 ok bundle show "$T/s1" --store "$T/gap"
-has '^importable  no \(bundle starts at entry 2'
+has '^importable: no \(bundle starts at entry 2'
 [ "$(head_of $G | cut -d' ' -f1)" = 0 ] || fail "the gap import changed the store"
 
 # A want whose head hash is not ours at that seq: the receiver's log differs.
