@@ -120,6 +120,8 @@ s_make(const vl_testnet_t *tn, const vl_keypair_t *maker, const vl_keypair_t *si
 
 /* A hand-made bundle: magic, version, the given item maps (already encoded),
  * then a trailer with the right hash, n = nitems, signed by kp. */
+static uint64_t s_claim; /* the trailer's n when not 0 (a lie) */
+
 static int
 s_hand(const vl_keypair_t *kp, const uint8_t *const *items, const size_t *lens, size_t n,
        uint8_t **out, size_t *len)
@@ -152,7 +154,7 @@ s_hand(const vl_keypair_t *kp, const uint8_t *const *items, const size_t *lens, 
     vl_wr_cstr(w, "hash");
     vl_wr_bin(w, hash, sizeof hash);
     vl_wr_cstr(w, "n");
-    vl_wr_uint(w, n);
+    vl_wr_uint(w, s_claim ? s_claim : n);
     vl_wr_cstr(w, "sig");
     vl_wr_bin(w, sig, sizeof sig);
     vl_wr_cstr(w, "type");
@@ -394,6 +396,14 @@ vl_bundle_test(bool verbose)
         VL_CHECK_RC(s_obj("proposal", x, sizeof x, &it[2], &il[2]), VL_OK);
         VL_CHECK_RC(s_hand(tn.node, (const uint8_t *const *)it, il, 3, &hand, &hlen), VL_OK);
         VL_CHECK(s_refused(hand, hlen, VL_EPROTO, "the header counts 1 objects", verbose));
+        free(hand);
+        hand = NULL;
+        /* A trailer (and header) claiming 16 million items in a few
+         * hundred bytes: refused before anything is allocated for them. */
+        s_claim = VL_MAX_BUNDLE_ITEMS - 1;
+        VL_CHECK_RC(s_hand(tn.node, (const uint8_t *const *)it, il, 3, &hand, &hlen), VL_OK);
+        s_claim = 0;
+        VL_CHECK(s_refused(hand, hlen, VL_EPROTO, "bundle trailer: 16777215 items", verbose));
         free(hand);
         hand = NULL;
         /* Right counts, wrong range: entries 0..0 with a proposal. */
