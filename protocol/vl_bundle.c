@@ -118,8 +118,11 @@ vl_bundle_wr_start(FILE *f, const vl_bundle_hdr_t *h, vl_bundle_wr_t **out, char
     *out = NULL;
     uint64_t total = 0;
     size_t nlen = strnlen(h->name, sizeof h->name);
-    for (int k = 0; k < VL_BK_N; k++)
+    for (int k = 0; k < VL_BK_N; k++) {
+        if (h->counts[k] > VL_MAX_BUNDLE_ITEMS)
+            return vl_err(err, VL_EINVAL, "bundle: too many objects");
         total += h->counts[k];
+    }
     if (total > VL_MAX_BUNDLE_ITEMS - 2)
         return vl_err(err, VL_EINVAL, "bundle: %llu objects (limit %u)",
                       (unsigned long long)total, VL_MAX_BUNDLE_ITEMS - 2);
@@ -459,7 +462,10 @@ vl_bundle_parse(const uint8_t *buf, size_t len, vl_bundle_t **out, char *err)
             goto out;
         }
     }
-    if (n < 1 || n > VL_MAX_BUNDLE_ITEMS - 1) {
+    /* Every item takes at least 5 bytes (a length and one byte): a trailer
+     * that claims more items than the bytes before it can hold is refused
+     * before anything is allocated for them. */
+    if (n < 1 || n > VL_MAX_BUNDLE_ITEMS - 1 || n > (toff - VL_BUNDLE_PREFIX) / 5) {
         rc = vl_err(err, VL_EPROTO, "bundle trailer: %llu items", (unsigned long long)n);
         goto out;
     }
@@ -504,8 +510,8 @@ vl_bundle_parse(const uint8_t *buf, size_t len, vl_bundle_t **out, char *err)
             }
             uint64_t total = 0;
             for (int k = 0; k < VL_BK_N; k++)
-                total += self->hdr.counts[k];
-            if (total != n - 1) {
+                total += self->hdr.counts[k] > n ? n : self->hdr.counts[k]; /* no wrap */
+            if (total != n - 1 || self->hdr.counts[VL_BK_ENTRY] > n) {
                 rc = vl_err(err, VL_EPROTO, "bundle: the header counts %llu objects, the "
                             "trailer %llu", (unsigned long long)total,
                             (unsigned long long)(n - 1));

@@ -161,7 +161,8 @@ vl_store_bundle_create(vl_store_t *self, FILE *f, const vl_want_t *want, uint64_
                               "%llu", (unsigned long long)want->head);
         }
         since = want->head;
-        pv_from = want->policy + 1;
+        /* A hostile want may name any number: no wrap-around. */
+        pv_from = want->policy < UINT64_MAX ? want->policy + 1 : UINT64_MAX;
     }
     memset(&h, 0, sizeof h);
     memcpy(h.net, vl_policy_net(pol), VL_NETID_LEN);
@@ -489,7 +490,10 @@ s_check_entries(s_imp_t *c, char *err)
         bool last = i + 1 == c->ne;
         if ((rc = s_entry_parse(c, it.a, it.alen, last ? 0 : VL_ENTRY_NO_SIGS, &e, why)) !=
             VL_OK) {
-            rc = vl_err(err, rc, "entry %llu: %s", (unsigned long long)seq, why);
+            if (strncmp(why, "entry ", 6) == 0)
+                rc = vl_err(err, rc, "%s", why);
+            else
+                rc = vl_err(err, rc, "entry %llu: %s", (unsigned long long)seq, why);
             goto out;
         }
         if (memcmp(vl_entry_prev(e), link, VL_HASH_LEN) != 0) {

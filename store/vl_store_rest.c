@@ -155,6 +155,9 @@ vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, b
     if (vls_recval_decode(v, &rv) != VL_OK)
         return vl_err(err, VL_ECORRUPT, "record %.*s: malformed value in the records table",
                       (int)idlen, id);
+    if (!self->rest_key)
+        return vl_err(err, VL_EPERM, "record %.*s: the store was opened without a key",
+                      (int)idlen, id);
     if (s_rec_decrypt(self, id, idlen, &rv, &len) != VL_OK)
         return vl_err(err, VL_ECORRUPT,
                       "record %.*s: does not decrypt (altered at rest, revision changed, or "

@@ -506,24 +506,24 @@ s_show(int argc, char **argv)
             goto out;
         }
     } else {
-        printf("bundle      %s (%zu bytes)\n", vl_cli_esc(path), len);
-        printf("network     %s (%s)\n", vl_cli_esc(h->name), netid);
-        printf("maker       %s\n", vl_cli_esc(maker));
-        printf("time        %s\n", when);
-        printf("policy      version %llu\n", (unsigned long long)h->policy);
+        printf("bundle: %s (%zu bytes)\n", vl_cli_esc(path), len);
+        printf("network: %s (%s)\n", vl_cli_esc(h->name), netid);
+        printf("maker: %s\n", vl_cli_esc(maker));
+        printf("time: %s\n", when);
+        printf("policy: version %llu\n", (unsigned long long)h->policy);
         if (h->counts[VL_BK_ENTRY])
-            printf("entries     %llu..%llu (%llu)\n", (unsigned long long)h->from,
+            printf("entries: %llu..%llu (%llu)\n", (unsigned long long)h->from,
                    (unsigned long long)h->to, (unsigned long long)h->counts[VL_BK_ENTRY]);
         else
-            printf("entries     none\n");
-        printf("objects     %llu policy versions, %llu statement(s), %llu evidence, %llu "
+            printf("entries: none (0)\n");
+        printf("objects: %llu policy versions, %llu statement(s), %llu evidence, %llu "
                "proposals, %llu rejections\n",
                (unsigned long long)h->counts[VL_BK_POLICY],
                (unsigned long long)h->counts[VL_BK_FRESH],
                (unsigned long long)h->counts[VL_BK_EVIDENCE],
                (unsigned long long)h->counts[VL_BK_PROPOSAL],
                (unsigned long long)h->counts[VL_BK_REJECTION]);
-        printf("approvers   ");
+        printf("approvers: ");
         if (!nsigners)
             printf("none");
         for (size_t i = 0; i < nsigners; i++) {
@@ -535,9 +535,9 @@ s_show(int argc, char **argv)
         printf("\n");
         if (have_store) {
             if (importable)
-                printf("importable  yes\n");
+                printf("importable: yes\n");
             else
-                printf("importable  no (%s)\n", vl_cli_esc(reason));
+                printf("importable: no (%s)\n", vl_cli_esc(reason));
         }
     }
     ret = VL_EXIT_OK;

@@ -6,7 +6,10 @@
 # the Secretariat's head and state root, `verify` clean. Import is
 # idempotent (twice, or an older bundle: "nothing new", log unchanged);
 # --since and --since-file choose the range; show works with and without a
-# store and needs no key. Refused, each with the field store unchanged
+# store and needs no key. A rotation (policy version 2) travels in a bundle
+# with the entry made under it; a bundle made before the rotation by the
+# rotated-out key is refused after it, one by a key that stays is "nothing
+# new". Refused, each with the field store unchanged
 # (byte-identical log --json, status --json, review --json): a missing
 # file, a file that is not a bundle, another format version, a truncated
 # bundle, a flipped bit, trailing bytes, another network's bundle, a gap, a
@@ -64,18 +67,18 @@ refused 1 "already exists \(refusing to overwrite\)" bundle create --out "$T/b1"
 
 # show: no key, with the field store (importable) and with no store at all.
 ok bundle show "$T/b1" --store "$T/field"
-has "^bundle      $T/b1 \($size bytes\)"
-has '^network     IOC judicial platform \(test\) \([0-9a-f]{32}\)'
-has '^maker       node \([0-9a-f]{16}\)'
-has '^time        2024-06-01T00:00:00Z'
-has '^policy      version 1'
-has '^entries     1\.\.1 \(1\)'
-has '^approvers   .*sec1 \([0-9a-f]{16}\)'
-has '^approvers   .*sec2 \([0-9a-f]{16}\)'
-has '^importable  yes$'
+has "^bundle: $T/b1 \($size bytes\)"
+has '^network: IOC judicial platform \(test\) \([0-9a-f]{32}\)'
+has '^maker: node \([0-9a-f]{16}\)'
+has '^time: 2024-06-01T00:00:00Z'
+has '^policy: version 1'
+has '^entries: 1\.\.1 \(1\)'
+has '^approvers: .*sec1 \([0-9a-f]{16}\)'
+has '^approvers: .*sec2 \([0-9a-f]{16}\)'
+has '^importable: yes$'
 ok bundle show "$T/b1" --store "$T/nostore"
 hasnt '^importable'
-has '^maker       [0-9a-f]{16}$'          # no store, no carried genesis: a key id
+has '^maker: [0-9a-f]{16}$'          # no store, no carried genesis: a key id
 ok bundle show "$T/b1" --json --store "$T/field"
 [ "$(json_get 'd["entries"]["count"], d["importable"], d["reason"], d["size"]' <"$T/out")" = \
     "(1, True, None, $size)" ] || fail "show --json: $(cat "$T/out")"
@@ -98,7 +101,7 @@ ok bundle import "$T/b1" --json $F
 [ "$(json_get 'd["imported"], d["entries"]["count"], d["head"]' <"$T/out")" = "(False, 0, 1)" ] ||
     fail "import --json: $(cat "$T/out")"
 ok bundle show "$T/b1" --store "$T/field"
-has '^importable  yes$'
+has '^importable: yes$'
 
 # ---- the return trip: a proposal made at the field office -----------------------
 id=$(propose_id --set MU-01 'office_hours=Field office hours 08:00-12:00' --store "$T/field" --key "$T/mu.key")
@@ -136,6 +139,41 @@ ok bundle create --out "$T/s1" --since 1 $S
 has "entries 2\.\.2 \(1\)"
 ok bundle create --out "$T/s2" --since 2 $S
 has "entries none \(0\)"
+
+# ---- a rotation: policy version 2 travels in a bundle ----------------------------
+# A bundle made by sec1 before its key is rotated out.
+ok bundle create --out "$T/bysec1" --since 1 --key "$T/sec1.key"
+vl_keys sec1b
+ok policy propose --key "$T/sec1.key" --rotate "$T/sec1.pub=$T/sec1b.pub" --out "$T/A.vlp"
+ok policy sign "$T/A.vlp" --key "$T/sec2.key"
+ok policy sign "$T/A.vlp" --key "$T/sec1b.key" --store-key "$T/node.key"
+ok policy publish "$T/A.vlp" $S
+id=$(propose_id --set MG-01 'office_hours=After the rotation' --key "$T/mg.key")
+"$VALISE" approve "$id" --key "$T/sec1b.key" >/dev/null || fail "approve by sec1b"
+"$VALISE" approve "$id" --key "$T/sec2.key" >"$T/out" || fail "approve by sec2"
+has 'applied as entry 3'
+ok bundle want --out "$T/w2" $F
+ok bundle create --out "$T/b3" --since-file "$T/w2" $S
+has "entries 3\.\.3 \(1\), 1 policy versions"
+ok bundle show "$T/b3" --store "$T/field"
+has '^policy: version 2'
+has '^importable: yes$'
+ok bundle import "$T/b3" $F
+has '^imported entries 3\.\.3 \(1\), 1 policy versions.*head is now 3$'
+same_head
+ok verify $F
+has '^verify: OK'
+ok policy show --json $F
+[ "$(json_get 'd["current"]' <"$T/out")" = 2 ] ||
+    fail "the field office is not at policy version 2: $(head -c 300 "$T/out")"
+# Made before the rotation by the rotated-out key: refused after it.
+fsnap "$T/frot"
+refused 1 "bundle made by a key that is not a member of policy version 2 \(revoked or rotated\)" \
+    bundle import "$T/bysec1" $F
+funchanged "$T/frot"
+# Made before it by a key that stays (the node): nothing new.
+ok bundle import "$T/b1" $F
+has '^nothing new: .*\(head 3\)$'
 
 # ---- refusals: the field store stays as it is ------------------------------------
 fsnap "$T/f3"
@@ -177,7 +215,7 @@ ok bundle create --out "$T/ob" --store "$T/other" $S
 refused 1 "bundle is for network Other network \([0-9a-f]{32}\), this store is IOC judicial platform \(test\)" \
     bundle import "$T/ob" $F
 ok bundle show "$T/ob" --store "$T/field"
-has '^importable  no \(bundle is for network Other network'
+has '^importable: no \(bundle is for network Other network'
 ok bundle want --out "$T/wo" --store "$T/other" $S
 refused 1 "the want is for network" bundle create --out "$T/x" --since-file "$T/wo" $S
 [ -e "$T/x" ] && fail "a refused create wrote a file"
@@ -189,7 +227,7 @@ ok init --genesis "$T/genesis.vlg" $G
 refused 1 "bundle starts at entry 2; this store's head is 0: entries 1\.\.1 are missing" \
     bundle import "$T/s1" $G
 ok bundle show "$T/s1" --store "$T/gap"
-has '^importable  no \(bundle starts at entry 2'
+has '^importable: no \(bundle starts at entry 2'
 [ "$(head_of $G | cut -d' ' -f1)" = 0 ] || fail "the gap import changed the store"
 
 # A want whose head hash is not ours at that seq: the receiver's log differs.
