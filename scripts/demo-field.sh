@@ -46,7 +46,7 @@ grep -Eq "entries 1\\.\\.${sec%% *} \\(${sec%% *}\\), 2 policy versions, 1 state
 
 say "At the field office: what is on the stick (no key needed to look), and can this store take it?"
 run bundle show stick/to-field.vlb --store field-store | tee show1.txt
-grep -Eq '^importable +yes$' show1.txt || die "the field store cannot import the Secretariat's bundle"
+grep -q '^importable: yes$' show1.txt || die "the field store cannot import the Secretariat's bundle"
 
 say "It imports the stick: everything is checked before anything is written, with the rules a live peer's data meets (signatures, chain, policy chain, roles, freshness)."
 run bundle import stick/to-field.vlb "${FIELD[@]}" | tee import1.txt

@@ -269,8 +269,8 @@ refuse_import "^valise bundle import: not permitted: $T/other.vlb: bundle is for
 refuse_import "^valise bundle import: not permitted: $T/other-esc.vlb: bundle is for network evil\\\\x1b\\[2J\\\\r\\\\nstate: MG \\($onet\\), this store is IOC" \
     "$T/other-esc.vlb"
 ok bundle show "$T/other-esc.vlb" --store "$F"
-has '^network +evil\\x1b\[2J\\r\\nstate: MG \('
-has '^importable +no \(bundle is for network evil\\x1b'
+has '^network: evil\\x1b\[2J\\r\\nstate: MG \('
+has '^importable: no \(bundle is for network evil\\x1b'
 LC_ALL=C grep -q "$(printf '[\033\r]')" "$T/out" "$T/err" && fail "a raw control byte in bundle show's output"
 
 # ---- 5. a gap ------------------------------------------------------------------------
@@ -374,7 +374,7 @@ refuse_import "^valise bundle import: not permitted: $T/by-node2.vlb: $NOTMEMBER
 # node is still a member, entries 3..4 are governed by version 1 (version 2
 # starts at 5): imported; the field store equals the Secretariat's at entry 4.
 ok bundle show "$T/s2.vlb" --store "$F"
-has '^importable +yes$'
+has '^importable: yes$'
 ok bundle import "$T/s2.vlb" "${FK[@]}"
 has '^imported entries 3\.\.4 \(2\)'
 has 'head is now 4$'

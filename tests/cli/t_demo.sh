@@ -19,7 +19,7 @@ for want in 'demo: all steps behaved as expected' \
     'applied as entry' \
     '^verify: OK' \
     'in data.mdb: 0' \
-    '^importable +yes' \
+    '^importable: yes' \
     '^imported entries 1\.\.' \
     'in clear in the bundle file: 0 times' \
     '^nothing new' \
