@@ -698,6 +698,10 @@ vl_policy_sign(const uint8_t *in, size_t in_len, const vl_keypair_t *kp, uint8_t
     *out_len = 0;
     if ((rc = vl_policy_parse(in, in_len, VL_POLICY_ALLOW_UNSIGNED, &pol, err)) != VL_OK)
         goto out;
+    if (vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_READER) {
+        rc = vl_err(err, VL_EPERM, "a reader key may not sign a policy");
+        goto out;
+    }
     if (!(vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_APPROVER)) {
         rc = vl_err(err, VL_EPERM, "this key is not an approver of the policy");
         goto out;
@@ -719,6 +723,11 @@ vl_policy_sign_next(const vl_policy_t *cur, const uint8_t *in, size_t in_len,
     if ((rc = vl_policy_parse_next(cur, in, in_len, VL_POLICY_ALLOW_UNSIGNED, &pol, err)) !=
         VL_OK)
         goto out;
+    if (((vl_policy_roles(pol, vl_keypair_pk(kp)) | vl_policy_roles(cur, vl_keypair_pk(kp))) &
+         VL_ROLE_READER)) {
+        rc = vl_err(err, VL_EPERM, "a reader key may not sign a policy version");
+        goto out;
+    }
     if (!(vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_APPROVER) &&
         !(vl_policy_roles(cur, vl_keypair_pk(kp)) & VL_ROLE_APPROVER)) {
         rc = vl_err(err, VL_EPERM, "this key is not an approver of version %llu or %llu",
