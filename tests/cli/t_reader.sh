@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The reader role (docs/trust.md §6), both ways. A reader named in the
+# The reader role (docs/trust.md §8), both ways. A reader named in the
 # genesis makes its own store from the genesis; on a replica of the network's
 # store (a copy of the LMDB directory: today the only way records reach a
 # reader, as no node admits it) it can get, find, export (JSON and CSV),
@@ -61,6 +61,13 @@ has 'MU-01'
 ok verify $R $RS
 ok status $R $RS --json
 [ "$(json_get 'd["head"]["seq"]' <"$T/out")" = 1 ] || fail "status by the reader: $(cat "$T/out")"
+[ "$(json_get 'len(d["readers"])' <"$T/out")" = 1 ] || fail "status --json: readers"
+ok status $R $RS
+has '^readers   reader \([0-9a-f]{16}\) \(read-only keys\)$'
+has '^store .*\(opened as reader \([0-9a-f]{16}\), a reader: read-only\)$'
+ok status --key "$T/node.key"
+hasnt 'a reader: read-only'
+
 ok log $R $RS
 has '^#1 .* put MU-01'
 ok review $R $RS

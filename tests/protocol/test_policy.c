@@ -508,7 +508,7 @@ out:
     return VL_TEST_END;
 }
 
-/* ---- readers (docs/formats.md §3, docs/trust.md §6) ------------------------- */
+/* ---- readers (docs/formats.md §3, docs/trust.md §8) ------------------------- */
 
 /* The first occurrence of needle in buf, or NULL (memmem is not C11). */
 static const uint8_t *
