@@ -77,6 +77,9 @@ s_authorized(const vl_policy_t *pol, const uint8_t author[VL_PK_LEN], const vl_o
     if (roles == 0)
         return vl_err(err, VL_EPERM, "unknown key %s: not a member of network \"%s\"", kid,
                       vl_policy_name(pol));
+    if (roles == VL_ROLE_READER)
+        return vl_err(err, VL_EPERM, "key %s (%s) is a reader: a reader key may not propose",
+                      kid, vl_policy_member_name(pol, author));
     if (!(roles & (VL_ROLE_APPROVER | VL_ROLE_AUTHORITY)))
         return vl_err(err, VL_EPERM, "key %s (%s) is neither an authority nor an approver", kid,
                       vl_policy_member_name(pol, author));

@@ -25,9 +25,10 @@ s_author_ok(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
 {
     char hex[2 * VL_KID_LEN + 1];
     vls_short(vl_proposal_id(p), hex);
-    if (!vl_policy_roles(pol, vl_proposal_author(p)))
-        return vl_err(err, VL_EPERM, "proposal %s: its author is not a member of policy "
-                      "version %llu", hex, (unsigned long long)vl_policy_version(pol));
+    if (!(vl_policy_roles(pol, vl_proposal_author(p)) & (VL_ROLE_APPROVER | VL_ROLE_AUTHORITY)))
+        return vl_err(err, VL_EPERM, "proposal %s: its author is neither an approver nor an "
+                      "authority of policy version %llu", hex,
+                      (unsigned long long)vl_policy_version(pol));
     for (size_t i = 0; i < vl_proposal_nops(p); i++)
         for (size_t j = 0; j < vl_proposal_op(p, i)->nstates; j++)
             if (!vl_policy_may_edit(pol, vl_proposal_author(p), vl_proposal_op(p, i)->states[j]))
@@ -455,6 +456,9 @@ vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypa
     if (!(vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_APPROVER)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(vl_keypair_pk(approver), kid);
+        if (vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_READER)
+            return vl_err(err, VL_EPERM, "key %s is a reader of network %s: a reader key may "
+                          "not approve", kid, vl_policy_name(self->pol));
         return vl_err(err, VL_EPERM, "key %s is not an approver of network %s", kid,
                       vl_policy_name(self->pol));
     }

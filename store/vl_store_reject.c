@@ -81,6 +81,9 @@ vl_store_reject(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypai
     if (!(vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_APPROVER)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(vl_keypair_pk(approver), kid);
+        if (vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_READER)
+            return vl_err(err, VL_EPERM, "key %s is a reader of network %s: a reader key may "
+                          "not reject", kid, vl_policy_name(self->pol));
         return vl_err(err, VL_EPERM, "key %s is not an approver of network %s", kid,
                       vl_policy_name(self->pol));
     }

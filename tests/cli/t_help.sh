@@ -22,6 +22,14 @@ for a in create sign show; do
     ok genesis "$a" --help
     has "valise genesis $a"
 done
+ok genesis create --help
+has '\[--reader PUB\.\.\.\]'
+has '^ +--reader PUB\.\.\. +reader public key files'
+ok policy propose --help
+has '\[--add-reader PUB\.\.\.\]'
+has '^ +--add-reader PUB +a new reader'
+has '"readers"'
+
 for a in show propose sign publish; do
     ok policy "$a" --help
     has "valise policy $a"
