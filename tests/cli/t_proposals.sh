@@ -156,6 +156,7 @@ refused 2 "^valise proposals: " proposals --state --key "$T/mu.key"
 ok proposals --help
 has '^usage: valise proposals'
 
-# Reading changed nothing.
+# Reading changed nothing, and the store (settled values naming authors) verifies clean.
+ok verify --key "$T/node.key"
 unchanged "$T/snap.0"
 echo "t_proposals: ok"
