@@ -342,10 +342,11 @@ typedef struct {
  *  VL_OUTCOME_REBASE when a base revision or the epoch is stale), rejections
  *  (the author is known when this store held the proposal when the
  *  rejection arrived: docs/store.md §2.4), and the log read from the head
- *  down (each entry decoded without its signatures to read the author; with
- *  a limit, the scan stops once limit matching entries are found, so
- *  entries count as newest by seq). An applied entry reported is re-read and
- *  fully verified.
+ *  down (only the clear headers of each entry and its proposal, for the
+ *  time, proposal id and author: vl_entry_peek_author; with a limit, the
+ *  scan stops once limit matching entries are found, so entries count as
+ *  newest by seq). An applied entry reported is re-read and fully verified
+ *  (signatures, and that it settles the id its header named).
  *  @return VL_OK, cb's value, VL_ECORRUPT (an unreadable stored value),
  *          VL_ENOMEM, VL_ESTORE. */
 int vl_store_outcomes(vl_store_t *self, const uint8_t author[VL_PK_LEN], unsigned states,

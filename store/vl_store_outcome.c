@@ -9,8 +9,11 @@
  * id and author); after it ends they are sorted newest first, cut to the
  * limit, and only the applied entries reported are re-read and fully
  * verified before the callback sees them. The log is walked from the head
- * down and each entry decoded without its signatures (they were verified on
- * append; `verify` re-checks them): no decryption, no signature per entry.
+ * down reading only each entry's clear header and its proposal's (seq,
+ * time, proposal id, author: vl_entry_peek_author): no decryption, no
+ * signature, no hash per entry. Entries were verified when appended and
+ * `verify` re-checks them; an entry is reported only after a full parse
+ * that also checks it settles the id its header named.
  *
  * Layer (map in vl_store_int.h): calls only vl_store_txn.c,
  * vl_store_policy.c, vl_store_head.c, vl_store_plan.c, vl_store_pending.c
@@ -173,39 +176,32 @@ s_rejection_cb(void *ctx, const MDB_val *k, const MDB_val *v)
     return VL_OK;
 }
 
-/* One log entry (decoded without signatures): an applied item when its
- * proposal's author matches. */
+/* One log entry: an applied item when its proposal's author matches, read
+ * from the clear headers only (vl_entry_peek_author); s_report parses and
+ * verifies in full each one it reports. */
 static int
 s_entry_item(s_gather_t *g, uint64_t seq, const MDB_val *v)
 {
-    vl_entry_t *e = NULL;
-    int rc = vl_entry_parse(vls_pol_for(g->self, seq), v->mv_data, v->mv_size, VL_ENTRY_NO_SIGS,
-                            &e, NULL);
+    vl_entry_head_t head;
+    uint8_t author[VL_PK_LEN];
+    int rc = vl_entry_peek_author(v->mv_data, v->mv_size, &head, author, NULL);
     if (rc == VL_ENOMEM)
         return rc;
-    if (rc != VL_OK || vl_entry_seq(e) != seq) {
-        vl_entry_destroy(&e);
+    if (rc != VL_OK || head.seq != seq)
         return VL_ECORRUPT;
-    }
-    const vl_proposal_t *p = vl_entry_proposal(e);
-    if ((g->author && memcmp(vl_proposal_author(p), g->author, VL_PK_LEN) != 0) ||
-        (g->only && memcmp(vl_proposal_id(p), g->only, VL_HASH_LEN) != 0)) {
-        vl_entry_destroy(&e);
+    if ((g->author && memcmp(author, g->author, VL_PK_LEN) != 0) ||
+        (g->only && memcmp(head.prop, g->only, VL_HASH_LEN) != 0))
         return VL_OK;
-    }
     s_item_t *it = s_push(g);
-    if (!it) {
-        vl_entry_destroy(&e);
+    if (!it)
         return VL_ENOMEM;
-    }
     it->state = VL_OUTCOME_APPLIED;
-    it->time = vl_entry_time(e);
+    it->time = head.time;
     it->seq = seq;
-    memcpy(it->id, vl_proposal_id(p), VL_HASH_LEN);
-    memcpy(it->author, vl_proposal_author(p), VL_PK_LEN);
+    memcpy(it->id, head.prop, VL_HASH_LEN);
+    memcpy(it->author, author, VL_PK_LEN);
     it->author_known = true;
     g->napplied++;
-    vl_entry_destroy(&e);
     return VL_OK;
 }
 

@@ -157,8 +157,10 @@ s_each(void *ctx, const vl_outcome_t *o)
     case VL_OUTCOME_PENDING:
     case VL_OUTCOME_REBASE:
         s_ops_text(o->prop);
-        if (o->problem)
+        if (o->state == VL_OUTCOME_REBASE)
             printf("; %s: propose it again on the current record", vl_cli_esc(o->problem));
+        else if (o->problem)
+            printf("; cannot be approved as it is: %s", vl_cli_esc(o->problem));
         printf("; approvals %zu/%u", o->nsigs, o->threshold);
         if (o->nsigs) {
             printf(" (");
