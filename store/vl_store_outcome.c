@@ -354,7 +354,8 @@ s_run(s_gather_t *g, int (*cb)(void *ctx, const vl_outcome_t *o), void *ctx)
 {
     int rc = s_gather(g);
     if (rc == VL_OK) {
-        qsort(g->v, g->n, sizeof *g->v, s_item_cmp);
+        if (g->n > 1)
+            qsort(g->v, g->n, sizeof *g->v, s_item_cmp);
         size_t n = g->limit && g->limit < g->n ? g->limit : g->n;
         for (size_t i = 0; i < n && rc == VL_OK; i++, g->reported++)
             rc = s_report(g->self, &g->v[i], cb, ctx);
