@@ -27,15 +27,15 @@ rejected=$(VALISE_NOW=$((VALISE_NOW + 30)) propose_id --key "$T/mu.key" \
 reason=$'wrong hours\x7f\nsee memo\ttwo \u202eRLO C:\\temp'
 VALISE_NOW=$((VALISE_NOW + 40)) ok reject "$rejected" --reason "$reason" --key "$T/sec2.key"
 
-# 3. pending with one approval of two (IOC-BIL-MU-MG: a record nobody else touches).
+# 3. pending with one approval of two, on MU-01 at revision 2.
 pending=$(VALISE_NOW=$((VALISE_NOW + 50)) propose_id --key "$T/mu.key" \
     --set MU-01 'contact.phones[1]=+230 5550 4444')
 VALISE_NOW=$((VALISE_NOW + 55)) ok approve "$pending" --key "$T/sec1.key"
 has '\(1/2\)'
 
-# 4. stale: mu proposes on MG? No: mu may only edit MU records. Two proposals
-# on MU-01 at revision 2: the second applied first makes the first need a rebase.
-# (pending above is also on MU-01 rev 2; it becomes stale too once this applies.)
+# 4. stale: another proposal by mu on MU-01 at revision 2; sec1's proposal on the
+# same record is applied first (revision 3), so both of mu's need a rebase (the
+# one approval of the first was given on an older head: it no longer counts).
 stale=$(VALISE_NOW=$((VALISE_NOW + 60)) propose_id --key "$T/mu.key" \
     --set MU-01 'contact.emails[0]=registry@example.mu')
 other=$(VALISE_NOW=$((VALISE_NOW + 70)) propose_id --key "$T/sec1.key" \
