@@ -294,6 +294,72 @@ int vl_store_find(vl_store_t *self, const vl_query_t *q,
 int vl_store_rejections_each(vl_store_t *self,
                              int (*cb)(void *ctx, const vl_rejection_t *r), void *ctx);
 
+/* ---- outcomes of proposals (vl_store_outcome.c) ------------------------------- */
+
+/** What became of a proposal. */
+typedef enum {
+    VL_OUTCOME_PENDING = 0, /**< pending, may be approved as it is */
+    VL_OUTCOME_REBASE,      /**< pending, but a base revision (or the epoch) is no longer current */
+    VL_OUTCOME_APPLIED,     /**< settled by a log entry */
+    VL_OUTCOME_REJECTED,    /**< settled by a rejection */
+} vl_outcome_state_t;
+
+/** One proposal's outcome, as vl_store_outcomes reports it. Everything is
+ *  borrowed for the callback only. */
+typedef struct {
+    vl_outcome_state_t state;
+    const uint8_t *id;            /**< the proposal id (32 bytes) */
+    const uint8_t *author;        /**< its author (32 bytes); NULL: unknown (a rejection
+                                       of a proposal this store never held) */
+    uint64_t time;                /**< proposed (pending, rebase), entry time (applied),
+                                       rejected (rejected): the order of the list */
+    const vl_proposal_t *prop;    /**< the proposal (header only: not opened); NULL when
+                                       rejected */
+    const vl_policy_t *pol;       /**< the version that names its members: in force at the
+                                       entry (applied), the newest naming the rejecting
+                                       approver (rejected), the current one (pending) */
+    size_t nsigs;                 /**< approvals so far (pending, rebase: a candidate on
+                                       the current head) or the entry's signers (applied) */
+    const uint8_t (*signers)[VL_PK_LEN]; /**< nsigs approver keys */
+    uint32_t threshold;           /**< approvals needed (pending, rebase) */
+    uint64_t seq;                 /**< the entry (applied) */
+    const vl_rejection_t *rej;    /**< the rejection (rejected) */
+    const char *problem;          /**< why it cannot be approved as it is, e.g. "needs
+                                       rebase: record mu-cca is at revision 3, proposal is
+                                       based on 2"; NULL when it can */
+} vl_outcome_t;
+
+/** Bit of a state in the `states` mask of vl_store_outcomes. */
+#define VL_OUTCOME_BIT(s) (1u << (unsigned)(s))
+/** Every state. */
+#define VL_OUTCOME_ALL 0xFu
+
+/** @brief The outcomes of the proposals of author (NULL: everyone's) whose
+ *  state is in the mask states, newest first (by vl_outcome_t.time, then
+ *  by seq and id), at most limit of them (0: all). Sources, all read in one
+ *  read transaction (cb runs after it, one call per outcome, non-zero stops):
+ *  pending (each checked against the current records as approve would:
+ *  VL_OUTCOME_REBASE when a base revision or the epoch is stale), rejections
+ *  (the author is known when this store held the proposal when the
+ *  rejection arrived: docs/store.md §2.4), and the log read from the head
+ *  down (only the clear headers of each entry and its proposal, for the
+ *  time, proposal id and author: vl_entry_peek_author; with a limit, the
+ *  scan stops once limit matching entries are found, so entries count as
+ *  newest by seq). An applied entry reported is re-read and fully verified
+ *  (signatures, and that it settles the id its header named).
+ *  @return VL_OK, cb's value, VL_ECORRUPT (an unreadable stored value),
+ *          VL_ENOMEM, VL_ESTORE. */
+int vl_store_outcomes(vl_store_t *self, const uint8_t author[VL_PK_LEN], unsigned states,
+                      size_t limit, int (*cb)(void *ctx, const vl_outcome_t *o), void *ctx);
+
+/** @brief The outcome of the one proposal, pending or settled, whose id
+ *  starts with hex_prefix (4..64 hex digits): cb is called once.
+ *  @return VL_OK, cb's value, VL_ENOTFOUND (neither pending nor settled
+ *          here), VL_EINVAL (bad or ambiguous prefix), VL_ECORRUPT,
+ *          VL_ENOMEM, VL_ESTORE. */
+int vl_store_outcome_get(vl_store_t *self, const char *hex_prefix,
+                         int (*cb)(void *ctx, const vl_outcome_t *o), void *ctx, char *err);
+
 /* ---- verification --------------------------------------------------------------- */
 
 /** @brief Recompute everything from the log: every entry's hash, chain

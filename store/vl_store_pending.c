@@ -108,77 +108,33 @@ vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len, uint8_t id[V
     return rc;
 }
 
-static int
-s_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix, uint8_t id[VL_HASH_LEN],
                         char *err)
 {
     assert(self && hex_prefix);
-    size_t n = strlen(hex_prefix);
-    uint8_t pre[VL_HASH_LEN];
-    int nib[2 * VL_HASH_LEN];
-    if (n < 4 || n > 2 * VL_HASH_LEN)
-        return vl_err(err, VL_EINVAL, "a proposal id prefix has 4 to 64 hex digits");
-    for (size_t i = 0; i < n; i++)
-        if ((nib[i] = s_nibble(hex_prefix[i])) < 0)
-            return vl_err(err, VL_EINVAL, "proposal id prefix: not hexadecimal");
-    memset(pre, 0, sizeof pre);
-    for (size_t i = 0; i < n; i++)
-        pre[i / 2] |= (uint8_t)(i % 2 ? nib[i] : nib[i] << 4);
+    return vls_prefix_lookup(self, S_PENDING, hex_prefix, "pending proposal", id, err);
+}
 
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    size_t found = 0;
-    int rc = vls_txn_begin(self, true, &txn, err);
-    if (rc != VL_OK)
+int
+vls_candidate(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], const s_head_t *h,
+              vl_entry_t **out)
+{
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    *out = NULL;
+    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) != VL_OK)
+        return VL_OK;
+    int rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL);
+    if (rc == VL_ENOMEM)
         return rc;
-    int mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur);
-    if (mrc != 0) {
-        rc = vls_lmdb(mrc, err, "cursor");
-        goto out;
+    if (rc == VL_OK && vl_entry_seq(e) == h->seq + 1 &&
+        memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0) {
+        *out = e;
+        return VL_OK;
     }
-    MDB_val k = vls_val(pre, n / 2), v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, n / 2 ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *key = k.mv_data;
-        if (k.mv_size != VL_HASH_LEN) {
-            rc = vl_err(err, VL_ECORRUPT, "pending table: a key is not a proposal id");
-            goto out;
-        }
-        bool match = memcmp(key, pre, n / 2) == 0 &&
-                     (n % 2 == 0 || (key[n / 2] >> 4) == nib[n - 1]);
-        if (!match) {
-            if (memcmp(key, pre, n / 2) != 0)
-                break;
-            continue;
-        }
-        if (++found > 1) {
-            rc = vl_err(err, VL_EINVAL, "proposal id prefix %s is ambiguous", hex_prefix);
-            goto out;
-        }
-        memcpy(id, key, VL_HASH_LEN);
-    }
-    if (mrc != 0 && mrc != MDB_NOTFOUND) {
-        rc = vls_lmdb(mrc, err, "cursor");
-        goto out;
-    }
-    rc = found ? VL_OK : vl_err(err, VL_ENOTFOUND, "no pending proposal %s", hex_prefix);
-out:
-    if (cur)
-        mdb_cursor_close(cur);
-    vls_read_end(self, &txn);
-    return rc;
+    vl_entry_destroy(&e);
+    return VL_OK;
 }
 
 /* Signatures a stored candidate carries that still count: 0 when there is
@@ -187,14 +143,9 @@ static size_t
 s_candidate_sigs(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN],
                  const s_head_t *h)
 {
-    MDB_val v;
     vl_entry_t *e = NULL;
     size_t n = 0;
-    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) != VL_OK)
-        return 0;
-    if (vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL) ==
-            VL_OK &&
-        vl_entry_seq(e) == h->seq + 1 && memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0)
+    if (vls_candidate(self, txn, id, h, &e) == VL_OK && e)
         n = vl_entry_nsigs(e);
     vl_entry_destroy(&e);
     return n;

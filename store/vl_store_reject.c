@@ -28,6 +28,34 @@ vls_rej_parse(const vl_store_t *self, const uint8_t *buf, size_t len, vl_rejecti
     return rc;
 }
 
+/* settled[id] = 'R', followed by the author of the proposal when pending
+ * holds it (so that `valise proposals` can tell the author its outcome: the
+ * rejection itself does not name the author). The pending value was checked
+ * when it was stored; one that no longer decodes leaves the author out. */
+static int
+s_settle_rejected(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err)
+{
+    uint8_t val[1 + VL_PK_LEN];
+    size_t vlen = 1;
+    MDB_val v;
+    val[0] = 'R';
+    int rc = vls_get(self, txn, S_PENDING, id, VL_HASH_LEN, &v, err);
+    if (rc != VL_OK && rc != VL_ENOTFOUND)
+        return rc;
+    if (rc == VL_OK) {
+        vl_proposal_t *p = NULL;
+        rc = vl_proposal_parse(self->pol, v.mv_data, v.mv_size, &p, NULL);
+        if (rc == VL_ENOMEM)
+            return rc;
+        if (rc == VL_OK && memcmp(vl_proposal_id(p), id, VL_HASH_LEN) == 0) {
+            memcpy(val + 1, vl_proposal_author(p), VL_PK_LEN);
+            vlen = sizeof val;
+        }
+        vl_proposal_destroy(&p);
+    }
+    return vls_put(self, txn, S_SETTLED, id, VL_HASH_LEN, val, vlen, 0, err);
+}
+
 static int
 s_rej_cmp(const void *a, const void *b)
 {
@@ -63,7 +91,7 @@ s_reject_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                                 err)) != VL_OK)
         return rc;
     if ((rc = vls_put(self, txn, S_REJECTIONS, c->id, VL_HASH_LEN, rej, rlen, 0, err)) != VL_OK ||
-        (rc = vls_put(self, txn, S_SETTLED, c->id, VL_HASH_LEN, "R", 1, 0, err)) != VL_OK ||
+        (rc = s_settle_rejected(self, txn, c->id, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_PENDING, c->id, VL_HASH_LEN, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, err)) != VL_OK) {
         free(rej);
@@ -187,7 +215,7 @@ s_accept_rej_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
      * later, propose refuses it as settled. */
     if ((rc = vls_put(self, txn, S_REJECTIONS, pid, VL_HASH_LEN, c->bytes, c->len, 0, err)) !=
             VL_OK ||
-        (rc = vls_put(self, txn, S_SETTLED, pid, VL_HASH_LEN, "R", 1, 0, err)) != VL_OK ||
+        (rc = s_settle_rejected(self, txn, pid, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_PENDING, pid, VL_HASH_LEN, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_CANDIDATES, pid, VL_HASH_LEN, err)) != VL_OK)
         return rc;

@@ -774,7 +774,7 @@ s_verify_settled(void *ctx, const MDB_val *k, const MDB_val *v)
         if (!pid || memcmp(pid, k->mv_data, VL_HASH_LEN) != 0)
             s_problem(vf, "settled: proposal %s names entry %llu, which does not settle it",
                       hex, (unsigned long long)seq);
-    } else if (v->mv_size == 1 && val[0] == 'R') {
+    } else if ((v->mv_size == 1 || v->mv_size == 1 + VL_PK_LEN) && val[0] == 'R') {
         if (vls_get(vf->self, vf->txn, S_REJECTIONS, k->mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
             s_problem(vf, "settled: proposal %s is marked rejected without a rejection", hex);
     } else {
