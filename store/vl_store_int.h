@@ -71,6 +71,7 @@ enum {
 };
 
 #define S_FORMAT       VL_STORE_FORMAT /* meta "format" */
+#define S_FORMAT_OLDEST 1u             /* the oldest format this build opens */
 #define S_SALT_LEN     16u         /* meta "salt" */
 #define S_REC_VERSION  1u          /* first byte of a records value */
 /* records value: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD */

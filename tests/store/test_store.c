@@ -650,6 +650,21 @@ s_t_raw_put(const char *dir, const char *db, const void *key, size_t klen, const
     return rc != VL_OK ? rc : erc;
 }
 
+/* meta "format" of a closed store (0 when unreadable). */
+static uint32_t
+s_t_format(const char *dir)
+{
+    s_raw_t r;
+    uint32_t fmt = 0;
+    MDB_val v;
+    if (s_raw_begin(&r, dir) == VL_OK &&
+        mdb_get(r.txn, s_raw_db(&r, "meta"), &(MDB_val){ 6, (void *)"format" }, &v) == 0 &&
+        v.mv_size == 4)
+        fmt = vls_be32_get(v.mv_data);
+    s_raw_end(&r);
+    return fmt;
+}
+
 static int
 s_t_id_cmp(const void *a, const void *b)
 {
@@ -1799,6 +1814,21 @@ vl_store_test(bool verbose)
     VL_CHECK_RC(vl_store_open(dir_a, tn.outsider, 0, &st, err), VL_EPERM);
     VL_CHECK(st == NULL);
     VL_CHECK_RC(vl_store_open("/nonexistent/valise-store", tn.node, 0, &st, NULL), VL_ENOTFOUND);
+    /* Store formats: 1 opens read-only unchanged and is rewritten as 2 by a
+     * read-write open; any other number is refused by number. */
+    VL_CHECK(s_t_format(dir_a) == VL_STORE_FORMAT);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\1", 4), VL_OK);
+    VL_CHECK_RC(vl_store_open(dir_a, tn.node, VL_STORE_RDONLY, &st, err), VL_OK);
+    vl_store_close(&st);
+    VL_CHECK(s_t_format(dir_a) == 1);
+    VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
+    vl_store_close(&st);
+    VL_CHECK(s_t_format(dir_a) == 2);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\3", 4), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_ECORRUPT);
+    VL_CHECK(st == NULL && strstr(err, "store format 3 is not supported") != NULL);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\2", 4), VL_OK);
     VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
     if (!st)
         goto out;
