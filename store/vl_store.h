@@ -219,6 +219,19 @@ int vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len,
 int vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix,
                             uint8_t id[VL_HASH_LEN], char *err);
 
+/** @brief Make again a proposal that lapsed (a policy version made it
+ *  unapprovable, docs/store.md §2.4): the same operations, bodies and base
+ *  revisions, encrypted under the current epoch and signed by kp, which must
+ *  be its author. Not submitted: the caller passes *out to vl_store_propose
+ *  (which checks rights and base revisions as for any proposal) or writes it
+ *  to a file. Caller frees *out.
+ *  @return VL_OK, VL_ENOTFOUND / VL_EINVAL (no such lapsed id, ambiguous
+ *          prefix, or a proposal that was applied or rejected), VL_EPERM (kp
+ *          is not its author), the errors of vl_proposal_make (VL_EPERM: the
+ *          author may no longer edit a State), VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
+int vl_store_lapsed_remake(vl_store_t *self, const char *hex_prefix, const vl_keypair_t *kp,
+                           uint64_t now, uint8_t **out, size_t *out_len, char *err);
+
 /** @brief Call cb for every pending proposal (opened: bodies readable), in id
  *  order. The proposal is borrowed for the call. Signatures gathered so far
  *  are passed as n_approvals. cb returns non-zero to stop.
@@ -302,6 +315,9 @@ typedef enum {
     VL_OUTCOME_REBASE,      /**< pending, but a base revision (or the epoch) is no longer current */
     VL_OUTCOME_APPLIED,     /**< settled by a log entry */
     VL_OUTCOME_REJECTED,    /**< settled by a rejection */
+    VL_OUTCOME_LAPSED,      /**< a policy version made it unapprovable (new content-key
+                                 epoch, or its author lost the right): its author may make
+                                 it again (vl_store_repropose) */
 } vl_outcome_state_t;
 
 /** One proposal's outcome, as vl_store_outcomes reports it. Everything is
@@ -315,9 +331,11 @@ typedef struct {
                                        rejected (rejected): the order of the list */
     const vl_proposal_t *prop;    /**< the proposal (header only: not opened); NULL when
                                        rejected */
+    uint64_t version;             /**< lapsed: the policy version that made it lapse */
     const vl_policy_t *pol;       /**< the version that names its members: in force at the
                                        entry (applied), the newest naming the rejecting
-                                       approver (rejected), the current one (pending) */
+                                       approver (rejected), the current one (pending), the
+                                       one it was made under (lapsed) */
     size_t nsigs;                 /**< approvals so far (pending, rebase: a candidate on
                                        the current head) or the entry's signers (applied) */
     const uint8_t (*signers)[VL_PK_LEN]; /**< nsigs approver keys */
@@ -326,13 +344,13 @@ typedef struct {
     const vl_rejection_t *rej;    /**< the rejection (rejected) */
     const char *problem;          /**< why it cannot be approved as it is, e.g. "needs
                                        rebase: record mu-cca is at revision 3, proposal is
-                                       based on 2"; NULL when it can */
+                                       based on 2", or why it lapsed; NULL when it can */
 } vl_outcome_t;
 
 /** Bit of a state in the `states` mask of vl_store_outcomes. */
 #define VL_OUTCOME_BIT(s) (1u << (unsigned)(s))
 /** Every state. */
-#define VL_OUTCOME_ALL 0xFu
+#define VL_OUTCOME_ALL 0x1Fu
 
 /** @brief The outcomes of the proposals of author (NULL: everyone's) whose
  *  state is in the mask states, newest first (by vl_outcome_t.time, then

@@ -2,7 +2,8 @@
 /*
  * vl_store_outcome - what became of proposals, for the authority that made
  * them (`valise proposals`, `valise review ID`): pending (with approvals so
- * far, or needing a rebase), applied (the entry), rejected (the rejection).
+ * far, or needing a rebase), applied (the entry), rejected (the rejection),
+ * lapsed (a policy version made it unapprovable: settled 'L').
  *
  * Contract (vl_store.h): one read transaction gathers small items (the
  * pending proposals and rejections decoded, and for the log only seq, time,
@@ -27,13 +28,14 @@
 typedef struct {
     vl_outcome_state_t state;
     uint64_t time, seq;
+    uint64_t version;      /* lapsed: the policy version that made it lapse */
     uint8_t id[VL_HASH_LEN];
-    vl_proposal_t *prop;   /* pending, rebase */
+    vl_proposal_t *prop;   /* pending, rebase, lapsed */
     vl_entry_t *cand;      /* pending, rebase: the candidate on the head, or NULL */
     vl_rejection_t *rej;   /* rejected */
     bool author_known;
     uint8_t author[VL_PK_LEN];
-    char *problem;         /* pending, rebase: why it cannot be approved as it is */
+    char *problem;         /* pending, rebase, lapsed: why it cannot be approved as it is */
 } s_item_t;
 
 typedef struct {
@@ -176,6 +178,66 @@ s_rejection_cb(void *ctx, const MDB_val *k, const MDB_val *v)
     return VL_OK;
 }
 
+/* A settled value 'L' || u64be(version) || proposal: a proposal that was
+ * pending under version - 1 and lapsed when `version` was adopted. */
+static int
+s_lapsed_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    s_gather_t *g = ctx;
+    vl_store_t *self = g->self;
+    const uint8_t *val = v->mv_data;
+    vl_proposal_t *p = NULL, *q = NULL;
+    char why[VL_ERRMSG_MAX];
+    if (k->mv_size != VL_HASH_LEN)
+        return VL_ECORRUPT;
+    if (v->mv_size < 1 || val[0] != 'L' ||
+        (g->only && memcmp(k->mv_data, g->only, VL_HASH_LEN) != 0))
+        return VL_OK;
+    if (v->mv_size <= 9)
+        return VL_ECORRUPT;
+    uint64_t ver = vls_be64_get(val + 1);
+    if (ver < 2 || ver > self->npols)
+        return VL_ECORRUPT;
+    int rc = vl_proposal_parse(self->pols[ver - 2], val + 9, v->mv_size - 9, &p, NULL);
+    if (rc == VL_ENOMEM)
+        return rc;
+    if (rc != VL_OK || memcmp(vl_proposal_id(p), k->mv_data, VL_HASH_LEN) != 0) {
+        vl_proposal_destroy(&p);
+        return VL_ECORRUPT;
+    }
+    if (g->author && memcmp(vl_proposal_author(p), g->author, VL_PK_LEN) != 0) {
+        vl_proposal_destroy(&p);
+        return VL_OK;
+    }
+    const vl_policy_t *lap = self->pols[ver - 1];
+    rc = vl_proposal_parse(lap, val + 9, v->mv_size - 9, &q, NULL);
+    vl_proposal_destroy(&q);
+    if (rc == VL_ENOMEM) {
+        vl_proposal_destroy(&p);
+        return rc;
+    }
+    if (rc == VL_OK)
+        snprintf(why, sizeof why, "lapsed: made under content-key epoch %u; policy version %llu "
+                 "started epoch %u", vl_proposal_epoch(p), (unsigned long long)ver,
+                 vl_policy_epoch(lap));
+    else
+        snprintf(why, sizeof why, "lapsed: policy version %llu does not let its author make it",
+                 (unsigned long long)ver);
+    s_item_t *it = s_push(g);
+    if (!it) {
+        vl_proposal_destroy(&p);
+        return VL_ENOMEM;
+    }
+    it->state = VL_OUTCOME_LAPSED;
+    it->time = vl_proposal_time(p);
+    it->version = ver;
+    memcpy(it->id, k->mv_data, VL_HASH_LEN);
+    memcpy(it->author, vl_proposal_author(p), VL_PK_LEN);
+    it->author_known = true;
+    it->prop = p;
+    return (it->problem = strdup(why)) ? VL_OK : VL_ENOMEM;
+}
+
 /* One log entry: an applied item when its proposal's author matches, read
  * from the clear headers only (vl_entry_peek_author); s_report parses and
  * verifies in full each one it reports. */
@@ -264,6 +326,17 @@ s_gather(s_gather_t *g)
     if (s_wanted(g, VL_OUTCOME_REJECTED) &&
         (rc = vls_scan(self, g->txn, S_REJECTIONS, NULL, 0, s_rejection_cb, g)) != VL_OK)
         goto out;
+    if (s_wanted(g, VL_OUTCOME_LAPSED)) {
+        if (g->only) {
+            MDB_val k = vls_val(g->only, VL_HASH_LEN), v;
+            rc = vls_get(self, g->txn, S_SETTLED, g->only, VL_HASH_LEN, &v, NULL);
+            rc = rc == VL_ENOTFOUND ? VL_OK : rc == VL_OK ? s_lapsed_cb(g, &k, &v) : rc;
+        } else {
+            rc = vls_scan(self, g->txn, S_SETTLED, NULL, 0, s_lapsed_cb, g);
+        }
+        if (rc != VL_OK)
+            goto out;
+    }
     if (s_wanted(g, VL_OUTCOME_APPLIED))
         rc = g->only ? s_gather_settled(g) : s_gather_log(g);
 out:
@@ -336,6 +409,12 @@ s_report(vl_store_t *self, const s_item_t *it, int (*cb)(void *ctx, const vl_out
         o.seq = it->seq;
         for (size_t i = 0; i < vl_entry_nsigs(e) && i < VL_MAX_APPROVERS; i++)
             memcpy(signers[o.nsigs++], vl_entry_signer(e, i), VL_PK_LEN);
+        break;
+    case VL_OUTCOME_LAPSED:
+        o.prop = it->prop;
+        o.problem = it->problem;
+        o.version = it->version;
+        o.pol = self->pols[it->version - 2];
         break;
     case VL_OUTCOME_REJECTED:
         o.rej = it->rej;

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sodium.h>
+
 /* The author of a proposal checked earlier (under another version) may
  * still make it under pol: a member allowed to edit every op's States. */
 static int
@@ -421,5 +423,81 @@ vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypa
         if (nsigs)
             *nsigs = c.nsigs;
     }
+    return rc;
+}
+
+int
+vl_store_lapsed_remake(vl_store_t *self, const char *hex_prefix, const vl_keypair_t *kp,
+                       uint64_t now, uint8_t **out, size_t *out_len, char *err)
+{
+    assert(self && hex_prefix && kp && out && out_len);
+    uint8_t id[VL_HASH_LEN], *copy = NULL;
+    const uint8_t *ck;
+    char hex[2 * VL_KID_LEN + 1];
+    vl_proposal_t *p = NULL;
+    vl_op_t ops[VL_MAX_OPS];
+    const uint8_t *bodies[VL_MAX_OPS];
+    size_t lens[VL_MAX_OPS], clen = 0;
+    uint64_t ver = 0;
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    *out = NULL;
+    *out_len = 0;
+    int rc = vls_prefix_lookup(self, S_SETTLED, hex_prefix, "lapsed proposal", id, err);
+    if (rc != VL_OK)
+        return rc;
+    vls_short(id, hex);
+    /* Copy the value out of the read txn: the proposal is parsed after it. */
+    if ((rc = vls_txn_begin(self, true, &txn, err)) != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    rc = vls_get(self, txn, S_SETTLED, id, VL_HASH_LEN, &v, err);
+    if (rc == VL_OK && (v.mv_size <= 9 || ((const uint8_t *)v.mv_data)[0] != 'L'))
+        rc = vl_err(err, VL_EINVAL, "proposal %s did not lapse (it was applied or rejected: "
+                    "valise proposals says which)", hex);
+    if (rc == VL_OK) {
+        ver = vls_be64_get((const uint8_t *)v.mv_data + 1);
+        clen = v.mv_size - 9;
+        if (!(copy = malloc(clen)))
+            rc = VL_ENOMEM;
+        else
+            memcpy(copy, (const uint8_t *)v.mv_data + 9, clen);
+    }
+    vls_read_end(self, &txn);
+    if (rc != VL_OK)
+        goto out;
+    if (ver < 2 || ver > self->npols) {
+        rc = vl_err(err, VL_ECORRUPT, "settled: proposal %s lapsed at an unknown policy "
+                    "version", hex);
+        goto out;
+    }
+    /* It verified under the version before the one that made it lapse. */
+    if ((rc = vl_proposal_parse(self->pols[ver - 2], copy, clen, &p, err)) != VL_OK) {
+        rc = rc == VL_ENOMEM ? rc : VL_ECORRUPT;
+        goto out;
+    }
+    if (sodium_memcmp(vl_proposal_author(p), vl_keypair_pk(kp), VL_PK_LEN) != 0) {
+        char kid[2 * VL_KID_LEN + 1];
+        vl_kid(vl_proposal_author(p), kid);
+        rc = vl_err(err, VL_EPERM, "proposal %s is by key %s: only its author can make it again",
+                    hex, kid);
+        goto out;
+    }
+    if ((rc = vls_ckey(self, vl_proposal_epoch(p), &ck, err)) != VL_OK ||
+        (rc = vl_proposal_open(p, ck, err)) != VL_OK)
+        goto out;
+    size_t n = vl_proposal_nops(p);
+    for (size_t i = 0; i < n; i++) {
+        ops[i] = *vl_proposal_op(p, i);
+        bodies[i] = NULL;
+        lens[i] = 0;
+        if (!ops[i].del)
+            bodies[i] = vl_record_body(vl_proposal_record(p, i), &lens[i]);
+    }
+    if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
+        goto out;
+    rc = vl_proposal_make(self->pol, kp, ck, now, ops, bodies, lens, n, out, out_len, err);
+out:
+    vl_proposal_destroy(&p);
+    free(copy);
     return rc;
 }

@@ -86,8 +86,10 @@ vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_propos
     return VL_OK;
 }
 
-/* Settled state of a proposal id: 0 (not settled), 'E' (+ seq) or 'R'
- * (+ the proposal's author when the store held the proposal: 33 bytes). */
+/* Settled state of a proposal id: 0 (not settled), 'E' (+ seq), 'R' (+ the
+ * proposal's author when the store held the proposal: 33 bytes) or 'L'
+ * (lapsed: + the policy version that made it unapprovable, in *seq, + the
+ * proposal). */
 int
 vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
             uint64_t *seq, char *err)
@@ -125,6 +127,12 @@ vls_settled_author(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN]
         }
         return VL_OK;
     }
+    if (v.mv_size > 9 && p[0] == 'L') {
+        *kind = 'L';
+        if (seq)
+            *seq = vls_be64_get(p + 1);
+        return VL_OK;
+    }
     return vl_err(err, VL_ECORRUPT, "settled table: malformed value");
 }
 
@@ -144,5 +152,9 @@ vls_not_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], c
     if (kind == 'R')
         return vl_err(err, VL_EEXIST, "proposal %s already settled (replay): it was rejected",
                       hex);
+    if (kind == 'L')
+        return vl_err(err, VL_EEXIST, "proposal %s already settled (replay): it lapsed when "
+                      "policy version %llu was adopted; its author can make it again with "
+                      "valise propose --again %s", hex, (unsigned long long)seq, hex);
     return VL_OK;
 }

@@ -207,8 +207,9 @@ s_accept_rej_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     vls_short(pid, hex);
     if ((rc = vls_settled(self, txn, pid, &kind, NULL, err)) != VL_OK)
         return rc;
-    if (kind == 'E')
-        return VL_OK; /* the log settled it: the entry wins, the rejection is moot */
+    if (kind == 'E' || kind == 'L')
+        return VL_OK; /* the log settled it (the entry wins), or a policy version made it
+                       * lapse here: the rejection is moot */
     if (kind == 'R')
         return vl_err(err, VL_EEXIST, "proposal %s was already rejected", hex);
     /* Recorded whether or not the proposal is pending here: if it arrives

@@ -987,8 +987,30 @@ done:
 
 /* ---- publish ------------------------------------------------------------------ */
 
+typedef struct {
+    uint64_t version;
+    size_t n;
+} s_lapsed_t;
+
+/* One pending proposal that lapsed when version l->version was adopted. */
+static int
+s_lapsed_each(void *ctx, const vl_outcome_t *o)
+{
+    s_lapsed_t *l = ctx;
+    if (o->version != l->version)
+        return VL_OK;
+    char hex[2 * VL_HASH_LEN + 1];
+    const char *name = o->author ? vl_policy_member_name(o->pol, o->author) : NULL;
+    vl_hex(o->id, VL_HASH_LEN, hex);
+    printf("proposal %.16s by %s %s; its author can make it again: valise propose --again %.16s\n",
+           hex, vl_cli_esc(name ? name : "unknown"), vl_cli_esc(o->problem), hex);
+    l->n++;
+    return VL_OK;
+}
+
 /* Adopt the FILE as the next version (vl_store_policy_adopt checks it
- * against the current version and the log, docs/trust.md §1.4). */
+ * against the current version and the log, docs/trust.md §1.4), then name
+ * every pending proposal it made lapse. */
 static int
 s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
 {
@@ -1021,6 +1043,14 @@ s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
         printf("content-key epoch %u: changes from now on are sealed to the members of version "
                "%llu only\n",
                vl_policy_epoch(pol), (unsigned long long)vl_policy_version(pol));
+    s_lapsed_t l = { vl_policy_version(pol), 0 };
+    rc = vl_store_outcomes(cli->store, NULL, VL_OUTCOME_BIT(VL_OUTCOME_LAPSED), 0, s_lapsed_each,
+                           &l);
+    if (rc != VL_OK)
+        return vl_cli_fail(cli, rc, "adopted, but listing the proposals it made lapse");
+    if (l.n)
+        printf("%zu pending proposal%s lapsed (valise proposals --state lapsed)\n", l.n,
+               l.n == 1 ? "" : "s");
     return VL_EXIT_OK;
 }
 

@@ -5,7 +5,8 @@
  * proposal, newest first: pending (approvals so far and by whom), needs
  * rebase (which record, what to do), applied (entry seq, time, the
  * approvers who signed it, named as the policy in force at that entry named
- * them), rejected (by whom, when, the reason). Every text from the store is
+ * them), rejected (by whom, when, the reason), lapsed (why, and how to make
+ * it again). Every text from the store is
  * escaped (vl_cli_esc).
  */
 #include <stdio.h>
@@ -24,11 +25,14 @@ static const char s_usage[] =
     "  ID needs rebase TIME by AUTHOR: OPS; WHY: propose it again on the current record\n"
     "  ID applied      TIME by AUTHOR: OPS; entry SEQ approved by NAMES\n"
     "  ID rejected     TIME by AUTHOR: rejected by NAME: REASON\n"
+    "  ID lapsed       TIME by AUTHOR: OPS; WHY: valise propose --again ID\n"
     "TIME is when it was proposed (pending, needs rebase), applied (the entry's\n"
-    "time) or rejected. IDs are shortened to 16 hex digits; --json gives them whole.\n"
+    "time) or rejected. A proposal lapses when a new policy version makes it\n"
+    "unapprovable (a new content-key epoch, or its author lost the right): its\n"
+    "author makes it again with `valise propose --again ID`. IDs are shortened to 16 hex digits; --json gives them whole.\n"
     "\n"
     "  --all          everyone's proposals (approvers only)\n"
-    "  --state STATE  only pending, rebase, applied or rejected\n"
+    "  --state STATE  only pending, rebase, applied, rejected or lapsed\n"
     "  --limit N      at most N proposals (1 to 1000000), the newest\n"
     "\n"
     "A rejection is shown with its author only when this store held the\n"
@@ -50,6 +54,7 @@ s_state_name(vl_outcome_state_t s)
     case VL_OUTCOME_REBASE: return "rebase";
     case VL_OUTCOME_APPLIED: return "applied";
     case VL_OUTCOME_REJECTED: return "rejected";
+    case VL_OUTCOME_LAPSED: return "lapsed";
     }
     return "?";
 }
@@ -113,6 +118,9 @@ s_json(s_list_t *l, const vl_outcome_t *o)
             json_array_append_new(by, s_member_json(o->pol, o->signers[i]));
         json_object_set_new(j, "seq", json_integer((json_int_t)o->seq));
         json_object_set_new(j, "approved_by", by ? by : json_null());
+    } else if (o->state == VL_OUTCOME_LAPSED) {
+        json_object_set_new(j, "policy_version", json_integer((json_int_t)o->version));
+        json_object_set_new(j, "problem", json_string(o->problem));
     } else {
         json_object_set_new(j, "rejected_by", s_member_json(o->pol, vl_rejection_approver(o->rej)));
         json_object_set_new(j, "reason", json_string(vl_rejection_reason(o->rej)));
@@ -150,7 +158,7 @@ s_each(void *ctx, const vl_outcome_t *o)
     vl_hex(o->id, VL_HASH_LEN, hex);
     vl_cli_time(o->time, when);
     static const char *const label[] = { "pending     ", "needs rebase", "applied     ",
-                                         "rejected    " };
+                                         "rejected    ", "lapsed      " };
     printf("%.16s %s %s by %s: ", hex, label[o->state], when,
            vl_cli_esc(s_name(o->pol, o->author)));
     switch (o->state) {
@@ -176,6 +184,11 @@ s_each(void *ctx, const vl_outcome_t *o)
     case VL_OUTCOME_REJECTED:
         printf("rejected by %s: %s", vl_cli_esc(s_name(o->pol, vl_rejection_approver(o->rej))),
                vl_cli_esc(vl_rejection_reason(o->rej)));
+        break;
+    case VL_OUTCOME_LAPSED:
+        s_ops_text(o->prop);
+        printf("; %s: its author can make it again with valise propose --again %.16s",
+               vl_cli_esc(o->problem), hex);
         break;
     }
     putchar('\n');
@@ -206,13 +219,15 @@ cmd_proposals(int argc, char **argv)
             const char *name;
             vl_outcome_state_t s;
         } names[] = { { "pending", VL_OUTCOME_PENDING }, { "rebase", VL_OUTCOME_REBASE },
-                      { "applied", VL_OUTCOME_APPLIED }, { "rejected", VL_OUTCOME_REJECTED } };
+                      { "applied", VL_OUTCOME_APPLIED }, { "rejected", VL_OUTCOME_REJECTED },
+                      { "lapsed", VL_OUTCOME_LAPSED } };
         states = 0;
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
             if (strcmp(state_s, names[i].name) == 0)
                 states = VL_OUTCOME_BIT(names[i].s);
         if (!states)
-            return vl_cli_usage(&cli, "--state is pending, rebase, applied or rejected, not '%s'",
+            return vl_cli_usage(&cli, "--state is pending, rebase, applied, rejected or lapsed, "
+                                "not '%s'",
                                 state_s);
     }
     uint64_t limit = 0;

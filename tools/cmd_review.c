@@ -28,8 +28,8 @@ static const char s_usage[] =
     "An operation whose base revision is no longer current is marked\n"
     "\"needs rebase\": approving it will be refused.\n"
     "ID-PREFIX of a proposal that is no longer pending is an error (exit 1) that\n"
-    "says what became of it: \"rejected by NAME on TIME: REASON\" or \"applied as\n"
-    "entry SEQ\" (valise proposals lists them all).\n";
+    "says what became of it: \"rejected by NAME on TIME: REASON\", \"applied as\n"
+    "entry SEQ\" or \"lapsed: ...\" (valise proposals lists them all).\n";
 
 typedef struct {
     uint8_t *bytes;
@@ -243,6 +243,9 @@ s_settled_why(void *ctx, const vl_outcome_t *o)
     } else if (o->state == VL_OUTCOME_APPLIED) {
         snprintf(cli->err, sizeof cli->err, "proposal %.16s was applied as entry %llu on %s",
                  hex, (unsigned long long)o->seq, when);
+    } else if (o->state == VL_OUTCOME_LAPSED) {
+        snprintf(cli->err, sizeof cli->err, "proposal %.16s %s: its author can make it again "
+                 "with valise propose --again %.16s", hex, o->problem, hex);
     }
     return VL_OK;
 }

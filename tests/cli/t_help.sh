@@ -48,7 +48,7 @@ refused 2 "unknown option --bogus" --bogus status
 refused 2 "needs a value" get --key
 refused 2 "exactly one record ID" get
 refused 2 "--out PREFIX is required" keygen
-refused 2 "exactly one of --file, --set, --delete, --signed" propose --key x.key
+refused 2 "exactly one of --file, --set, --delete, --again, --signed" propose --key x.key
 refused 2 "exactly one of" propose --file a.json --delete MU-01
 refused 2 "FIELD=VALUE" propose --set MU-01 phones
 refused 2 "--reason TEXT is required" reject abcd

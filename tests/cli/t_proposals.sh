@@ -145,7 +145,7 @@ ok review "${pending:0:8}" --key "$T/mu.key"
 has "^proposal $pending"
 
 # --- usage errors --------------------------------------------------------------------
-refused 2 "^valise proposals: --state is pending, rebase, applied or rejected, not 'done'" \
+refused 2 "^valise proposals: --state is pending, rebase, applied, rejected or lapsed, not 'done'" \
     proposals --state done --key "$T/mu.key"
 refused 2 "^valise proposals: --limit wants a whole number from 1 to 1000000, not '0'" \
     proposals --limit 0 --key "$T/mu.key"
