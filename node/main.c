@@ -273,8 +273,12 @@ main(int argc, char **argv)
     if (!(vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_NODE)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(vl_keypair_pk(kp), kid);
-        snprintf(err, sizeof err, "key %s is not a node of network \"%s\" (see `valise genesis "
-                 "show`)", kid, vl_policy_name(pol));
+        if (vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_READER)
+            snprintf(err, sizeof err, "key %s is a reader of network \"%s\": a reader key may "
+                     "not run a node (only a node key may)", kid, vl_policy_name(pol));
+        else
+            snprintf(err, sizeof err, "key %s is not a node of network \"%s\" (see `valise "
+                     "genesis show`)", kid, vl_policy_name(pol));
         ret = s_fail(cfg->key, VL_EPERM, err);
         goto out;
     }

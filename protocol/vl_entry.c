@@ -345,6 +345,33 @@ vl_entry_bytes(const vl_entry_t *self, size_t *len)
 }
 
 int
+vl_entry_peek_author(const uint8_t *buf, size_t len, vl_entry_head_t *out,
+                     uint8_t author[VL_PK_LEN], char *err)
+{
+    int rc;
+    vl_doc_t *doc = NULL, *hdoc = NULL;
+    vl_entry_head_t head;
+    const uint8_t *pb;
+    size_t plen;
+    assert(out && author);
+    assert(buf || len == 0);
+    memset(&head, 0, sizeof head);
+    memset(out, 0, sizeof *out);
+    memset(author, 0, VL_PK_LEN);
+    if ((rc = s_decode(buf, len, &doc, &hdoc, &head, err)) != VL_OK ||
+        (rc = s_head_ok(&head, err)) != VL_OK ||
+        (rc = vl_field_bin(vl_doc_root(doc), "prop", &pb, &plen, VL_MAX_DOC, "entry", err)) !=
+            VL_OK ||
+        (rc = vl_proposal_peek_author(pb, plen, author, err)) != VL_OK)
+        goto out;
+    *out = head;
+out:
+    vl_doc_destroy(&hdoc);
+    vl_doc_destroy(&doc);
+    return rc;
+}
+
+int
 vl_entry_peek(const uint8_t *buf, size_t len, vl_entry_head_t *out, char *err)
 {
     int rc;

@@ -115,4 +115,15 @@ int vl_entry_peek(const uint8_t *buf, size_t len, vl_entry_head_t *out, char *er
 int vl_entry_peek_signers(const uint8_t *buf, size_t len, uint8_t (*out)[VL_PK_LEN],
                           size_t cap, size_t *n, char *err);
 
+/** @brief vl_entry_peek, and the author of the embedded proposal read from
+ *  the proposal's clear header (vl_proposal_peek_author). Verifies nothing:
+ *  neither a signature nor that the header's "prop" is the embedded
+ *  proposal's id. For picking entries by author out of a log whose entries
+ *  were verified when they were appended (`valise proposals`); an entry so
+ *  picked is parsed in full before anything is reported.
+ *  @param[out] out, author  Filled on success, zeroed on failure.
+ *  @return as vl_entry_peek. */
+int vl_entry_peek_author(const uint8_t *buf, size_t len, vl_entry_head_t *out,
+                         uint8_t author[VL_PK_LEN], char *err);
+
 #endif

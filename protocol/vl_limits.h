@@ -64,6 +64,9 @@
 #define VL_MAX_APPROVERS      32u
 #define VL_MAX_AUTHORITIES    1024u
 #define VL_MAX_NODES          256u
+/** Most readers (the optional "readers" list of a policy: keys that receive
+ *  the content keys and may do nothing else, docs/trust.md §8). */
+#define VL_MAX_READERS        1024u
 /** Argon2id limits accepted from a key file (a crafted file must not demand
  *  many GiB): at most libsodium's SENSITIVE (1 GiB, 4 passes). */
 #define VL_MAX_KDF_MEM        (1024ull * 1024ull * 1024ull)

@@ -20,16 +20,20 @@
 #include "vl_policy_int.h"
 #include "vl_record.h"
 
-const char *const vl_policy_role_key[3] = { "approvers", "authorities", "nodes" };
-const size_t vl_policy_role_max[3] = { VL_MAX_APPROVERS, VL_MAX_AUTHORITIES, VL_MAX_NODES };
+const char *const vl_policy_role_key[VL_POL_NROLES] = { "approvers", "authorities", "nodes",
+                                                        "readers" };
+const size_t vl_policy_role_max[VL_POL_NROLES] = { VL_MAX_APPROVERS, VL_MAX_AUTHORITIES,
+                                                   VL_MAX_NODES, VL_MAX_READERS };
 
 /* Header keys in canonical order (docs/formats.md, "Policy"): every version
  * has these; "after" and "from" come with versions > 1 (docs/trust.md §1.1),
- * "fresh" is optional in every version. */
+ * "fresh" and "readers" are optional in every version ("readers", when
+ * present, lists 1..VL_MAX_READERS keys: no readers is no key, so the
+ * encoding stays canonical). */
 const char *const vl_policy_hdr_keys[] = { "approvers", "authorities", "epochs", "name",
                                           "net", "nodes", "prev", "threshold", "time",
                                           "type", "v", "version", NULL };
-const char *const vl_policy_hdr_opt[] = { "after", "fresh", "from", NULL };
+const char *const vl_policy_hdr_opt[] = { "after", "fresh", "from", "readers", NULL };
 
 bool
 vl_policy_name_ok(const char *s)
@@ -77,7 +81,7 @@ vl_policy_destroy(vl_policy_t **self_p)
     assert(self_p);
     vl_policy_t *self = *self_p;
     if (self) {
-        for (int r = 0; r < 3; r++)
+        for (int r = 0; r < VL_POL_NROLES; r++)
             free(self->role[r]);
         for (size_t e = 0; e < self->nepochs; e++)
             free(self->epochs[e].keys);
@@ -93,7 +97,13 @@ static int
 s_parse_members(vl_policy_t *self, vl_val_t hdr, int r, char *err)
 {
     vl_val_t arr;
-    int rc = vl_field_array(hdr, vl_policy_role_key[r], &arr, r == 0 ? 1 : 0,
+    if (r == VL_POL_READERS && vl_val_none(vl_val_get(hdr, vl_policy_role_key[r]))) {
+        self->nrole[r] = 0; /* optional: absent means no readers */
+        return (self->role[r] = calloc(1, sizeof(vl_pol_member_t))) ? VL_OK : VL_ENOMEM;
+    }
+    /* Approvers and (when present) readers: at least one. */
+    int rc = vl_field_array(hdr, vl_policy_role_key[r], &arr,
+                            r == 0 || r == VL_POL_READERS ? 1 : 0,
                             (uint32_t)vl_policy_role_max[r], "policy", err);
     if (rc != VL_OK)
         return rc;
@@ -138,16 +148,28 @@ s_parse_members(vl_policy_t *self, vl_val_t hdr, int r, char *err)
     return VL_OK;
 }
 
+const uint8_t *
+vl_policy_reader_conflict(vl_pol_member_t *const *role, const size_t *nrole)
+{
+    for (size_t i = 0; i < nrole[VL_POL_READERS]; i++)
+        for (int r = 0; r < VL_POL_READERS; r++)
+            if (vl_policy_find(role, nrole, r, role[VL_POL_READERS][i].pk))
+                return role[VL_POL_READERS][i].pk;
+    return NULL;
+}
+
 /* The distinct member keys of all roles, sorted: the recipients of content keys. */
 int
 vl_policy_recipients(vl_pol_member_t *const *role, const size_t *nrole,
                      uint8_t (**out)[VL_PK_LEN], size_t *n)
 {
-    size_t total = nrole[0] + nrole[1] + nrole[2], k = 0;
+    size_t total = 0, k = 0;
+    for (int r = 0; r < VL_POL_NROLES; r++)
+        total += nrole[r];
     uint8_t(*keys)[VL_PK_LEN] = malloc((total ? total : 1) * VL_PK_LEN);
     if (!keys)
         return VL_ENOMEM;
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < VL_POL_NROLES; r++)
         for (size_t i = 0; i < nrole[r]; i++)
             memcpy(keys[k++], role[r][i].pk, VL_PK_LEN);
     if (k > 1)
@@ -193,7 +215,8 @@ s_parse_epochs(vl_policy_t *self, vl_val_t hdr, char *err)
         if ((rc = vl_val_map_keys(ep, req, NULL, what, err)) != VL_OK ||
             (rc = vl_field_uint(ep, "epoch", &num, what, err)) != VL_OK ||
             (rc = vl_field_array(ep, "keys", &keys, 1,
-                                 VL_MAX_APPROVERS + VL_MAX_AUTHORITIES + VL_MAX_NODES, what,
+                                 VL_MAX_APPROVERS + VL_MAX_AUTHORITIES + VL_MAX_NODES +
+                                     VL_MAX_READERS, what,
                                  err)) != VL_OK)
             goto out;
         if (num > UINT32_MAX || (e > 0 && num <= self->epochs[e - 1].epoch)) {
@@ -394,7 +417,7 @@ s_decode(const uint8_t *buf, size_t len, vl_doc_t **doc, vl_policy_t **out, char
         rc = vl_err(err, VL_EPROTO, "policy.name: empty or not printable");
         goto out;
     }
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < VL_POL_NROLES; r++)
         if ((rc = s_parse_members(self, hdr, r, err)) != VL_OK)
             goto out;
     if (thr < 1 || thr > self->nrole[0]) {
@@ -403,6 +426,13 @@ s_decode(const uint8_t *buf, size_t len, vl_doc_t **doc, vl_policy_t **out, char
         goto out;
     }
     self->threshold = (uint32_t)thr;
+    const uint8_t *both = vl_policy_reader_conflict(self->role, self->nrole);
+    if (both) {
+        char kid[2 * VL_KID_LEN + 1];
+        vl_kid(both, kid);
+        rc = vl_err(err, VL_EINVAL, "policy: reader %s holds another role too", kid);
+        goto out;
+    }
     if ((rc = s_parse_epochs(self, hdr, err)) != VL_OK)
         goto out;
     vl_hash(self->hash, "valise/policy/1", hb, hlen);
@@ -587,7 +617,7 @@ vl_policy_parse_next(const vl_policy_t *cur, const uint8_t *buf, size_t len, uns
         goto out;
     }
     if (!added)
-        for (int r = 0; r < 3; r++)
+        for (int r = 0; r < VL_POL_NROLES; r++)
             for (size_t i = 0; i < cur->nrole[r]; i++)
                 if (vl_policy_roles(self, cur->role[r][i].pk) == 0) {
                     rc = vl_err(err, VL_EINVAL, "policy version %llu: a member key was removed: "
@@ -668,6 +698,10 @@ vl_policy_sign(const uint8_t *in, size_t in_len, const vl_keypair_t *kp, uint8_t
     *out_len = 0;
     if ((rc = vl_policy_parse(in, in_len, VL_POLICY_ALLOW_UNSIGNED, &pol, err)) != VL_OK)
         goto out;
+    if (vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_READER) {
+        rc = vl_err(err, VL_EPERM, "a reader key may not sign a policy");
+        goto out;
+    }
     if (!(vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_APPROVER)) {
         rc = vl_err(err, VL_EPERM, "this key is not an approver of the policy");
         goto out;
@@ -689,6 +723,11 @@ vl_policy_sign_next(const vl_policy_t *cur, const uint8_t *in, size_t in_len,
     if ((rc = vl_policy_parse_next(cur, in, in_len, VL_POLICY_ALLOW_UNSIGNED, &pol, err)) !=
         VL_OK)
         goto out;
+    if (((vl_policy_roles(pol, vl_keypair_pk(kp)) | vl_policy_roles(cur, vl_keypair_pk(kp))) &
+         VL_ROLE_READER)) {
+        rc = vl_err(err, VL_EPERM, "a reader key may not sign a policy version");
+        goto out;
+    }
     if (!(vl_policy_roles(pol, vl_keypair_pk(kp)) & VL_ROLE_APPROVER) &&
         !(vl_policy_roles(cur, vl_keypair_pk(kp)) & VL_ROLE_APPROVER)) {
         rc = vl_err(err, VL_EPERM, "this key is not an approver of version %llu or %llu",
@@ -730,6 +769,8 @@ vl_policy_roles(const vl_policy_t *self, const uint8_t pk[VL_PK_LEN])
         roles |= VL_ROLE_AUTHORITY;
     if (vl_policy_find(self->role, self->nrole, 2, pk))
         roles |= VL_ROLE_NODE;
+    if (vl_policy_find(self->role, self->nrole, VL_POL_READERS, pk))
+        roles |= VL_ROLE_READER;
     return roles;
 }
 
@@ -750,7 +791,7 @@ vl_policy_may_edit(const vl_policy_t *self, const uint8_t pk[VL_PK_LEN], const c
 const char *
 vl_policy_member_name(const vl_policy_t *self, const uint8_t pk[VL_PK_LEN])
 {
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         const vl_pol_member_t *m = vl_policy_find(self->role, self->nrole, r, pk);
         if (m)
             return m->name;
@@ -809,7 +850,7 @@ vl_policy_to_json(const vl_policy_t *self)
     } else {
         json_object_set_new(j, "fresh_node", json_null());
     }
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         json_t *arr = json_array();
         for (size_t i = 0; i < self->nrole[r]; i++) {
             const vl_pol_member_t *m = &self->role[r][i];
@@ -847,11 +888,11 @@ vl_policy_members_each(const vl_policy_t *self,
                        void (*cb)(void *ctx, const uint8_t pk[VL_PK_LEN], unsigned roles),
                        void *ctx)
 {
-    /* Merge the three sorted role lists. */
-    size_t at[3] = { 0, 0, 0 };
+    /* Merge the sorted role lists; role index r is bit 1 << r. */
+    size_t at[VL_POL_NROLES] = { 0 };
     for (;;) {
         const uint8_t *min = NULL;
-        for (int r = 0; r < 3; r++)
+        for (int r = 0; r < VL_POL_NROLES; r++)
             if (at[r] < self->nrole[r] &&
                 (!min || memcmp(self->role[r][at[r]].pk, min, VL_PK_LEN) < 0))
                 min = self->role[r][at[r]].pk;
@@ -860,7 +901,7 @@ vl_policy_members_each(const vl_policy_t *self,
         uint8_t pk[VL_PK_LEN];
         unsigned roles = 0;
         memcpy(pk, min, VL_PK_LEN);
-        for (int r = 0; r < 3; r++)
+        for (int r = 0; r < VL_POL_NROLES; r++)
             if (at[r] < self->nrole[r] && memcmp(self->role[r][at[r]].pk, pk, VL_PK_LEN) == 0) {
                 roles |= 1u << r;
                 at[r]++;

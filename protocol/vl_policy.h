@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vl_policy - the network policy: who approves, who may propose for which
- * States, which nodes are members, and the sealed content keys. The genesis
+ * States, which nodes are members, who may only read (the optional readers),
+ * and the sealed content keys. The genesis
  * is policy version 1 (docs/formats.md, "Policy").
  *
  * A policy document is {"hdr": bin(header), "sigs": [{"k": pk, "s": sig}]}
@@ -38,6 +39,8 @@ typedef enum {
     VL_ROLE_APPROVER = 1,
     VL_ROLE_AUTHORITY = 2,
     VL_ROLE_NODE = 4,
+    VL_ROLE_READER = 8, /**< receives the content keys; may not propose, approve,
+                             reject, sign a policy or serve as a node */
 } vl_role_t;
 
 typedef struct vl_policy vl_policy_t;
@@ -55,7 +58,8 @@ int vl_policy_builder_set(vl_policy_builder_t *self, const char *name,
                           uint32_t threshold, char *err);
 /** @brief Add a member. `states` is a comma-separated list of State codes for
  *  an authority ("MU" or "FR,MU"), NULL otherwise. A key may appear under
- *  several roles but once per role.
+ *  several roles but once per role; a reader (VL_ROLE_READER) holds no other
+ *  role (checked when the document is finished).
  *  @return VL_OK, VL_EINVAL (bad name, state, duplicate key), VL_ELIMIT, VL_ECRYPTO (bad key). */
 int vl_policy_builder_add(vl_policy_builder_t *self, vl_role_t role,
                           const uint8_t pk[VL_PK_LEN], const char *name,
@@ -166,7 +170,8 @@ uint64_t vl_policy_from(const vl_policy_t *self);
 const uint8_t *vl_policy_after(const vl_policy_t *self);
 /** @brief The node key whose freshness statements count, or NULL. */
 const uint8_t *vl_policy_fresh(const vl_policy_t *self);
-/** @brief Call cb for every distinct member key (any role), sorted. */
+/** @brief Call cb for every distinct member key (any role, readers too),
+ *  sorted; roles are vl_role_t bits. */
 void vl_policy_members_each(const vl_policy_t *self,
                             void (*cb)(void *ctx, const uint8_t pk[VL_PK_LEN],
                                        unsigned roles),

@@ -25,6 +25,7 @@ s_role_index(vl_role_t role)
     case VL_ROLE_APPROVER: return 0;
     case VL_ROLE_AUTHORITY: return 1;
     case VL_ROLE_NODE: return 2;
+    case VL_ROLE_READER: return VL_POL_READERS;
     }
     return -1;
 }
@@ -61,7 +62,7 @@ vl_policy_builder_destroy(vl_policy_builder_t **self_p)
     assert(self_p);
     if (*self_p) {
         vl_secure_free(&(*self_p)->ckeys);
-        for (int r = 0; r < 3; r++)
+        for (int r = 0; r < VL_POL_NROLES; r++)
             free((*self_p)->role[r]);
         free(*self_p);
         *self_p = NULL;
@@ -192,9 +193,16 @@ vl_policy_builder_check(vl_policy_builder_t *self, char *err)
     if (self->threshold < 1 || self->threshold > self->nrole[0])
         return vl_err(err, VL_EINVAL, "threshold %u does not fit %zu approvers",
                       self->threshold, self->nrole[0]);
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < VL_POL_NROLES; r++)
         if (self->nrole[r] > 1)
             qsort(self->role[r], self->nrole[r], sizeof(vl_pol_member_t), vl_policy_cmp_member);
+    const uint8_t *both = vl_policy_reader_conflict(self->role, self->nrole);
+    if (both) {
+        char kid[2 * VL_KID_LEN + 1];
+        vl_kid(both, kid);
+        return vl_err(err, VL_EINVAL, "key %s is a reader and holds another role: a reader "
+                      "key may hold no other role", kid);
+    }
     if (self->has_fresh && !vl_policy_find(self->role, self->nrole, 2, self->fresh)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(self->fresh, kid);
@@ -243,7 +251,8 @@ vl_policy_builder_write(const vl_policy_builder_t *self, const vl_pol_hdr_args_t
         rc = VL_ENOMEM;
         goto out;
     }
-    vl_wr_map(hdr, 12 + (a->after ? 2 : 0) + (self->has_fresh ? 1 : 0));
+    bool readers = self->nrole[VL_POL_READERS] > 0; /* absent when there are none */
+    vl_wr_map(hdr, 12 + (a->after ? 2 : 0) + (self->has_fresh ? 1 : 0) + (readers ? 1 : 0));
     if (a->after) {
         vl_wr_cstr(hdr, "after");
         vl_wr_bin(hdr, a->after, VL_HASH_LEN);
@@ -271,6 +280,8 @@ vl_policy_builder_write(const vl_policy_builder_t *self, const vl_pol_hdr_args_t
     s_write_members(hdr, 2, self->role, self->nrole);
     vl_wr_cstr(hdr, "prev");
     vl_wr_bin(hdr, a->prev, VL_HASH_LEN);
+    if (readers)
+        s_write_members(hdr, VL_POL_READERS, self->role, self->nrole);
     vl_wr_cstr(hdr, "threshold");
     vl_wr_uint(hdr, self->threshold);
     vl_wr_cstr(hdr, "time");
@@ -360,7 +371,7 @@ vl_policy_builder_from(const vl_policy_t *cur, const vl_keypair_t *kp,
     }
     strcpy(self->name, cur->name);
     self->threshold = cur->threshold;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         size_t n = cur->nrole[r] ? cur->nrole[r] : 1;
         if (!(self->role[r] = malloc(n * sizeof(vl_pol_member_t)))) {
             rc = VL_ENOMEM;
@@ -394,7 +405,7 @@ int
 vl_policy_builder_remove(vl_policy_builder_t *self, const uint8_t pk[VL_PK_LEN], char *err)
 {
     bool found = false;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         ptrdiff_t i = s_builder_index(self, r, pk);
         if (i < 0)
             continue;
@@ -419,7 +430,7 @@ vl_policy_builder_rotate(vl_policy_builder_t *self, const uint8_t old_pk[VL_PK_L
 {
     char kid[2 * VL_KID_LEN + 1];
     bool found = false;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         if (s_builder_index(self, r, new_pk) >= 0) {
             vl_kid(new_pk, kid);
             return vl_err(err, VL_EEXIST, "the new key %s is already a member", kid);
@@ -433,7 +444,7 @@ vl_policy_builder_rotate(vl_policy_builder_t *self, const uint8_t old_pk[VL_PK_L
     uint8_t probe[VL_SEALED_LEN], k[VL_KEY_LEN] = { 0 };
     if (vl_seal_key(new_pk, k, probe) != VL_OK)
         return vl_err(err, VL_ECRYPTO, "the new key is not a usable public key");
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         ptrdiff_t i = s_builder_index(self, r, old_pk);
         if (i >= 0)
             memcpy(self->role[r][i].pk, new_pk, VL_PK_LEN);
@@ -463,7 +474,7 @@ s_builder_same(const vl_policy_builder_t *self, const vl_policy_t *cur)
         self->has_fresh != cur->has_fresh ||
         (self->has_fresh && memcmp(self->fresh, cur->fresh, VL_PK_LEN) != 0))
         return false;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < VL_POL_NROLES; r++) {
         if (self->nrole[r] != cur->nrole[r])
             return false;
         for (size_t i = 0; i < self->nrole[r]; i++)
@@ -477,12 +488,13 @@ s_builder_same(const vl_policy_builder_t *self, const vl_policy_t *cur)
 static bool
 s_builder_drops(const vl_policy_builder_t *self, const vl_policy_t *cur)
 {
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < VL_POL_NROLES; r++)
         for (size_t i = 0; i < cur->nrole[r]; i++) {
             const uint8_t *pk = cur->role[r][i].pk;
-            if (!vl_policy_find(self->role, self->nrole, 0, pk) &&
-                !vl_policy_find(self->role, self->nrole, 1, pk) &&
-                !vl_policy_find(self->role, self->nrole, 2, pk))
+            bool kept = false;
+            for (int q = 0; q < VL_POL_NROLES && !kept; q++)
+                kept = vl_policy_find(self->role, self->nrole, q, pk) != NULL;
+            if (!kept)
                 return true;
         }
     return false;

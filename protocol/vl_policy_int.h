@@ -18,6 +18,11 @@
 #include "vl_limits.h"
 #include "vl_policy.h"
 
+/* Member lists of a policy: role index r is bit 1 << r of vl_role_t:
+ * 0 approvers, 1 authorities, 2 nodes, 3 readers (optional in the header). */
+#define VL_POL_NROLES 4
+#define VL_POL_READERS 3
+
 typedef struct {
     uint8_t pk[VL_PK_LEN];
     char name[VL_MAX_NAME + 1];
@@ -47,8 +52,8 @@ struct vl_policy {
     uint64_t time;                 /* creation time, unix seconds */
     uint32_t threshold;            /* k of the k-of-n approvers */
     size_t nsigs;                  /* signatures carried */
-    vl_pol_member_t *role[3];           /* approvers, authorities, nodes; each sorted by key */
-    size_t nrole[3];
+    vl_pol_member_t *role[VL_POL_NROLES]; /* approvers, authorities, nodes, readers; each sorted */
+    size_t nrole[VL_POL_NROLES];
     vl_pol_epoch_t *epochs;             /* content-key epochs, increasing */
     size_t nepochs;
     uint8_t after[VL_HASH_LEN];    /* link of entry from-1; own hash for the genesis */
@@ -61,8 +66,8 @@ struct vl_policy {
 struct vl_policy_builder {
     char name[VL_MAX_NAME + 1];
     uint32_t threshold;
-    vl_pol_member_t *role[3];
-    size_t nrole[3];
+    vl_pol_member_t *role[VL_POL_NROLES];
+    size_t nrole[VL_POL_NROLES];
     bool has_fresh;                /* a freshness key is named */
     uint8_t fresh[VL_PK_LEN];
     /* A version N+1 (vl_policy_builder_from) only: */
@@ -77,12 +82,12 @@ struct vl_policy_builder {
  * an approver of version N or of N+1 may sign. */
 #define VL_POL_SIG_ROOM (2u * VL_MAX_APPROVERS * 105u + 5u)
 
-/* Role r (0 approvers, 1 authorities, 2 nodes): its header key and limit. */
-extern const char *const vl_policy_role_key[3];
-extern const size_t vl_policy_role_max[3];
+/* Role r (0 approvers, 1 authorities, 2 nodes, 3 readers): its header key and limit. */
+extern const char *const vl_policy_role_key[VL_POL_NROLES];
+extern const size_t vl_policy_role_max[VL_POL_NROLES];
 /* Header keys in canonical order (docs/formats.md, "Policy"): every version
  * has these; "after" and "from" come with versions > 1 (docs/trust.md §1.1),
- * "fresh" is optional in every version. NULL-terminated. */
+ * "fresh" and "readers" are optional in every version. NULL-terminated. */
 extern const char *const vl_policy_hdr_keys[];
 extern const char *const vl_policy_hdr_opt[];
 
@@ -114,6 +119,9 @@ const vl_pol_member_t *vl_policy_find(vl_pol_member_t *const *role, const size_t
  *  recipients of content keys. @return VL_OK, VL_ENOMEM. */
 int vl_policy_recipients(vl_pol_member_t *const *role, const size_t *nrole,
                          uint8_t (**out)[VL_PK_LEN], size_t *n);
+/** The first reader key that also holds another role (roles sorted), or
+ *  NULL: a reader holds no other role (docs/formats.md §3). */
+const uint8_t *vl_policy_reader_conflict(vl_pol_member_t *const *role, const size_t *nrole);
 /** The checks a builder must pass before it writes anything; sorts the
  *  roles. @return VL_OK, VL_EINVAL. */
 int vl_policy_builder_check(vl_policy_builder_t *self, char *err);

@@ -77,6 +77,9 @@ s_authorized(const vl_policy_t *pol, const uint8_t author[VL_PK_LEN], const vl_o
     if (roles == 0)
         return vl_err(err, VL_EPERM, "unknown key %s: not a member of network \"%s\"", kid,
                       vl_policy_name(pol));
+    if (roles == VL_ROLE_READER)
+        return vl_err(err, VL_EPERM, "key %s (%s) is a reader: a reader key may not propose",
+                      kid, vl_policy_member_name(pol, author));
     if (!(roles & (VL_ROLE_APPROVER | VL_ROLE_AUTHORITY)))
         return vl_err(err, VL_EPERM, "key %s (%s) is neither an authority nor an approver", kid,
                       vl_policy_member_name(pol, author));
@@ -428,6 +431,36 @@ vl_proposal_decode(const vl_policy_t *pol, const uint8_t *buf, size_t len, bool 
     rc = VL_OK;
 out:
     vl_proposal_destroy(&self);
+    vl_doc_destroy(&hdoc);
+    vl_doc_destroy(&doc);
+    return rc;
+}
+
+int
+vl_proposal_peek_author(const uint8_t *buf, size_t len, uint8_t author[VL_PK_LEN], char *err)
+{
+    int rc;
+    vl_doc_t *doc = NULL, *hdoc = NULL;
+    const uint8_t *hb;
+    size_t hlen;
+    assert(author);
+    assert(buf || len == 0);
+    memset(author, 0, VL_PK_LEN);
+    if (len > VL_MAX_ENTRY)
+        return vl_err(err, VL_ELIMIT, "proposal of %zu bytes exceeds %u", len, VL_MAX_ENTRY);
+    if ((rc = vl_doc_parse(buf, len, 0, &doc, err)) != VL_OK)
+        goto out;
+    vl_val_t root = vl_doc_root(doc);
+    if ((rc = vl_val_map_keys(root, s_prop_keys, NULL, "proposal document", err)) != VL_OK ||
+        (rc = vl_field_bin(root, "hdr", &hb, &hlen, VL_MAX_DOC, "proposal", err)) != VL_OK ||
+        (rc = vl_doc_parse(hb, hlen, 0, &hdoc, err)) != VL_OK)
+        goto out;
+    vl_val_t hdr = vl_doc_root(hdoc);
+    if ((rc = vl_val_map_keys(hdr, s_prop_hdr_keys, NULL, "proposal", err)) != VL_OK ||
+        (rc = vl_field_streq(hdr, "type", "proposal", "proposal", err)) != VL_OK ||
+        (rc = vl_field_bin_exact(hdr, "author", author, VL_PK_LEN, "proposal", err)) != VL_OK)
+        memset(author, 0, VL_PK_LEN);
+out:
     vl_doc_destroy(&hdoc);
     vl_doc_destroy(&doc);
     return rc;

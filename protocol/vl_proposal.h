@@ -66,6 +66,16 @@ int vl_proposal_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len,
                       vl_proposal_t **out, char *err);
 void vl_proposal_destroy(vl_proposal_t **self_p);
 
+/** @brief Read the author key from a proposal's clear header without a
+ *  policy (hostile bytes): canonical form, the key sets of the document and
+ *  the header, "type", and "author" 32 bytes. Verifies nothing (no
+ *  signature, network, role or op): to select proposals by author among
+ *  documents verified earlier (a store's log), never to trust one.
+ *  @param[out] author  Filled on success, zeroed on failure.
+ *  @return VL_OK, VL_EPROTO, VL_ELIMIT, VL_ENOMEM. */
+int vl_proposal_peek_author(const uint8_t *buf, size_t len, uint8_t author[VL_PK_LEN],
+                            char *err);
+
 const uint8_t *vl_proposal_id(const vl_proposal_t *self);     /**< 32 bytes */
 const uint8_t *vl_proposal_author(const vl_proposal_t *self); /**< 32 bytes */
 uint64_t vl_proposal_time(const vl_proposal_t *self);

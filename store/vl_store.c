@@ -254,6 +254,17 @@ out:
     return rc;
 }
 
+/* Format 1 -> 2: only the number changes (every format-1 value is a valid
+ * format-2 value). */
+static int
+s_upgrade_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    (void)vctx;
+    uint8_t fmt[4];
+    vls_be32_put(fmt, S_FORMAT);
+    return vls_meta_put(self, txn, "format", fmt, sizeof fmt, err);
+}
+
 int
 vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_t **out,
               char *err)
@@ -264,6 +275,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     char path[4096], why[VL_ERRMSG_MAX] = "";
     struct stat st;
     MDB_val v;
+    uint32_t fmt = 0;
     assert(dir && out);
     assert(kp || (flags & VL_STORE_RDONLY));
     *out = NULL;
@@ -286,9 +298,14 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
         goto out;
     if ((rc = vls_meta_get(self, txn, "format", 4, &v, err)) != VL_OK)
         goto out;
-    if (vls_be32_get(v.mv_data) != S_FORMAT) {
-        rc = vl_err(err, VL_ECORRUPT, "store format %u is not supported (want %u)",
-                    vls_be32_get(v.mv_data), S_FORMAT);
+    /* Format 1 is format 2 without 33-byte 'R' || author values in
+     * `settled`: this build reads both and upgrades a format-1 store the first
+     * time it opens it for writing (docs/store.md §1), so a build that speaks
+     * only format 1 refuses it by number instead of misreading a value. */
+    fmt = vls_be32_get(v.mv_data);
+    if (fmt != S_FORMAT && fmt != S_FORMAT_OLDEST) {
+        rc = vl_err(err, VL_ECORRUPT, "store format %u is not supported (this build opens "
+                    "formats %u..%u)", fmt, S_FORMAT_OLDEST, S_FORMAT);
         goto out;
     }
     if ((rc = vls_meta_get(self, txn, "salt", S_SALT_LEN, &v, err)) != VL_OK)
@@ -328,6 +345,9 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
         goto out;
     }
     vl_hash_keyed(self->rest_key, ck, S_REST_TAG, self->salt, S_SALT_LEN);
+    if (fmt != S_FORMAT && !self->rdonly &&
+        (rc = vls_write(self, s_upgrade_txn, NULL, err)) != VL_OK)
+        goto out;
     *out = self;
     self = NULL;
     rc = VL_OK;

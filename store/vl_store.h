@@ -41,7 +41,7 @@
 #include "vl_record.h"
 
 /** The store layout version (meta "format", docs/store.md) this code creates and opens. */
-#define VL_STORE_FORMAT 1u
+#define VL_STORE_FORMAT 2u
 
 typedef struct vl_store vl_store_t;
 
@@ -223,6 +223,19 @@ int vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len,
 int vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix,
                             uint8_t id[VL_HASH_LEN], char *err);
 
+/** @brief Make again a proposal that lapsed (a policy version made it
+ *  unapprovable, docs/store.md §2.4): the same operations, bodies and base
+ *  revisions, encrypted under the current epoch and signed by kp, which must
+ *  be its author. Not submitted: the caller passes *out to vl_store_propose
+ *  (which checks rights and base revisions as for any proposal) or writes it
+ *  to a file. Caller frees *out.
+ *  @return VL_OK, VL_ENOTFOUND / VL_EINVAL (no such lapsed id, ambiguous
+ *          prefix, or a proposal that was applied or rejected), VL_EPERM (kp
+ *          is not its author), the errors of vl_proposal_make (VL_EPERM: the
+ *          author may no longer edit a State), VL_ECORRUPT, VL_ENOMEM, VL_ESTORE. */
+int vl_store_lapsed_remake(vl_store_t *self, const char *hex_prefix, const vl_keypair_t *kp,
+                           uint64_t now, uint8_t **out, size_t *out_len, char *err);
+
 /** @brief Call cb for every pending proposal (opened: bodies readable), in id
  *  order. The proposal is borrowed for the call. Signatures gathered so far
  *  are passed as n_approvals. cb returns non-zero to stop.
@@ -297,6 +310,77 @@ int vl_store_find(vl_store_t *self, const vl_query_t *q,
 /** @brief Rejections, most recent first; cb gets the parsed rejection. */
 int vl_store_rejections_each(vl_store_t *self,
                              int (*cb)(void *ctx, const vl_rejection_t *r), void *ctx);
+
+/* ---- outcomes of proposals (vl_store_outcome.c) ------------------------------- */
+
+/** What became of a proposal. */
+typedef enum {
+    VL_OUTCOME_PENDING = 0, /**< pending, may be approved as it is */
+    VL_OUTCOME_REBASE,      /**< pending, but a base revision (or the epoch) is no longer current */
+    VL_OUTCOME_APPLIED,     /**< settled by a log entry */
+    VL_OUTCOME_REJECTED,    /**< settled by a rejection */
+    VL_OUTCOME_LAPSED,      /**< a policy version made it unapprovable (new content-key
+                                 epoch, or its author lost the right): its author may make
+                                 it again (vl_store_repropose) */
+} vl_outcome_state_t;
+
+/** One proposal's outcome, as vl_store_outcomes reports it. Everything is
+ *  borrowed for the callback only. */
+typedef struct {
+    vl_outcome_state_t state;
+    const uint8_t *id;            /**< the proposal id (32 bytes) */
+    const uint8_t *author;        /**< its author (32 bytes); NULL: unknown (a rejection
+                                       of a proposal this store never held) */
+    uint64_t time;                /**< proposed (pending, rebase), entry time (applied),
+                                       rejected (rejected): the order of the list */
+    const vl_proposal_t *prop;    /**< the proposal (header only: not opened); NULL when
+                                       rejected */
+    uint64_t version;             /**< lapsed: the policy version that made it lapse */
+    const vl_policy_t *pol;       /**< the version that names its members: in force at the
+                                       entry (applied), the newest naming the rejecting
+                                       approver (rejected), the current one (pending), the
+                                       one it was made under (lapsed) */
+    size_t nsigs;                 /**< approvals so far (pending, rebase: a candidate on
+                                       the current head) or the entry's signers (applied) */
+    const uint8_t (*signers)[VL_PK_LEN]; /**< nsigs approver keys */
+    uint32_t threshold;           /**< approvals needed (pending, rebase) */
+    uint64_t seq;                 /**< the entry (applied) */
+    const vl_rejection_t *rej;    /**< the rejection (rejected) */
+    const char *problem;          /**< why it cannot be approved as it is, e.g. "needs
+                                       rebase: record mu-cca is at revision 3, proposal is
+                                       based on 2", or why it lapsed; NULL when it can */
+} vl_outcome_t;
+
+/** Bit of a state in the `states` mask of vl_store_outcomes. */
+#define VL_OUTCOME_BIT(s) (1u << (unsigned)(s))
+/** Every state. */
+#define VL_OUTCOME_ALL 0x1Fu
+
+/** @brief The outcomes of the proposals of author (NULL: everyone's) whose
+ *  state is in the mask states, newest first (by vl_outcome_t.time, then
+ *  by seq and id), at most limit of them (0: all). Sources, all read in one
+ *  read transaction (cb runs after it, one call per outcome, non-zero stops):
+ *  pending (each checked against the current records as approve would:
+ *  VL_OUTCOME_REBASE when a base revision or the epoch is stale), rejections
+ *  (the author is known when this store held the proposal when the
+ *  rejection arrived: docs/store.md §2.4), and the log read from the head
+ *  down (only the clear headers of each entry and its proposal, for the
+ *  time, proposal id and author: vl_entry_peek_author; with a limit, the
+ *  scan stops once limit matching entries are found, so entries count as
+ *  newest by seq). An applied entry reported is re-read and fully verified
+ *  (signatures, and that it settles the id its header named).
+ *  @return VL_OK, cb's value, VL_ECORRUPT (an unreadable stored value),
+ *          VL_ENOMEM, VL_ESTORE. */
+int vl_store_outcomes(vl_store_t *self, const uint8_t author[VL_PK_LEN], unsigned states,
+                      size_t limit, int (*cb)(void *ctx, const vl_outcome_t *o), void *ctx);
+
+/** @brief The outcome of the one proposal, pending or settled, whose id
+ *  starts with hex_prefix (4..64 hex digits): cb is called once.
+ *  @return VL_OK, cb's value, VL_ENOTFOUND (neither pending nor settled
+ *          here), VL_EINVAL (bad or ambiguous prefix), VL_ECORRUPT,
+ *          VL_ENOMEM, VL_ESTORE. */
+int vl_store_outcome_get(vl_store_t *self, const char *hex_prefix,
+                         int (*cb)(void *ctx, const vl_outcome_t *o), void *ctx, char *err);
 
 /* ---- verification --------------------------------------------------------------- */
 

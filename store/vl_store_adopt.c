@@ -2,20 +2,23 @@
 /*
  * vl_store_adopt - adopting the next policy version (docs/trust.md §2):
  * checking it against the chain, the head and the content keys we hold,
- * storing it, and dropping the pending proposals it makes unapprovable.
+ * storing it, and marking as lapsed the pending proposals it makes
+ * unapprovable.
  *
  * Contract: a version is adopted only if it is exactly the next one, starts
  * after the head (right after it: made after the head entry), counts the
  * opener's key as a member, opens every content-key epoch for it, keeps the
  * key of every epoch known here and brings a new key for a new epoch.
- * Storing the version and dropping the dead pending proposals (with their
- * candidates) is one write txn; only then is the version pushed onto the
+ * Storing the version and moving the dead pending proposals to `settled` as
+ * lapsed (dropping their candidates) is one write txn; only then is the version pushed onto the
  * chain in memory.
  *
  * Layer (map in vl_store_int.h): calls only vl_store_txn.c, vl_store_policy.c,
  * vl_store_head.c and vl_store_rest.c, below it.
  */
 #include "vl_store_int.h"
+
+#include <stdlib.h>
 
 #include <sodium.h>
 
@@ -25,7 +28,7 @@ typedef struct {
     const uint8_t *doc;
     size_t len;
     const vl_policy_t *next;
-    size_t dropped; /* out: pending proposals dropped */
+    size_t dropped; /* out: pending proposals that lapsed */
 } s_adopt_ctx_t;
 
 static int
@@ -71,8 +74,8 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                                         (unsigned long long)ver)
                                : rc;
     /* Pending proposals whose author lost the right to make them, or made
-     * under an older content-key epoch, can never be approved: drop them
-     * with their candidates (their authors propose again). */
+     * under an older content-key epoch, can never be approved: they lapse
+     * (settled 'L' || version || the proposal), their candidates go. */
     if ((mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur)) != 0)
         return vls_lmdb(mrc, err, "pending cursor");
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
@@ -90,6 +93,22 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
             return vl_err(err, VL_ECORRUPT, "pending: a key is not a proposal id");
         }
         memcpy(id, k.mv_data, VL_HASH_LEN);
+        /* Kept as lapsed (docs/store.md §2.4): its author sees it in
+         * `valise proposals` and can make it again under the new version. */
+        uint8_t *lv = malloc(1 + 8 + v.mv_size);
+        if (!lv) {
+            mdb_cursor_close(cur);
+            return VL_ENOMEM;
+        }
+        lv[0] = 'L';
+        vls_be64_put(lv + 1, ver);
+        memcpy(lv + 9, v.mv_data, v.mv_size);
+        rc = vls_put(self, txn, S_SETTLED, id, VL_HASH_LEN, lv, 9 + v.mv_size, 0, err);
+        free(lv);
+        if (rc != VL_OK) {
+            mdb_cursor_close(cur);
+            return rc;
+        }
         if ((mrc = mdb_cursor_del(cur, 0)) != 0) {
             mdb_cursor_close(cur);
             return mrc == MDB_MAP_FULL ? S_MAP_FULL : vls_lmdb(mrc, err, "pending del");

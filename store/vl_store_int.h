@@ -18,6 +18,7 @@
  *   vl_store_log.c      applying and appending entries, reading the log
  *   vl_store_pending.c  proposals, approvals
  *   vl_store_reject.c   rejections
+ *   vl_store_outcome.c  what became of proposals (pending, applied, rejected)
  *   vl_store_adopt.c    adopting a policy version (drops dead pending work)
  *   vl_store_fresh.c    freshness statements
  *   vl_store_peers.c    peer records
@@ -71,6 +72,7 @@ enum {
 };
 
 #define S_FORMAT       VL_STORE_FORMAT /* meta "format" */
+#define S_FORMAT_OLDEST 1u             /* the oldest format this build opens */
 #define S_SALT_LEN     16u         /* meta "salt" */
 #define S_REC_VERSION  1u          /* first byte of a records value */
 /* records value: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD */
@@ -237,6 +239,12 @@ int vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen
 void vls_read_end(vl_store_t *self, MDB_txn **txn);
 int vls_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err);
 int vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err);
+/* The one key of db (keys of VL_HASH_LEN bytes: proposal ids) that starts
+ * with hex_prefix (4..64 hex digits), in its own read txn. what names the
+ * table in messages ("pending proposal"). VL_OK, VL_ENOTFOUND ("no <what>
+ * <prefix>"), VL_EINVAL (bad or ambiguous prefix), VL_ECORRUPT, VL_ESTORE. */
+int vls_prefix_lookup(vl_store_t *self, int db, const char *hex_prefix, const char *what,
+                      uint8_t id[VL_HASH_LEN], char *err);
 /* Copy out (malloc'd) the value of id in db once check() accepted it. */
 int vls_copy_checked(vl_store_t *self, int db, const uint8_t id[VL_HASH_LEN],
                      int (*check)(vl_store_t *self, const uint8_t *b, size_t len,
@@ -316,6 +324,10 @@ int vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_pr
              s_cur_t *cur, vl_root_t *acc, char *err);
 int vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
                 uint64_t *seq, char *err);
+/* vls_settled, and for 'R' the author of the rejected proposal when the
+ * settled value names it (*known; author and known may be NULL). */
+int vls_settled_author(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
+                       uint64_t *seq, uint8_t author[VL_PK_LEN], bool *known, char *err);
 
 /* ---- vl_store_fork.c ------------------------------------------------------- */
 
@@ -329,6 +341,11 @@ int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HA
 
 /* ---- vl_store_pending.c ---------------------------------------------------- */
 
+/* The candidate entry of pending proposal id that is still built on head h
+ * (*out NULL when there is none, it is unreadable, or the head moved past
+ * it); the caller destroys it. VL_OK or VL_ENOMEM. */
+int vls_candidate(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN],
+                  const s_head_t *h, vl_entry_t **out);
 int vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **p, char *err);
 
 /* ---- vl_store_reject.c ----------------------------------------------------- */

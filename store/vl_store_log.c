@@ -62,7 +62,12 @@ vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_
     }
     vl_proposal_t *p = vl_entry_proposal(e);
     const uint8_t *pid = vl_proposal_id(p);
-    if ((rc = vls_not_settled(self, txn, pid, err)) != VL_OK ||
+    /* A proposal that lapsed here when a later version was adopted may still
+     * be applied by an entry that version does not govern (its `from` is
+     * after this seq): the log wins, as over a rejection. */
+    int skind = 0;
+    if ((rc = vls_settled(self, txn, pid, &skind, NULL, err)) != VL_OK ||
+        (skind != 'L' && (rc = vls_not_settled(self, txn, pid, err)) != VL_OK) ||
         (rc = vls_epoch_current(pol, p, err)) != VL_OK)
         goto out;
     if ((rc = vls_ckey(self, vl_proposal_epoch(p), &ck, err)) != VL_OK ||

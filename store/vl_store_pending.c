@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sodium.h>
+
 /* The author of a proposal checked earlier (under another version) may
  * still make it under pol: a member allowed to edit every op's States. */
 static int
@@ -25,9 +27,10 @@ s_author_ok(const vl_policy_t *pol, const vl_proposal_t *p, char *err)
 {
     char hex[2 * VL_KID_LEN + 1];
     vls_short(vl_proposal_id(p), hex);
-    if (!vl_policy_roles(pol, vl_proposal_author(p)))
-        return vl_err(err, VL_EPERM, "proposal %s: its author is not a member of policy "
-                      "version %llu", hex, (unsigned long long)vl_policy_version(pol));
+    if (!(vl_policy_roles(pol, vl_proposal_author(p)) & (VL_ROLE_APPROVER | VL_ROLE_AUTHORITY)))
+        return vl_err(err, VL_EPERM, "proposal %s: its author is neither an approver nor an "
+                      "authority of policy version %llu", hex,
+                      (unsigned long long)vl_policy_version(pol));
     for (size_t i = 0; i < vl_proposal_nops(p); i++)
         for (size_t j = 0; j < vl_proposal_op(p, i)->nstates; j++)
             if (!vl_policy_may_edit(pol, vl_proposal_author(p), vl_proposal_op(p, i)->states[j]))
@@ -107,77 +110,33 @@ vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len, uint8_t id[V
     return rc;
 }
 
-static int
-s_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix, uint8_t id[VL_HASH_LEN],
                         char *err)
 {
     assert(self && hex_prefix);
-    size_t n = strlen(hex_prefix);
-    uint8_t pre[VL_HASH_LEN];
-    int nib[2 * VL_HASH_LEN];
-    if (n < 4 || n > 2 * VL_HASH_LEN)
-        return vl_err(err, VL_EINVAL, "a proposal id prefix has 4 to 64 hex digits");
-    for (size_t i = 0; i < n; i++)
-        if ((nib[i] = s_nibble(hex_prefix[i])) < 0)
-            return vl_err(err, VL_EINVAL, "proposal id prefix: not hexadecimal");
-    memset(pre, 0, sizeof pre);
-    for (size_t i = 0; i < n; i++)
-        pre[i / 2] |= (uint8_t)(i % 2 ? nib[i] : nib[i] << 4);
+    return vls_prefix_lookup(self, S_PENDING, hex_prefix, "pending proposal", id, err);
+}
 
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    size_t found = 0;
-    int rc = vls_txn_begin(self, true, &txn, err);
-    if (rc != VL_OK)
+int
+vls_candidate(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], const s_head_t *h,
+              vl_entry_t **out)
+{
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    *out = NULL;
+    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) != VL_OK)
+        return VL_OK;
+    int rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL);
+    if (rc == VL_ENOMEM)
         return rc;
-    int mrc = mdb_cursor_open(txn, self->dbi[S_PENDING], &cur);
-    if (mrc != 0) {
-        rc = vls_lmdb(mrc, err, "cursor");
-        goto out;
+    if (rc == VL_OK && vl_entry_seq(e) == h->seq + 1 &&
+        memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0) {
+        *out = e;
+        return VL_OK;
     }
-    MDB_val k = vls_val(pre, n / 2), v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, n / 2 ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *key = k.mv_data;
-        if (k.mv_size != VL_HASH_LEN) {
-            rc = vl_err(err, VL_ECORRUPT, "pending table: a key is not a proposal id");
-            goto out;
-        }
-        bool match = memcmp(key, pre, n / 2) == 0 &&
-                     (n % 2 == 0 || (key[n / 2] >> 4) == nib[n - 1]);
-        if (!match) {
-            if (memcmp(key, pre, n / 2) != 0)
-                break;
-            continue;
-        }
-        if (++found > 1) {
-            rc = vl_err(err, VL_EINVAL, "proposal id prefix %s is ambiguous", hex_prefix);
-            goto out;
-        }
-        memcpy(id, key, VL_HASH_LEN);
-    }
-    if (mrc != 0 && mrc != MDB_NOTFOUND) {
-        rc = vls_lmdb(mrc, err, "cursor");
-        goto out;
-    }
-    rc = found ? VL_OK : vl_err(err, VL_ENOTFOUND, "no pending proposal %s", hex_prefix);
-out:
-    if (cur)
-        mdb_cursor_close(cur);
-    vls_read_end(self, &txn);
-    return rc;
+    vl_entry_destroy(&e);
+    return VL_OK;
 }
 
 /* Signatures a stored candidate carries that still count: 0 when there is
@@ -186,14 +145,9 @@ static size_t
 s_candidate_sigs(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN],
                  const s_head_t *h)
 {
-    MDB_val v;
     vl_entry_t *e = NULL;
     size_t n = 0;
-    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) != VL_OK)
-        return 0;
-    if (vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL) ==
-            VL_OK &&
-        vl_entry_seq(e) == h->seq + 1 && memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0)
+    if (vls_candidate(self, txn, id, h, &e) == VL_OK && e)
         n = vl_entry_nsigs(e);
     vl_entry_destroy(&e);
     return n;
@@ -455,6 +409,9 @@ vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypa
     if (!(vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_APPROVER)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(vl_keypair_pk(approver), kid);
+        if (vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_READER)
+            return vl_err(err, VL_EPERM, "key %s is a reader of network %s: a reader key may "
+                          "not approve", kid, vl_policy_name(self->pol));
         return vl_err(err, VL_EPERM, "key %s is not an approver of network %s", kid,
                       vl_policy_name(self->pol));
     }
@@ -466,5 +423,81 @@ vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypa
         if (nsigs)
             *nsigs = c.nsigs;
     }
+    return rc;
+}
+
+int
+vl_store_lapsed_remake(vl_store_t *self, const char *hex_prefix, const vl_keypair_t *kp,
+                       uint64_t now, uint8_t **out, size_t *out_len, char *err)
+{
+    assert(self && hex_prefix && kp && out && out_len);
+    uint8_t id[VL_HASH_LEN], *copy = NULL;
+    const uint8_t *ck;
+    char hex[2 * VL_KID_LEN + 1];
+    vl_proposal_t *p = NULL;
+    vl_op_t ops[VL_MAX_OPS];
+    const uint8_t *bodies[VL_MAX_OPS];
+    size_t lens[VL_MAX_OPS], clen = 0;
+    uint64_t ver = 0;
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    *out = NULL;
+    *out_len = 0;
+    int rc = vls_prefix_lookup(self, S_SETTLED, hex_prefix, "lapsed proposal", id, err);
+    if (rc != VL_OK)
+        return rc;
+    vls_short(id, hex);
+    /* Copy the value out of the read txn: the proposal is parsed after it. */
+    if ((rc = vls_txn_begin(self, true, &txn, err)) != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    rc = vls_get(self, txn, S_SETTLED, id, VL_HASH_LEN, &v, err);
+    if (rc == VL_OK && (v.mv_size <= 9 || ((const uint8_t *)v.mv_data)[0] != 'L'))
+        rc = vl_err(err, VL_EINVAL, "proposal %s did not lapse (it was applied or rejected: "
+                    "valise proposals says which)", hex);
+    if (rc == VL_OK) {
+        ver = vls_be64_get((const uint8_t *)v.mv_data + 1);
+        clen = v.mv_size - 9;
+        if (!(copy = malloc(clen)))
+            rc = VL_ENOMEM;
+        else
+            memcpy(copy, (const uint8_t *)v.mv_data + 9, clen);
+    }
+    vls_read_end(self, &txn);
+    if (rc != VL_OK)
+        goto out;
+    if (ver < 2 || ver > self->npols) {
+        rc = vl_err(err, VL_ECORRUPT, "settled: proposal %s lapsed at an unknown policy "
+                    "version", hex);
+        goto out;
+    }
+    /* It verified under the version before the one that made it lapse. */
+    if ((rc = vl_proposal_parse(self->pols[ver - 2], copy, clen, &p, err)) != VL_OK) {
+        rc = rc == VL_ENOMEM ? rc : VL_ECORRUPT;
+        goto out;
+    }
+    if (sodium_memcmp(vl_proposal_author(p), vl_keypair_pk(kp), VL_PK_LEN) != 0) {
+        char kid[2 * VL_KID_LEN + 1];
+        vl_kid(vl_proposal_author(p), kid);
+        rc = vl_err(err, VL_EPERM, "proposal %s is by key %s: only its author can make it again",
+                    hex, kid);
+        goto out;
+    }
+    if ((rc = vls_ckey(self, vl_proposal_epoch(p), &ck, err)) != VL_OK ||
+        (rc = vl_proposal_open(p, ck, err)) != VL_OK)
+        goto out;
+    size_t n = vl_proposal_nops(p);
+    for (size_t i = 0; i < n; i++) {
+        ops[i] = *vl_proposal_op(p, i);
+        bodies[i] = NULL;
+        lens[i] = 0;
+        if (!ops[i].del)
+            bodies[i] = vl_record_body(vl_proposal_record(p, i), &lens[i]);
+    }
+    if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
+        goto out;
+    rc = vl_proposal_make(self->pol, kp, ck, now, ops, bodies, lens, n, out, out_len, err);
+out:
+    vl_proposal_destroy(&p);
+    free(copy);
     return rc;
 }

@@ -86,11 +86,23 @@ vls_plan(vl_store_t *self, MDB_txn *txn, const vl_policy_t *pol, const vl_propos
     return VL_OK;
 }
 
-/* Settled state of a proposal id: 0 (not settled), 'E' (+ seq) or 'R'. */
+/* Settled state of a proposal id: 0 (not settled), 'E' (+ seq), 'R' (+ the
+ * proposal's author when the store held the proposal: 33 bytes) or 'L'
+ * (lapsed: + the policy version that made it unapprovable, in *seq, + the
+ * proposal). */
 int
 vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
             uint64_t *seq, char *err)
 {
+    return vls_settled_author(self, txn, id, kind, seq, NULL, NULL, err);
+}
+
+int
+vls_settled_author(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *kind,
+                   uint64_t *seq, uint8_t author[VL_PK_LEN], bool *known, char *err)
+{
+    if (known)
+        *known = false;
     MDB_val v;
     *kind = 0;
     if (seq)
@@ -107,8 +119,18 @@ vls_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], int *
             *seq = vls_be64_get(p + 1);
         return VL_OK;
     }
-    if (v.mv_size == 1 && p[0] == 'R') {
+    if ((v.mv_size == 1 || v.mv_size == 1 + VL_PK_LEN) && p[0] == 'R') {
         *kind = 'R';
+        if (v.mv_size == 1 + VL_PK_LEN && author && known) {
+            memcpy(author, p + 1, VL_PK_LEN);
+            *known = true;
+        }
+        return VL_OK;
+    }
+    if (v.mv_size > 9 && p[0] == 'L') {
+        *kind = 'L';
+        if (seq)
+            *seq = vls_be64_get(p + 1);
         return VL_OK;
     }
     return vl_err(err, VL_ECORRUPT, "settled table: malformed value");
@@ -130,5 +152,9 @@ vls_not_settled(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], c
     if (kind == 'R')
         return vl_err(err, VL_EEXIST, "proposal %s already settled (replay): it was rejected",
                       hex);
+    if (kind == 'L')
+        return vl_err(err, VL_EEXIST, "proposal %s already settled (replay): it lapsed when "
+                      "policy version %llu was adopted; its author can make it again with "
+                      "valise propose --again %s", hex, (unsigned long long)seq, hex);
     return VL_OK;
 }

@@ -28,6 +28,34 @@ vls_rej_parse(const vl_store_t *self, const uint8_t *buf, size_t len, vl_rejecti
     return rc;
 }
 
+/* settled[id] = 'R', followed by the author of the proposal when pending
+ * holds it (so that `valise proposals` can tell the author its outcome: the
+ * rejection itself does not name the author). The pending value was checked
+ * when it was stored; one that no longer decodes leaves the author out. */
+static int
+s_settle_rejected(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err)
+{
+    uint8_t val[1 + VL_PK_LEN];
+    size_t vlen = 1;
+    MDB_val v;
+    val[0] = 'R';
+    int rc = vls_get(self, txn, S_PENDING, id, VL_HASH_LEN, &v, err);
+    if (rc != VL_OK && rc != VL_ENOTFOUND)
+        return rc;
+    if (rc == VL_OK) {
+        vl_proposal_t *p = NULL;
+        rc = vl_proposal_parse(self->pol, v.mv_data, v.mv_size, &p, NULL);
+        if (rc == VL_ENOMEM)
+            return rc;
+        if (rc == VL_OK && memcmp(vl_proposal_id(p), id, VL_HASH_LEN) == 0) {
+            memcpy(val + 1, vl_proposal_author(p), VL_PK_LEN);
+            vlen = sizeof val;
+        }
+        vl_proposal_destroy(&p);
+    }
+    return vls_put(self, txn, S_SETTLED, id, VL_HASH_LEN, val, vlen, 0, err);
+}
+
 static int
 s_rej_cmp(const void *a, const void *b)
 {
@@ -63,7 +91,7 @@ s_reject_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                                 err)) != VL_OK)
         return rc;
     if ((rc = vls_put(self, txn, S_REJECTIONS, c->id, VL_HASH_LEN, rej, rlen, 0, err)) != VL_OK ||
-        (rc = vls_put(self, txn, S_SETTLED, c->id, VL_HASH_LEN, "R", 1, 0, err)) != VL_OK ||
+        (rc = s_settle_rejected(self, txn, c->id, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_PENDING, c->id, VL_HASH_LEN, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, err)) != VL_OK) {
         free(rej);
@@ -81,6 +109,9 @@ vl_store_reject(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypai
     if (!(vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_APPROVER)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(vl_keypair_pk(approver), kid);
+        if (vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_READER)
+            return vl_err(err, VL_EPERM, "key %s is a reader of network %s: a reader key may "
+                          "not reject", kid, vl_policy_name(self->pol));
         return vl_err(err, VL_EPERM, "key %s is not an approver of network %s", kid,
                       vl_policy_name(self->pol));
     }
@@ -176,15 +207,16 @@ s_accept_rej_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     vls_short(pid, hex);
     if ((rc = vls_settled(self, txn, pid, &kind, NULL, err)) != VL_OK)
         return rc;
-    if (kind == 'E')
-        return VL_OK; /* the log settled it: the entry wins, the rejection is moot */
+    if (kind == 'E' || kind == 'L')
+        return VL_OK; /* the log settled it (the entry wins), or a policy version made it
+                       * lapse here: the rejection is moot */
     if (kind == 'R')
         return vl_err(err, VL_EEXIST, "proposal %s was already rejected", hex);
     /* Recorded whether or not the proposal is pending here: if it arrives
      * later, propose refuses it as settled. */
     if ((rc = vls_put(self, txn, S_REJECTIONS, pid, VL_HASH_LEN, c->bytes, c->len, 0, err)) !=
             VL_OK ||
-        (rc = vls_put(self, txn, S_SETTLED, pid, VL_HASH_LEN, "R", 1, 0, err)) != VL_OK ||
+        (rc = s_settle_rejected(self, txn, pid, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_PENDING, pid, VL_HASH_LEN, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_CANDIDATES, pid, VL_HASH_LEN, err)) != VL_OK)
         return rc;

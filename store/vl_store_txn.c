@@ -375,3 +375,77 @@ vls_pols_sync(vl_store_t *self, MDB_txn *txn, char *err)
     }
     return VL_OK;
 }
+
+/* Prefix lookups (vl_store_pending_lookup, the outcome of a settled
+ * proposal) share this walk over a table keyed by proposal ids. */
+static int
+s_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+vls_prefix_lookup(vl_store_t *self, int db, const char *hex_prefix, const char *what,
+                  uint8_t id[VL_HASH_LEN], char *err)
+{
+    size_t n = strlen(hex_prefix);
+    uint8_t pre[VL_HASH_LEN];
+    int nib[2 * VL_HASH_LEN];
+    if (n < 4 || n > 2 * VL_HASH_LEN)
+        return vl_err(err, VL_EINVAL, "a proposal id prefix has 4 to 64 hex digits");
+    for (size_t i = 0; i < n; i++)
+        if ((nib[i] = s_nibble(hex_prefix[i])) < 0)
+            return vl_err(err, VL_EINVAL, "proposal id prefix: not hexadecimal");
+    memset(pre, 0, sizeof pre);
+    for (size_t i = 0; i < n; i++)
+        pre[i / 2] |= (uint8_t)(i % 2 ? nib[i] : nib[i] << 4);
+
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    size_t found = 0;
+    int rc = vls_txn_begin(self, true, &txn, err);
+    if (rc != VL_OK)
+        return rc;
+    int mrc = mdb_cursor_open(txn, self->dbi[db], &cur);
+    if (mrc != 0) {
+        rc = vls_lmdb(mrc, err, "cursor");
+        goto out;
+    }
+    MDB_val k = vls_val(pre, n / 2), v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, n / 2 ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *key = k.mv_data;
+        if (k.mv_size != VL_HASH_LEN) {
+            rc = vl_err(err, VL_ECORRUPT, "%s table: a key is not a proposal id", what);
+            goto out;
+        }
+        bool match = memcmp(key, pre, n / 2) == 0 &&
+                     (n % 2 == 0 || (key[n / 2] >> 4) == nib[n - 1]);
+        if (!match) {
+            if (memcmp(key, pre, n / 2) != 0)
+                break;
+            continue;
+        }
+        if (++found > 1) {
+            rc = vl_err(err, VL_EINVAL, "proposal id prefix %s is ambiguous", hex_prefix);
+            goto out;
+        }
+        memcpy(id, key, VL_HASH_LEN);
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = vls_lmdb(mrc, err, "cursor");
+        goto out;
+    }
+    rc = found ? VL_OK : vl_err(err, VL_ENOTFOUND, "no %s %s", what, hex_prefix);
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    vls_read_end(self, &txn);
+    return rc;
+}

@@ -774,9 +774,22 @@ s_verify_settled(void *ctx, const MDB_val *k, const MDB_val *v)
         if (!pid || memcmp(pid, k->mv_data, VL_HASH_LEN) != 0)
             s_problem(vf, "settled: proposal %s names entry %llu, which does not settle it",
                       hex, (unsigned long long)seq);
-    } else if (v->mv_size == 1 && val[0] == 'R') {
+    } else if ((v->mv_size == 1 || v->mv_size == 1 + VL_PK_LEN) && val[0] == 'R') {
         if (vls_get(vf->self, vf->txn, S_REJECTIONS, k->mv_data, VL_HASH_LEN, &x, NULL) != VL_OK)
             s_problem(vf, "settled: proposal %s is marked rejected without a rejection", hex);
+    } else if (v->mv_size > 9 && val[0] == 'L') {
+        /* Lapsed when version `ver` was adopted: it was pending under ver - 1. */
+        uint64_t ver = vls_be64_get(val + 1);
+        vl_proposal_t *p = NULL;
+        if (ver < 2 || ver > vf->self->npols)
+            s_problem(vf, "settled: proposal %s lapsed at policy version %llu, which this "
+                      "store does not have", hex, (unsigned long long)ver);
+        else if (vl_proposal_parse(vf->self->pols[ver - 2], val + 9, v->mv_size - 9, &p,
+                                   NULL) != VL_OK ||
+                 memcmp(vl_proposal_id(p), k->mv_data, VL_HASH_LEN) != 0)
+            s_problem(vf, "settled: the lapsed proposal stored for %s does not verify or is "
+                      "another proposal", hex);
+        vl_proposal_destroy(&p);
     } else {
         s_problem(vf, "settled: proposal %s: malformed value", hex);
     }

@@ -122,7 +122,10 @@ cmd_approve(int argc, char **argv)
           VL_ROLE_APPROVER)) {
         char who[200];
         vl_cli_member(vl_store_policy(cli.store), vl_keypair_pk(cli.kp), who, sizeof who);
-        vl_cli_fail(&cli, VL_EPERM, "%s is not an approver of this network", who);
+        if (vl_policy_roles(vl_store_policy(cli.store), vl_keypair_pk(cli.kp)) & VL_ROLE_READER)
+            vl_cli_fail(&cli, VL_EPERM, "%s is a reader: a reader key may not approve", who);
+        else
+            vl_cli_fail(&cli, VL_EPERM, "%s is not an approver of this network", who);
         goto out;
     }
     int rc = vl_store_pending_each(cli.store, s_collect, &l);

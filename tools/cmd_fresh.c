@@ -71,6 +71,10 @@ s_issue(int argc, char **argv)
     if (vl_cli_open_store(&cli, 0) != VL_OK)
         goto out;
     const vl_policy_t *pol = vl_store_policy(cli.store);
+    if (vl_policy_roles(pol, vl_keypair_pk(cli.kp)) & VL_ROLE_READER) {
+        vl_cli_fail(&cli, VL_EPERM, "a reader key may not issue a freshness statement");
+        goto out;
+    }
     if (!vl_policy_fresh(pol)) {
         vl_cli_fail(&cli, VL_EPERM,
                     "policy version %llu names no fresh node (genesis create --fresh-node, or "

@@ -2,8 +2,8 @@
 /*
  * valise genesis - create, sign and show the genesis: policy version 1,
  * which names the approvers (k of n), the central authorities and their
- * States, and the member nodes, and carries the content key sealed to
- * every member. It is valid once k approvers have signed it.
+ * States, the member nodes and the readers, and carries the content key
+ * sealed to every member. It is valid once k approvers have signed it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 static const char s_usage[] =
     "usage: valise genesis create --name NAME --threshold K --approver PUB...\n"
     "                             [--authority STATES=PUB...] [--node PUB...]\n"
-    "                             [--fresh-node PUB] --out FILE\n"
+    "                             [--reader PUB...] [--fresh-node PUB] --out FILE\n"
     "       valise genesis sign FILE --key APPROVER.key\n"
     "       valise genesis show FILE [--json]\n"
     "\n"
@@ -28,6 +28,9 @@ static const char s_usage[] =
     "          --authority STATES=PUB  a central authority and the States it may edit,\n"
     "                                  e.g. MU=mu.pub or FR,MU=reunion.pub (repeatable)\n"
     "          --node PUB...           member node public key files\n"
+    "          --reader PUB...         reader public key files: a reader receives the\n"
+    "                                  content key and may read a replica, but may not\n"
+    "                                  propose, approve, reject, sign or be a node\n"
     "          --fresh-node PUB        the node whose signed freshness statements count\n"
     "                                  (the Secretariat's node; also give it as --node).\n"
     "                                  Without it the network makes no freshness claim.\n"
@@ -59,12 +62,14 @@ s_create(int argc, char **argv)
     vl_cli_init(&cli, "genesis create", s_usage);
     const char *name = NULL, *threshold = NULL, *outpath = NULL, *fresh = NULL;
     vl_strlist_t approvers = { .n = 0 }, authorities = { .n = 0 }, nodes = { .n = 0 };
+    vl_strlist_t readers = { .n = 0 };
     const vl_opt_t opts[] = {
         { "name", VL_OPT_ARG, &name },
         { "threshold", VL_OPT_ARG, &threshold },
         { "approver", VL_OPT_MULTI, &approvers },
         { "authority", VL_OPT_MULTI, &authorities },
         { "node", VL_OPT_MULTI, &nodes },
+        { "reader", VL_OPT_MULTI, &readers },
         { "fresh-node", VL_OPT_ARG, &fresh },
         { "out", VL_OPT_ARG, &outpath },
         { NULL, VL_OPT_FLAG, NULL },
@@ -125,6 +130,9 @@ s_create(int argc, char **argv)
     for (size_t i = 0; i < nodes.n; i++)
         if (s_add(&cli, b, VL_ROLE_NODE, nodes.v[i], NULL) != VL_OK)
             goto out;
+    for (size_t i = 0; i < readers.n; i++)
+        if (s_add(&cli, b, VL_ROLE_READER, readers.v[i], NULL) != VL_OK)
+            goto out;
     if (fresh) {
         uint8_t fpk[VL_PK_LEN];
         bool is_node = false;
@@ -171,6 +179,8 @@ s_create(int argc, char **argv)
            vl_cli_esc(outpath), vl_cli_esc(vl_policy_name(pol)), net, (unsigned long long)k,
            approvers.n, approvers.n == 1 ? "" : "s", authorities.n,
            authorities.n == 1 ? "y" : "ies", nodes.n, nodes.n == 1 ? "" : "s");
+    if (readers.n > 0)
+        printf("readers: %zu (they receive the content key and may only read)\n", readers.n);
     if (vl_policy_fresh(pol)) {
         char who[VL_MAX_NAME + 40];
         vl_cli_member(pol, vl_policy_fresh(pol), who, sizeof who);
@@ -318,6 +328,8 @@ s_show(int argc, char **argv)
         s_print_members(json_object_get(j, "approvers"), "approvers");
         s_print_members(json_object_get(j, "authorities"), "authorities");
         s_print_members(json_object_get(j, "nodes"), "nodes");
+        if (json_array_size(json_object_get(j, "readers")) > 0)
+            s_print_members(json_object_get(j, "readers"), "readers");
     }
     ret = VL_EXIT_OK;
 done:

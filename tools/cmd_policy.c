@@ -25,16 +25,16 @@ static const char s_usage[] =
     "       valise policy propose --key APPROVER.key [--rotate OLD=NEW...]\n"
     "                             [--revoke PUB|KID...] [--add-approver PUB...]\n"
     "                             [--add-authority STATES=PUB...] [--add-node PUB...]\n"
-    "                             [--threshold K] [--fresh-node PUB|KID|none]\n"
-    "                             [--new-epoch] --out FILE\n"
+    "                             [--add-reader PUB...] [--threshold K]\n"
+    "                             [--fresh-node PUB|KID|none] [--new-epoch] --out FILE\n"
     "       valise policy sign FILE --key APPROVER.key [--store-key MEMBER.key]\n"
     "       valise policy publish FILE --key MEMBER.key\n"
     "\n"
     "The network's policy (approvers and threshold, central authorities and their\n"
-    "States, member nodes, content-key epochs, the fresh node) changes by signed\n"
-    "versions. Version N+1 needs the threshold of version N's approvers AND the\n"
-    "threshold of its own approvers; it governs the log from the entry after the\n"
-    "head it was proposed on. Entries signed before it still verify.\n"
+    "States, member nodes, readers, content-key epochs, the fresh node) changes by\n"
+    "signed versions. Version N+1 needs the threshold of version N's approvers AND\n"
+    "the threshold of its own approvers; it governs the log from the entry after\n"
+    "the head it was proposed on. Entries signed before it still verify.\n"
     "\n"
     "show     Without FILE: every version this store has adopted, oldest first, with\n"
     "         its hash, first entry, time, threshold, member counts, content-key\n"
@@ -44,7 +44,8 @@ static const char s_usage[] =
     "         it can be published on this log.\n"
     "           --json  {\"current\", \"versions\": [{\"version\", \"hash\", \"prev\", \"from\",\n"
     "                   \"after\", \"time\", \"threshold\", \"approvers\", \"authorities\",\n"
-    "                   \"nodes\", \"epoch\", \"fresh_node\", \"signatures\", \"changes\"}]};\n"
+    "                   \"nodes\", \"readers\", \"epoch\", \"fresh_node\", \"signatures\",\n"
+    "                   \"changes\"}]};\n"
     "                   with FILE {\"file\", \"current\", \"candidate\": {...},\n"
     "                   \"signatures\": {\"by_current\", \"need_current\", \"by_own\",\n"
     "                   \"need_own\"}, \"log\": {\"head\", \"from\", \"ok\", \"problem\"},\n"
@@ -53,8 +54,8 @@ static const char s_usage[] =
     "propose  Build version N+1 from the store's current version N, governing the\n"
     "         log from head + 1, sign it with --key when that key is an approver\n"
     "         (of N or N+1), and write it to FILE (never overwritten). --key must\n"
-    "         be a member of version N: it opens the content keys to seal them\n"
-    "         again to the members of N+1.\n"
+    "         be a member of version N other than a reader: it opens the content\n"
+    "         keys to seal them again to the members of N+1.\n"
     "           --rotate OLD=NEW         replace a member's key in every role, keeping\n"
     "                                    its name and States (OLD: .pub file or 16-hex\n"
     "                                    key id of a member; NEW: .pub file)\n"
@@ -62,6 +63,8 @@ static const char s_usage[] =
     "           --add-approver PUB       a new approver (named by its .pub label)\n"
     "           --add-authority STATES=PUB  a new central authority, e.g. MU=mu.pub\n"
     "           --add-node PUB           a new member node\n"
+    "           --add-reader PUB         a new reader: receives the content keys, may\n"
+    "                                    only read (a reader holds no other role)\n"
     "           --threshold K            approvals needed from now on\n"
     "           --fresh-node PUB|KID|none  the node whose freshness statements count\n"
     "           --new-epoch              start a new content-key epoch even without a\n"
@@ -157,7 +160,7 @@ s_states(const json_t *pj, const uint8_t pk[VL_PK_LEN], char *out, size_t cap)
     }
 }
 
-/* "approver + authority for MU,FR + node". */
+/* "approver + authority for MU,FR + node", "reader". */
 static void
 s_roles_text(const json_t *pj, const uint8_t pk[VL_PK_LEN], unsigned roles, char *out,
              size_t cap)
@@ -173,7 +176,9 @@ s_roles_text(const json_t *pj, const uint8_t pk[VL_PK_LEN], unsigned roles, char
                                 states[0] ? states : "?");
     }
     if ((roles & VL_ROLE_NODE) && off < cap)
-        snprintf(out + off, cap - off, "%snode", off ? " + " : "");
+        off += (size_t)snprintf(out + off, cap - off, "%snode", off ? " + " : "");
+    if ((roles & VL_ROLE_READER) && off < cap)
+        snprintf(out + off, cap - off, "%sreader", off ? " + " : "");
 }
 
 static void
@@ -365,6 +370,10 @@ s_version_json(const vl_policy_t *p, const vl_policy_t *prev)
                   (json_int_t)vl_policy_epoch(p), "fresh_node",
                   f ? json_string(fresh) : json_null(), "signatures",
                   (json_int_t)vl_policy_nsigs(p), "changes", changes);
+    if (o && json_object_set_new(o, "readers",
+                                 json_integer((json_int_t)json_array_size(
+                                     json_object_get(pj, "readers")))) != 0)
+        json_decref(o), o = NULL;
 out:
     json_decref(pj);
     json_decref(changes);
@@ -387,6 +396,9 @@ s_print_version(const json_t *v, const char *title)
     printf(" %lld authorit%s,", n, n == 1 ? "y" : "ies");
     n = (long long)json_integer_value(json_object_get(v, "nodes"));
     printf(" %lld node%s;", n, n == 1 ? "" : "s");
+    n = (long long)json_integer_value(json_object_get(v, "readers"));
+    if (n > 0)
+        printf(" %lld reader%s;", n, n == 1 ? "" : "s");
     printf(" content-key epoch %lld;",
            (long long)json_integer_value(json_object_get(v, "epoch")));
     const json_t *f = json_object_get(v, "fresh_node");
@@ -671,7 +683,7 @@ s_propose(int argc, char **argv)
     vl_cli_t cli;
     vl_cli_init(&cli, "policy propose", s_usage);
     vl_strlist_t rotate = { .n = 0 }, revoke = { .n = 0 }, add_appr = { .n = 0 },
-                 add_auth = { .n = 0 }, add_node = { .n = 0 };
+                 add_auth = { .n = 0 }, add_node = { .n = 0 }, add_reader = { .n = 0 };
     const char *threshold = NULL, *fresh = NULL, *outpath = NULL;
     bool new_epoch = false;
     const vl_opt_t opts[] = {
@@ -680,6 +692,7 @@ s_propose(int argc, char **argv)
         { "add-approver", VL_OPT_MULTI, &add_appr },
         { "add-authority", VL_OPT_MULTI, &add_auth },
         { "add-node", VL_OPT_MULTI, &add_node },
+        { "add-reader", VL_OPT_MULTI, &add_reader },
         { "threshold", VL_OPT_ARG, &threshold },
         { "fresh-node", VL_OPT_ARG, &fresh },
         { "new-epoch", VL_OPT_FLAG, &new_epoch },
@@ -725,6 +738,10 @@ s_propose(int argc, char **argv)
     rc = vl_store_head(cli.store, &head);
     if (rc != VL_OK) {
         vl_cli_fail(&cli, rc, "head");
+        goto out;
+    }
+    if (vl_policy_roles(cur, vl_keypair_pk(cli.kp)) == VL_ROLE_READER) {
+        vl_cli_fail(&cli, VL_EPERM, "a reader key may not propose a policy version");
         goto out;
     }
     cli.err[0] = '\0';
@@ -784,6 +801,9 @@ s_propose(int argc, char **argv)
     }
     for (size_t i = 0; i < add_node.n; i++)
         if (s_add(&cli, b, VL_ROLE_NODE, "--add-node", add_node.v[i], NULL) != VL_OK)
+            goto out;
+    for (size_t i = 0; i < add_reader.n; i++)
+        if (s_add(&cli, b, VL_ROLE_READER, "--add-reader", add_reader.v[i], NULL) != VL_OK)
             goto out;
     if (threshold) {
         cli.err[0] = '\0';
@@ -967,8 +987,30 @@ done:
 
 /* ---- publish ------------------------------------------------------------------ */
 
+typedef struct {
+    uint64_t version;
+    size_t n;
+} s_lapsed_t;
+
+/* One pending proposal that lapsed when version l->version was adopted. */
+static int
+s_lapsed_each(void *ctx, const vl_outcome_t *o)
+{
+    s_lapsed_t *l = ctx;
+    if (o->version != l->version)
+        return VL_OK;
+    char hex[2 * VL_HASH_LEN + 1];
+    const char *name = o->author ? vl_policy_member_name(o->pol, o->author) : NULL;
+    vl_hex(o->id, VL_HASH_LEN, hex);
+    printf("proposal %.16s by %s %s; its author can make it again: valise propose --again %.16s\n",
+           hex, vl_cli_esc(name ? name : "unknown"), vl_cli_esc(o->problem), hex);
+    l->n++;
+    return VL_OK;
+}
+
 /* Adopt the FILE as the next version (vl_store_policy_adopt checks it
- * against the current version and the log, docs/trust.md §1.4). */
+ * against the current version and the log, docs/trust.md §1.4), then name
+ * every pending proposal it made lapse. */
 static int
 s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
 {
@@ -1001,6 +1043,14 @@ s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
         printf("content-key epoch %u: changes from now on are sealed to the members of version "
                "%llu only\n",
                vl_policy_epoch(pol), (unsigned long long)vl_policy_version(pol));
+    s_lapsed_t l = { vl_policy_version(pol), 0 };
+    rc = vl_store_outcomes(cli->store, NULL, VL_OUTCOME_BIT(VL_OUTCOME_LAPSED), 0, s_lapsed_each,
+                           &l);
+    if (rc != VL_OK)
+        return vl_cli_fail(cli, rc, "adopted, but listing the proposals it made lapse");
+    if (l.n)
+        printf("%zu pending proposal%s lapsed (valise proposals --state lapsed)\n", l.n,
+               l.n == 1 ? "" : "s");
     return VL_EXIT_OK;
 }
 

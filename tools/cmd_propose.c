@@ -27,6 +27,7 @@ static const char s_usage[] =
     "usage: valise propose --key AUTHOR.key --file FILE.json [--out FILE]\n"
     "       valise propose --key AUTHOR.key --set ID FIELD=VALUE [FIELD=VALUE...] [--out FILE]\n"
     "       valise propose --key AUTHOR.key --delete ID [--out FILE]\n"
+    "       valise propose --key AUTHOR.key --again ID [--out FILE]\n"
     "       valise propose --key MEMBER.key --signed FILE\n"
     "\n"
     "Propose changes to records; they wait in the store until enough approvers\n"
@@ -44,6 +45,9 @@ static const char s_usage[] =
     "                ('[\"a\",\"b\"]', true, '{\"en\":\"x\"}'), else taken as a\n"
     "                string; null removes the field or element.\n"
     "  --delete ID   delete the record ID\n"
+    "  --again ID    make again your proposal ID (4 or more hex digits) that lapsed\n"
+    "                when a policy version started a new content-key epoch (valise\n"
+    "                proposals lists it): the same changes, under the current epoch\n"
     "  --out FILE    write the signed proposal to FILE instead of submitting it\n"
     "  --signed FILE submit a signed proposal file made with --out\n"
     "  --json        print [{id, ops}] instead of text\n"
@@ -557,21 +561,23 @@ cmd_propose(int argc, char **argv)
 {
     vl_cli_t cli;
     vl_cli_init(&cli, "propose", s_usage);
-    const char *file = NULL, *set_id = NULL, *del_id = NULL, *outpath = NULL, *signed_path = NULL;
+    const char *file = NULL, *set_id = NULL, *del_id = NULL, *outpath = NULL, *signed_path = NULL,
+               *again = NULL;
     const vl_opt_t opts[] = {
         { "file", VL_OPT_ARG, &file },
         { "set", VL_OPT_ARG, &set_id },
         { "delete", VL_OPT_ARG, &del_id },
         { "out", VL_OPT_ARG, &outpath },
         { "signed", VL_OPT_ARG, &signed_path },
+        { "again", VL_OPT_ARG, &again },
         { NULL, VL_OPT_FLAG, NULL },
     };
     int ret = vl_cli_parse(&cli, argc, argv, opts, true);
     if (ret != VL_EXIT_OK || cli.help)
         return ret;
-    int modes = !!file + !!set_id + !!del_id + !!signed_path;
+    int modes = !!file + !!set_id + !!del_id + !!signed_path + !!again;
     if (modes != 1)
-        return vl_cli_usage(&cli, "give exactly one of --file, --set, --delete, --signed");
+        return vl_cli_usage(&cli, "give exactly one of --file, --set, --delete, --again, --signed");
     if (!set_id && cli.args.n > 0)
         return vl_cli_usage(&cli, "unexpected argument '%s'", cli.args.v[0]);
     if (set_id && cli.args.n == 0)
@@ -616,6 +622,21 @@ cmd_propose(int argc, char **argv)
     if (vl_cli_open_store(&cli, outpath ? VL_STORE_RDONLY : 0) != VL_OK)
         goto out;
     const vl_policy_t *pol = vl_store_policy(cli.store);
+    if (again) {
+        if (!(docs = calloc(1, sizeof *docs)) || !(doclens = calloc(1, sizeof *doclens))) {
+            vl_cli_fail(&cli, VL_ENOMEM, NULL);
+            goto out;
+        }
+        ndocs = 1;
+        cli.err[0] = '\0';
+        rc = vl_store_lapsed_remake(cli.store, again, cli.kp, vl_cli_now(), &docs[0],
+                                    &doclens[0], cli.err);
+        if (rc != VL_OK) {
+            vl_cli_fail(&cli, rc, NULL);
+            goto out;
+        }
+        goto emit;
+    }
     if (file)
         rc = s_from_file(&b, file);
     else if (set_id)
@@ -699,6 +720,7 @@ cmd_propose(int argc, char **argv)
         }
     }
 
+emit:
     if (outpath) {
         rc = vl_proposal_parse(pol, docs[0], doclens[0], &p, cli.err);
         if (rc != VL_OK) {

@@ -26,7 +26,10 @@ static const char s_usage[] =
     "    + persons[2]: {...}                                         (added)\n"
     "    - faxes[1]: \"+230 5550 1299\"                                (removed)\n"
     "An operation whose base revision is no longer current is marked\n"
-    "\"needs rebase\": approving it will be refused.\n";
+    "\"needs rebase\": approving it will be refused.\n"
+    "ID-PREFIX of a proposal that is no longer pending is an error (exit 1) that\n"
+    "says what became of it: \"rejected by NAME on TIME: REASON\", \"applied as\n"
+    "entry SEQ\" or \"lapsed: ...\" (valise proposals lists them all).\n";
 
 typedef struct {
     uint8_t *bytes;
@@ -225,6 +228,45 @@ out:
     return rc;
 }
 
+/* Why a settled proposal is not pending: one line into cli->err. */
+static int
+s_settled_why(void *ctx, const vl_outcome_t *o)
+{
+    vl_cli_t *cli = ctx;
+    char hex[2 * VL_HASH_LEN + 1], when[32];
+    vl_hex(o->id, VL_HASH_LEN, hex);
+    vl_cli_time(o->time, when);
+    if (o->state == VL_OUTCOME_REJECTED) {
+        const char *by = vl_policy_member_name(o->pol, vl_rejection_approver(o->rej));
+        snprintf(cli->err, sizeof cli->err, "proposal %.16s was rejected by %s on %s: %s", hex,
+                 by ? by : "unknown", when, vl_rejection_reason(o->rej));
+    } else if (o->state == VL_OUTCOME_APPLIED) {
+        snprintf(cli->err, sizeof cli->err, "proposal %.16s was applied as entry %llu on %s",
+                 hex, (unsigned long long)o->seq, when);
+    } else if (o->state == VL_OUTCOME_LAPSED) {
+        snprintf(cli->err, sizeof cli->err, "proposal %.16s %s: its author can make it again "
+                 "with valise propose --again %.16s", hex, o->problem, hex);
+    }
+    return VL_OK;
+}
+
+/* The pending proposal ID-PREFIX names, or the error line: for a settled
+ * one, what became of it (rejected by whom, when, why; or its entry). */
+static int
+s_lookup(vl_cli_t *cli, const char *prefix, uint8_t id[VL_HASH_LEN])
+{
+    cli->err[0] = '\0';
+    int rc = vl_store_pending_lookup(cli->store, prefix, id, cli->err);
+    if (rc != VL_ENOTFOUND)
+        return rc == VL_OK ? rc : vl_cli_pending_id(cli, prefix, id);
+    cli->err[0] = '\0';
+    int orc = vl_store_outcome_get(cli->store, prefix, s_settled_why, cli, NULL);
+    if (orc != VL_OK || !cli->err[0])
+        snprintf(cli->err, sizeof cli->err, "no pending proposal %s", prefix);
+    vl_cli_fail(cli, rc, NULL);
+    return rc;
+}
+
 int
 cmd_review(int argc, char **argv)
 {
@@ -243,7 +285,7 @@ cmd_review(int argc, char **argv)
     if (vl_cli_open_store(&cli, VL_STORE_RDONLY) != VL_OK)
         goto out;
     if (cli.args.n == 1) {
-        if (vl_cli_pending_id(&cli, cli.args.v[0], only) != VL_OK)
+        if (s_lookup(&cli, cli.args.v[0], only) != VL_OK)
             goto out;
         l.only = only;
     }

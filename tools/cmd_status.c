@@ -30,7 +30,8 @@ static const char s_usage[] =
     "the reverse), entries received and sent, times dropped for invalid input and the\n"
     "last problem; and the clients refused at the handshake (keys that are not nodes\n"
     "of the network), and the peers that refused us.\n"
-    "Also: the current policy version and its hash; the freshness of the directory\n"
+    "Also: the current policy version and its hash; its readers (keys that may\n"
+    "only read), and whether the acting key is one; the freshness of the directory\n"
     "(\"fresh until T\", \"not configured\", or why it may be stale: also a line\n"
     "\"valise: warning: ...\" on stderr); and any fork of the log (two valid entries at\n"
     "one sequence number, with the approvers who signed each: the log stopped there).\n"
@@ -41,6 +42,7 @@ static const char s_usage[] =
     "           \"fork_seq\" (0: none), \"forks\": [{\"seq\", \"a\": {\"hash\", \"signers\":\n"
     "                         [\"name (kid)\"]}, \"b\": {...}, \"both\": [...]}],\n"
     "           \"head\": {\"seq\", \"hash\", \"root\"}, \"records\", \"pending\", \"me\",\n"
+    "           \"readers\": [\"name (kid)\"] (the policy's read-only keys),\n"
     "           \"peers\": [{\"addr\", \"direction\" (out|in), \"key\", \"kid\", \"name\",\n"
     "                      \"state\", \"last_contact\", \"age_s\", \"their_seq\",\n"
     "                      \"they_lack\", \"we_lack\", \"their_pending\", \"received\",\n"
@@ -306,12 +308,33 @@ s_print_fork(const json_t *fk)
     printf(": log stopped\n");
 }
 
+/* The readers of pol (vl_policy_members_each callback): "name (kid)" strings. */
+typedef struct {
+    const vl_policy_t *pol;
+    json_t *arr;
+} s_readers_t;
+
+static void
+s_reader_cb(void *ctx, const uint8_t pk[VL_PK_LEN], unsigned roles)
+{
+    s_readers_t *r = ctx;
+    char who[VL_MAX_NAME + 40];
+    if (!(roles & VL_ROLE_READER) || !r->arr)
+        return;
+    vl_cli_member(r->pol, pk, who, sizeof who);
+    if (json_array_append_new(r->arr, json_string(who)) != 0) {
+        json_decref(r->arr);
+        r->arr = NULL;
+    }
+}
+
 int
 cmd_status(int argc, char **argv)
 {
     vl_cli_t cli;
     s_peers_t peers = { NULL, 0, 0 };
     s_forks_t forks = { NULL, NULL, VL_OK };
+    s_readers_t readers = { NULL, NULL };
     json_t *o = NULL;
     vl_cli_init(&cli, "status", s_usage);
     int ret = vl_cli_parse(&cli, argc, argv, NULL, true);
@@ -349,6 +372,14 @@ cmd_status(int argc, char **argv)
     vl_cli_member(pol, vl_keypair_pk(cli.kp), me, sizeof me);
     char phash[2 * VL_HASH_LEN + 1];
     vl_hex(vl_policy_hash(pol), VL_HASH_LEN, phash);
+    bool me_reader = (vl_policy_roles(pol, vl_keypair_pk(cli.kp)) & VL_ROLE_READER) != 0;
+    readers.pol = pol;
+    readers.arr = json_array();
+    vl_policy_members_each(pol, s_reader_cb, &readers);
+    if (!readers.arr) {
+        vl_cli_fail(&cli, VL_ENOMEM, NULL);
+        goto out;
+    }
     uint64_t fork_seq = vl_store_fork_seq(cli.store);
     forks.store = cli.store;
     forks.forks = json_array();
@@ -434,6 +465,7 @@ cmd_status(int argc, char **argv)
             json_object_set_new(o, "freshness", vl_cli_freshness_json(&fr, ftext));
             json_object_set_new(o, "fork_seq", json_integer((json_int_t)fork_seq));
             json_object_set(o, "forks", forks.forks);
+            json_object_set(o, "readers", readers.arr);
         }
         if (vl_cli_print_json(o) != VL_OK) {
             o = NULL;
@@ -448,7 +480,16 @@ cmd_status(int argc, char **argv)
         printf("policy    version %llu, hash %.16s (governs from entry %llu)\n",
                (unsigned long long)vl_policy_version(pol), phash,
                (unsigned long long)vl_policy_from(pol));
-        printf("store     %s (opened as %s)\n", vl_cli_esc(cli.store_dir), vl_cli_esc(me));
+        if (json_array_size(readers.arr) > 0) {
+            size_t i;
+            const json_t *r;
+            printf("readers  ");
+            json_array_foreach(readers.arr, i, r)
+                printf("%s %s", i ? "," : "", vl_cli_esc(json_string_value(r)));
+            printf(" (read-only keys)\n");
+        }
+        printf("store     %s (opened as %s%s)\n", vl_cli_esc(cli.store_dir), vl_cli_esc(me),
+               me_reader ? ", a reader: read-only" : "");
         printf("head      entry %llu, hash %.16s, root %.16s\n", (unsigned long long)head.seq,
                hash, root);
         printf("records   %llu\n", (unsigned long long)head.records);
@@ -505,6 +546,7 @@ cmd_status(int argc, char **argv)
 out:
     json_decref(o);
     json_decref(forks.forks);
+    json_decref(readers.arr);
     free(peers.v);
     vl_cli_done(&cli);
     return ret;

@@ -17,6 +17,7 @@ int cmd_propose(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
+int cmd_proposals(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_find(int argc, char **argv);
 int cmd_log(int argc, char **argv);
@@ -40,6 +41,7 @@ static const struct {
     { "review",  cmd_review,  "Show pending proposals with a field-level diff" },
     { "approve", cmd_approve, "Add your approval to pending proposals" },
     { "reject",  cmd_reject,  "Reject a pending proposal with a reason" },
+    { "proposals", cmd_proposals, "What became of your proposals: pending, applied, rejected" },
     { "get",     cmd_get,     "Show one current record" },
     { "find",    cmd_find,    "Find records by State, function, legal basis, language, text" },
     { "log",     cmd_log,     "Show the signed, hash-chained log" },

@@ -9,7 +9,8 @@
 # store and needs no key. A rotation (policy version 2) travels in a bundle
 # with the entry made under it; a bundle made before the rotation by the
 # rotated-out key is refused after it, one by a key that stays is "nothing
-# new". Refused, each with the field store unchanged
+# new". A freshness statement travels, and a want that has it gets none. A
+# reader key keeps its own replica by want and import. Refused, each with the field store unchanged
 # (byte-identical log --json, status --json, review --json): a missing
 # file, a file that is not a bundle, another format version, a truncated
 # bundle, a flipped bit, trailing bytes, another network's bundle, a gap, a
@@ -17,8 +18,8 @@
 set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
 
-vl_keys node2
-VL_GENESIS_ARGS=(--node "$T/node2.pub")
+vl_keys node2 reader
+VL_GENESIS_ARGS=(--node "$T/node2.pub" --fresh-node "$T/node.pub" --reader "$T/reader.pub")
 vl_network
 S="--key $T/node.key"                            # the Secretariat's store ($VALISE_STORE)
 F="--store $T/field --key $T/node2.key"           # the field office's store
@@ -38,7 +39,7 @@ funchanged() {
 }
 # head_of ARGS: "seq hash root" of a store.
 head_of() {
-    "$VALISE" status --json "$@" | json_get '"%s %s %s" % (d["head"]["seq"], d["head"]["hash"], d["head"]["root"])'
+    "$VALISE" status --json "$@" 2>/dev/null | json_get '"%s %s %s" % (d["head"]["seq"], d["head"]["hash"], d["head"]["root"])'
 }
 same_head() {
     [ "$(head_of $S)" = "$(head_of $F)" ] || fail "heads differ: $(head_of $S) / $(head_of $F)"
@@ -174,6 +175,35 @@ funchanged "$T/frot"
 # Made before it by a key that stays (the node): nothing new.
 ok bundle import "$T/b1" $F
 has '^nothing new: .*\(head 3\)$'
+
+# ---- a freshness statement travels; a want that has it gets none -----------------
+ok fresh issue $S
+ok bundle want --out "$T/w3" $F
+has 'no freshness statement'
+ok bundle create --out "$T/b4" --since-file "$T/w3" $S
+has "entries none \(0\), 0 policy versions, 1 statement\(s\)"
+ok bundle import "$T/b4" $F
+has '^imported entries none \(0\), 0 policy versions, 1 statement\(s\)'
+ok fresh show $F
+has '^statement   entry 3 '
+has '^freshness   fresh until'
+ok bundle import "$T/b4" $F
+has '^nothing new'
+ok bundle want --out "$T/w4" $F
+has 'has a freshness statement'
+ok bundle create --out "$T/b5" --since-file "$T/w4" $S
+has "0 statement\(s\)"
+
+# ---- a reader's own replica: want and import with a reader key ------------------
+R="--store $T/rstore --key $T/reader.key"
+ok init --genesis "$T/genesis.vlg" $R
+ok bundle want --out "$T/wr" $R
+ok bundle create --out "$T/br" --since-file "$T/wr" $S
+ok bundle import "$T/br" $R
+has 'head is now 3$'
+[ "$(head_of $S)" = "$(head_of $R)" ] || fail "the reader's replica differs: $(head_of $R)"
+ok verify $R
+has '^verify: OK'
 
 # ---- refusals: the field store stays as it is ------------------------------------
 fsnap "$T/f3"

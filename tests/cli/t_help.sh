@@ -5,13 +5,13 @@ set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
 
 ok --help
-for c in keygen genesis init propose review approve reject get find log verify export status sample policy fresh bundle; do
+for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle; do
     has "^  $c "
 done
 has 'VALISE_STORE'
 has 'VALISE_PASSPHRASE'
 
-for c in keygen genesis init propose review approve reject get find log verify export status sample policy fresh bundle; do
+for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle; do
     ok "$c" --help
     has '^usage: valise '"$c"
     [ -s "$T/err" ] && fail "$c --help wrote to stderr: $(cat "$T/err")"
@@ -22,6 +22,14 @@ for a in create sign show; do
     ok genesis "$a" --help
     has "valise genesis $a"
 done
+ok genesis create --help
+has '\[--reader PUB\.\.\.\]'
+has '^ +--reader PUB\.\.\. +reader public key files'
+ok policy propose --help
+has '\[--add-reader PUB\.\.\.\]'
+has '^ +--add-reader PUB +a new reader'
+has '"readers"'
+
 for a in show propose sign publish; do
     ok policy "$a" --help
     has "valise policy $a"
@@ -44,7 +52,7 @@ refused 2 "unknown option --bogus" --bogus status
 refused 2 "needs a value" get --key
 refused 2 "exactly one record ID" get
 refused 2 "--out PREFIX is required" keygen
-refused 2 "exactly one of --file, --set, --delete, --signed" propose --key x.key
+refused 2 "exactly one of --file, --set, --delete, --again, --signed" propose --key x.key
 refused 2 "exactly one of" propose --file a.json --delete MU-01
 refused 2 "FIELD=VALUE" propose --set MU-01 phones
 refused 2 "--reason TEXT is required" reject abcd

@@ -31,6 +31,7 @@ bad() {
 
 bad limit "1 to 1000000" 0 1000001 -- find "${N[@]}"
 bad limit "1 to 1000000" 0 -- find --json "${N[@]}"
+bad limit "1 to 1000000" 0 1000001 -- proposals "${N[@]}"
 bad ttl "1 to 2592000" 0 2592001 -- fresh issue "${N[@]}"
 bad from "1 to 9223372036854775807" 0 9223372036854775808 -- log "${N[@]}"
 bad to "1 to 9223372036854775807" 0 18446744073709551615 -- log --json "${N[@]}"
@@ -59,6 +60,8 @@ ok log --from 1 --to 9223372036854775807 "${N[@]}"
 has '^#1 '
 ok sample --seed 18446744073709551615 --count-scale 1 --out "$T/s.json"
 [ -s "$T/s.json" ] || fail "sample with the largest seed wrote nothing"
+ok proposals --all --limit 1000000 --key "$T/sec1.key"
+[ "$(wc -l <"$T/out")" -eq 1 ] || fail "proposals --limit 1000000: $(cat "$T/out")"
 # A leading zero is still a number.
 ok find --limit 01 "${N[@]}"
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "find --limit 01: $(cat "$T/out")"

@@ -382,6 +382,50 @@ s_test_peek(const vl_testnet_t *t, const uint8_t *c0, size_t l0, const uint8_t *
         VL_CHECK(memcmp(h.root, root, VL_HASH_LEN) == 0);
         VL_CHECK(memcmp(h.net, vl_policy_net(t->pol), VL_NETID_LEN) == 0);
         VL_CHECK(p && memcmp(h.prop, vl_proposal_id(p), VL_HASH_LEN) == 0);
+        /* ... and the same header with the embedded proposal's author. */
+        vl_entry_head_t h2;
+        uint8_t author[VL_PK_LEN];
+        memset(author, 0xee, sizeof author);
+        VL_CHECK_RC(vl_entry_peek_author(cands[k], lens[k], &h2, author, NULL), VL_OK);
+        VL_CHECK(memcmp(&h2, &h, sizeof h) == 0);
+        VL_CHECK(p && memcmp(author, vl_proposal_author(p), VL_PK_LEN) == 0);
+    }
+    {
+        uint8_t author[VL_PK_LEN];
+        VL_CHECK_RC(vl_proposal_peek_author(prop, plen, author, NULL), VL_OK);
+        VL_CHECK(p && memcmp(author, vl_proposal_author(p), VL_PK_LEN) == 0);
+        /* Not a proposal: an entry, a rejection, a policy, nothing. */
+        VL_CHECK_RC(vl_proposal_peek_author(c2, l2, author, NULL), VL_EPROTO);
+        VL_CHECK_RC(vl_proposal_peek_author(rej, rlen, author, NULL), VL_EPROTO);
+        VL_CHECK_RC(vl_proposal_peek_author(t->genesis, t->genesis_len, author, NULL),
+                    VL_EPROTO);
+        VL_CHECK_RC(vl_proposal_peek_author(NULL, 0, author, NULL), VL_EPROTO);
+        VL_CHECK_RC(vl_entry_peek_author(prop, plen, &h, author, NULL), VL_EPROTO);
+        /* Every truncation of an entry refused, the outputs zeroed. */
+        static const uint8_t zero[VL_PK_LEN];
+        size_t ok_trunc = 0;
+        for (size_t n = 0; n < l2; n++) {
+            memset(author, 0xee, sizeof author);
+            int rc = vl_entry_peek_author(c2, n, &h, author, NULL);
+            if ((rc == VL_EPROTO || rc == VL_ELIMIT) && h.seq == 0 &&
+                memcmp(author, zero, VL_PK_LEN) == 0)
+                ok_trunc++;
+        }
+        VL_CHECK(ok_trunc == l2);
+        /* Byte flips: OK (then seq >= 1), EPROTO or ELIMIT, never a crash. */
+        uint8_t *fl = malloc(l2);
+        if (fl) {
+            size_t sane = 0;
+            for (size_t i = 0; i < l2; i++) {
+                memcpy(fl, c2, l2);
+                fl[i] ^= (uint8_t)(1u << (i % 8));
+                int rc = vl_entry_peek_author(fl, l2, &h, author, NULL);
+                if ((rc == VL_OK && h.seq >= 1) || rc == VL_EPROTO || rc == VL_ELIMIT)
+                    sane++;
+            }
+            VL_CHECK(sane == l2);
+            free(fl);
+        }
     }
     /* The envelope-level peek reads the same fields, and those of other
      * {"hdr", ...} documents: a rejection, a policy. */

@@ -508,6 +508,337 @@ out:
     return VL_TEST_END;
 }
 
+/* ---- readers (docs/formats.md §3, docs/trust.md §8) ------------------------- */
+
+/* The first occurrence of needle in buf, or NULL (memmem is not C11). */
+static const uint8_t *
+s_test_find(const uint8_t *buf, size_t len, const char *needle, size_t nlen)
+{
+    for (size_t i = 0; i + nlen <= len; i++)
+        if (memcmp(buf + i, needle, nlen) == 0)
+            return buf + i;
+    return NULL;
+}
+
+/* Write the unsigned document of builder b (roles as they are: not sorted or
+ * checked again) as a genesis sealed to rcpt, and parse it (unsigned). */
+static int
+s_test_forge_genesis(vl_policy_builder_t *b, const uint8_t (*rcpt)[VL_PK_LEN], size_t nrcpt,
+                     vl_policy_t **out, char *err)
+{
+    uint8_t net[VL_NETID_LEN] = { 7 }, zero[VL_HASH_LEN] = { 0 }, ck[VL_KEY_LEN] = { 1 };
+    uint8_t *doc = NULL;
+    size_t len = 0;
+    const uint32_t e0 = 0;
+    vl_pol_hdr_args_t a = { .net = net, .prev = zero, .after = NULL, .from = 0, .version = 1,
+                            .now = 1, .nepochs = 1, .epoch = &e0, .ckeys = ck, .rcpt = rcpt,
+                            .nrcpt = nrcpt };
+    int rc = vl_policy_builder_write(b, &a, &doc, &len, err);
+    if (rc == VL_OK)
+        rc = vl_policy_parse(doc, len, VL_POLICY_ALLOW_UNSIGNED, out, err);
+    free(doc);
+    return rc;
+}
+
+static int
+s_test_readers(vl_testnet_t *t)
+{
+    VL_TEST_BEGIN;
+    vl_keypair_t *r1 = NULL, *r2 = NULL, *r3 = NULL;
+    vl_policy_builder_t *b = NULL;
+    vl_policy_t *g = NULL, *v2 = NULL, *v3 = NULL, *p = NULL;
+    uint8_t *u = NULL, *gs = NULL, *d2 = NULL, *d3 = NULL, *sx = NULL;
+    size_t ul = 0, gsl = 0, d2l = 0, d3l = 0, sxl = 0;
+    uint8_t(*rcpt)[VL_PK_LEN] = NULL;
+    size_t nrcpt = 0;
+    uint8_t seed[VL_SEED_LEN], k[VL_KEY_LEN], k2[VL_KEY_LEN];
+    char err[VL_ERRMSG_MAX];
+
+    /* A policy without readers has no "readers" key (existing documents
+     * encode byte-identically) and the JSON view an empty list. */
+    VL_CHECK(s_test_find(t->genesis, t->genesis_len, "readers", 7) == NULL);
+    json_t *j = vl_policy_to_json(t->pol);
+    VL_CHECK(j && json_is_array(json_object_get(j, "readers")) &&
+             json_array_size(json_object_get(j, "readers")) == 0);
+    json_decref(j);
+
+    memset(seed, 0xa1, sizeof seed);
+    VL_CHECK_RC(vl_keypair_from_seed(seed, &r1), VL_OK);
+    memset(seed, 0xa2, sizeof seed);
+    VL_CHECK_RC(vl_keypair_from_seed(seed, &r2), VL_OK);
+    memset(seed, 0xa3, sizeof seed);
+    VL_CHECK_RC(vl_keypair_from_seed(seed, &r3), VL_OK);
+    if (!r1 || !r2 || !r3 || !(b = vl_policy_builder_new()))
+        goto out;
+
+    /* A genesis with two readers round-trips. */
+    VL_CHECK_RC(vl_policy_builder_set(b, "reader net", 1, NULL), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_APPROVER, vl_keypair_pk(t->a1), "A", NULL, NULL),
+                VL_OK);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_NODE, vl_keypair_pk(t->node), "N", NULL, NULL),
+                VL_OK);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(r2), "Reader two", NULL,
+                                      NULL),
+                VL_OK);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(r1), "Reader one", NULL,
+                                      NULL),
+                VL_OK);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(r1), "Reader one", NULL,
+                                      NULL),
+                VL_EINVAL); /* once per role */
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(r3), "R", "MU", NULL),
+                VL_EINVAL); /* only authorities have States */
+    VL_CHECK_RC(vl_policy_builder_finish(b, 1, &u, &ul, NULL), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_policy_sign(u, ul, r1, &gs, &gsl, err), VL_EPERM);
+    VL_CHECK(strstr(err, "a reader key may not sign") != NULL);
+    VL_CHECK_RC(vl_policy_sign(u, ul, t->a1, &gs, &gsl, NULL), VL_OK);
+    VL_CHECK_RC(vl_policy_parse(gs, gsl, 0, &g, NULL), VL_OK);
+    if (!g)
+        goto out;
+    VL_CHECK(s_test_find(gs, gsl, "readers", 7) != NULL);
+    VL_CHECK(vl_policy_roles(g, vl_keypair_pk(r1)) == VL_ROLE_READER);
+    VL_CHECK(vl_policy_roles(g, vl_keypair_pk(r2)) == VL_ROLE_READER);
+    VL_CHECK(vl_policy_roles(g, vl_keypair_pk(r3)) == 0);
+    VL_CHECK(!vl_policy_may_edit(g, vl_keypair_pk(r1), "MU"));
+    VL_CHECK(strcmp(vl_policy_member_name(g, vl_keypair_pk(r1)), "Reader one") == 0);
+    size_t cnt[2] = { 0, 0 };
+    vl_policy_members_each(g, s_test_count_cb, cnt);
+    VL_CHECK(cnt[0] == 4 && cnt[1] == (VL_ROLE_APPROVER | VL_ROLE_NODE | VL_ROLE_READER));
+    j = vl_policy_to_json(g);
+    VL_CHECK(j && json_array_size(json_object_get(j, "readers")) == 2);
+    json_decref(j);
+    /* The content key of epoch 0 is sealed to the readers. */
+    VL_CHECK_RC(vl_policy_content_key(g, 0, t->a1, k), VL_OK);
+    VL_CHECK_RC(vl_policy_content_key(g, 0, r1, k2), VL_OK);
+    VL_CHECK(memcmp(k, k2, VL_KEY_LEN) == 0);
+    VL_CHECK_RC(vl_policy_content_key(g, 0, r2, k2), VL_OK);
+    VL_CHECK(memcmp(k, k2, VL_KEY_LEN) == 0);
+    VL_CHECK_RC(vl_policy_content_key(g, 0, r3, k2), VL_EPERM);
+
+    /* Canonical form, forged past the builder: unsorted, duplicate, too
+     * many, an empty list, a reader holding another role. */
+    VL_CHECK_RC(vl_policy_builder_check(b, NULL), VL_OK); /* sorts */
+    VL_CHECK_RC(vl_policy_recipients(b->role, b->nrole, &rcpt, &nrcpt), VL_OK);
+    if (!rcpt || b->nrole[VL_POL_READERS] != 2)
+        goto out;
+    vl_pol_member_t *rd = b->role[VL_POL_READERS], keep[2];
+    memcpy(keep, rd, sizeof keep);
+    VL_CHECK_RC(s_test_forge_genesis(b, (const uint8_t(*)[VL_PK_LEN])rcpt, nrcpt, &p, NULL),
+                VL_OK);
+    vl_policy_destroy(&p);
+    rd[0] = keep[1];
+    rd[1] = keep[0];
+    err[0] = '\0';
+    VL_CHECK_RC(s_test_forge_genesis(b, (const uint8_t(*)[VL_PK_LEN])rcpt, nrcpt, &p, err),
+                VL_EPROTO);
+    VL_CHECK(strstr(err, "policy.readers[1]: keys not sorted or listed twice") != NULL);
+    rd[0] = rd[1] = keep[0];
+    VL_CHECK_RC(s_test_forge_genesis(b, (const uint8_t(*)[VL_PK_LEN])rcpt, nrcpt, &p, NULL),
+                VL_EPROTO);
+    memcpy(rd, keep, sizeof keep);
+    /* A reader that is the approver too. */
+    memcpy(rd[0].pk, vl_keypair_pk(t->a1), VL_PK_LEN);
+    qsort(rd, 2, sizeof *rd, vl_policy_cmp_member);
+    err[0] = '\0';
+    VL_CHECK_RC(s_test_forge_genesis(b, (const uint8_t(*)[VL_PK_LEN])rcpt, nrcpt, &p, err),
+                VL_EINVAL);
+    VL_CHECK(strstr(err, "holds another role") != NULL);
+    memcpy(rd, keep, sizeof keep);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(t->a1), "A", NULL, NULL),
+                VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_policy_builder_finish(b, 1, &sx, &sxl, err), VL_EINVAL);
+    VL_CHECK(strstr(err, "a reader key may hold no other role") != NULL);
+    VL_CHECK_RC(vl_policy_builder_remove(b, vl_keypair_pk(t->a1), NULL), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_APPROVER, vl_keypair_pk(t->a1), "A", NULL, NULL),
+                VL_OK);
+    /* VL_MAX_READERS + 1: the count is checked before the keys. */
+    {
+        vl_pol_member_t *many = calloc(VL_MAX_READERS + 1, sizeof *many);
+        if (many) {
+            for (size_t i = 0; i <= VL_MAX_READERS; i++)
+                many[i] = keep[0];
+            vl_pol_member_t *was = b->role[VL_POL_READERS];
+            size_t wasn = b->nrole[VL_POL_READERS];
+            b->role[VL_POL_READERS] = many;
+            b->nrole[VL_POL_READERS] = VL_MAX_READERS + 1;
+            err[0] = '\0';
+            VL_CHECK_RC(s_test_forge_genesis(b, (const uint8_t(*)[VL_PK_LEN])rcpt, nrcpt, &p,
+                                             err),
+                        VL_EPROTO);
+            VL_CHECK(strstr(err, "policy.readers: 1025 elements, want 1..1024") != NULL);
+            b->role[VL_POL_READERS] = was;
+            b->nrole[VL_POL_READERS] = wasn;
+            free(many);
+        }
+        VL_CHECK(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(r3), "R3", NULL, NULL) ==
+                 VL_OK);
+        VL_CHECK_RC(vl_policy_builder_remove(b, vl_keypair_pk(r3), NULL), VL_OK);
+    }
+    /* "readers": [] (no readers is no key): patch the one-reader document. */
+    {
+        vl_policy_builder_t *ob = vl_policy_builder_new();
+        uint8_t *one = NULL;
+        size_t onel = 0;
+        vl_doc_t *dd = NULL;
+        vl_wr_t *w = vl_wr_new();
+        if (ob && w) {
+            VL_CHECK_RC(vl_policy_builder_set(ob, "n", 1, NULL), VL_OK);
+            VL_CHECK_RC(vl_policy_builder_add(ob, VL_ROLE_APPROVER, vl_keypair_pk(t->a1), "A",
+                                              NULL, NULL),
+                        VL_OK);
+            VL_CHECK_RC(vl_policy_builder_add(ob, VL_ROLE_READER, vl_keypair_pk(r1), "R", NULL,
+                                              NULL),
+                        VL_OK);
+            VL_CHECK_RC(vl_policy_builder_finish(ob, 1, &one, &onel, NULL), VL_OK);
+            const uint8_t *hb;
+            size_t hl;
+            if (one && vl_doc_parse(one, onel, 0, &dd, NULL) == VL_OK &&
+                vl_val_bin(vl_val_get(vl_doc_root(dd), "hdr"), &hb, &hl) == VL_OK) {
+                /* "readers" 0x91 {key: bin 32, name: "R"} -> "readers" 0x90 */
+                const uint8_t *at = s_test_find(hb, hl, "\xa7readers\x91", 9);
+                size_t mlen = 1 + 4 + 2 + VL_PK_LEN + 5 + 2;
+                VL_CHECK(at != NULL);
+                if (at) {
+                    size_t off = (size_t)(at - hb) + 8;
+                    uint8_t *nh = malloc(hl);
+                    if (nh) {
+                        memcpy(nh, hb, off);
+                        nh[off] = 0x90;
+                        memcpy(nh + off + 1, hb + off + 1 + mlen, hl - off - 1 - mlen);
+                        vl_wr_map(w, 2);
+                        vl_wr_cstr(w, "hdr");
+                        vl_wr_bin(w, nh, hl - mlen);
+                        vl_wr_cstr(w, "sigs");
+                        vl_wr_array(w, 0);
+                        err[0] = '\0';
+                        VL_CHECK_RC(vl_policy_parse(vl_wr_data(w), vl_wr_len(w),
+                                                    VL_POLICY_ALLOW_UNSIGNED, &p, err),
+                                    VL_EPROTO);
+                        VL_CHECK(strstr(err, "readers") != NULL);
+                        vl_policy_destroy(&p);
+                        free(nh);
+                    }
+                }
+            }
+        }
+        vl_wr_destroy(&w);
+        vl_doc_destroy(&dd);
+        free(one);
+        vl_policy_builder_destroy(&ob);
+    }
+    vl_policy_builder_destroy(&b);
+
+    /* Version 2 adds a reader: no new epoch, the new reader opens epoch 0. */
+    vl_keypair_t *const signers[] = { t->a1 };
+    uint8_t after[VL_HASH_LEN];
+    memcpy(after, vl_policy_hash(g), VL_HASH_LEN);
+    VL_CHECK_RC(vl_policy_builder_from(g, t->a1, &b, NULL), VL_OK);
+    if (!b)
+        goto out;
+    VL_CHECK_RC(vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(r3), "Reader three", NULL,
+                                      NULL),
+                VL_OK);
+    VL_CHECK_RC(s_test_next(b, g, 1, after, false, signers, 1, &v2, &d2, &d2l, NULL), VL_OK);
+    vl_policy_builder_destroy(&b);
+    if (!v2)
+        goto out;
+    VL_CHECK(vl_policy_epoch(v2) == 0);
+    VL_CHECK_RC(vl_policy_content_key(v2, 0, r3, k2), VL_OK);
+    VL_CHECK(memcmp(k, k2, VL_KEY_LEN) == 0);
+    /* A reader may not sign version N+1. */
+    err[0] = '\0';
+    VL_CHECK_RC(vl_policy_sign_next(g, d2, d2l, r1, &sx, &sxl, err), VL_EPERM);
+    VL_CHECK(strstr(err, "a reader key may not sign") != NULL);
+    /* Starting a builder from v2 as a reader opens the keys (the CLI refuses
+     * `policy propose` by a reader; the protocol only needs a member). */
+
+    /* Version 3 revokes r1 and rotates r2 -> a fresh key: a new epoch
+     * sealed to neither r1 nor r2, of which nothing is sealed to them. */
+    vl_keypair_t *r4 = NULL;
+    memset(seed, 0xa4, sizeof seed);
+    VL_CHECK_RC(vl_keypair_from_seed(seed, &r4), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_from(v2, t->a1, &b, NULL), VL_OK);
+    if (b && r4) {
+        VL_CHECK_RC(vl_policy_builder_remove(b, vl_keypair_pk(r1), NULL), VL_OK);
+        VL_CHECK_RC(vl_policy_builder_rotate(b, vl_keypair_pk(r2), vl_keypair_pk(r4), NULL),
+                    VL_OK);
+        /* Without a new epoch the document is refused: forge one (epochs of v2
+         * only, sealed to the new members). */
+        VL_CHECK_RC(s_test_next(b, v2, 1, after, false, signers, 1, &v3, &d3, &d3l, NULL),
+                    VL_OK);
+    }
+    vl_policy_builder_destroy(&b);
+    if (v3) {
+        VL_CHECK(vl_policy_epoch(v3) == 1);
+        VL_CHECK(vl_policy_roles(v3, vl_keypair_pk(r1)) == 0);
+        VL_CHECK(vl_policy_roles(v3, vl_keypair_pk(r2)) == 0);
+        VL_CHECK(vl_policy_roles(v3, vl_keypair_pk(r4)) == VL_ROLE_READER);
+        VL_CHECK(strcmp(vl_policy_member_name(v3, vl_keypair_pk(r4)), "Reader two") == 0);
+        VL_CHECK_RC(vl_policy_content_key(v3, 1, r1, k2), VL_EPERM);
+        VL_CHECK_RC(vl_policy_content_key(v3, 1, r2, k2), VL_EPERM);
+        VL_CHECK_RC(vl_policy_content_key(v3, 0, r1, k2), VL_EPERM);
+        VL_CHECK_RC(vl_policy_content_key(v3, 1, r4, k2), VL_OK);
+        VL_CHECK_RC(vl_policy_content_key(v3, 1, t->a1, k), VL_OK);
+        VL_CHECK(memcmp(k, k2, VL_KEY_LEN) == 0);
+        VL_CHECK_RC(vl_policy_content_key(v3, 1, r3, k2), VL_OK);
+        /* What r1 could open before stays open in the versions that sealed it. */
+        VL_CHECK_RC(vl_policy_content_key(v2, 0, r1, k2), VL_OK);
+    }
+    /* Forged: v3's members with v2's epochs only (the removed reader's key
+     * must start a new epoch). */
+    if (v3) {
+        VL_CHECK_RC(vl_policy_builder_from(v2, t->a1, &b, NULL), VL_OK);
+        if (b) {
+            VL_CHECK_RC(vl_policy_builder_remove(b, vl_keypair_pk(r1), NULL), VL_OK);
+            VL_CHECK_RC(vl_policy_builder_check(b, NULL), VL_OK);
+            uint8_t(*rc3)[VL_PK_LEN] = NULL;
+            size_t n3 = 0;
+            VL_CHECK_RC(vl_policy_recipients(b->role, b->nrole, &rc3, &n3), VL_OK);
+            vl_pol_hdr_args_t a = { .net = vl_policy_net(v2), .prev = vl_policy_hash(v2),
+                                    .after = vl_policy_after(v2), .from = 1, .version = 3,
+                                    .now = 2, .nepochs = 1, .epoch = b->epoch,
+                                    .ckeys = b->ckeys,
+                                    .rcpt = (const uint8_t(*)[VL_PK_LEN])rc3, .nrcpt = n3 };
+            uint8_t *fd = NULL, *fs = NULL;
+            size_t fdl = 0, fsl = 0;
+            if (rc3 && vl_policy_builder_write(b, &a, &fd, &fdl, NULL) == VL_OK &&
+                s_test_sign(fd, fdl, signers, 1, &fs, &fsl) == VL_OK) {
+                err[0] = '\0';
+                VL_CHECK_RC(vl_policy_parse_next(v2, fs, fsl, 0, &p, err), VL_EINVAL);
+                VL_CHECK(strstr(err, "a new content-key epoch is required") != NULL);
+                vl_policy_destroy(&p);
+            } else {
+                VL_CHECK(!"forging v3 without a new epoch");
+            }
+            free(fd);
+            free(fs);
+            free(rc3);
+        }
+        vl_policy_builder_destroy(&b);
+    }
+    vl_keypair_destroy(&r4);
+out:
+    sodium_memzero(k, sizeof k);
+    sodium_memzero(k2, sizeof k2);
+    vl_policy_builder_destroy(&b);
+    vl_policy_destroy(&g);
+    vl_policy_destroy(&v2);
+    vl_policy_destroy(&v3);
+    vl_policy_destroy(&p);
+    free(rcpt);
+    free(u);
+    free(gs);
+    free(d2);
+    free(d3);
+    free(sx);
+    vl_keypair_destroy(&r1);
+    vl_keypair_destroy(&r2);
+    vl_keypair_destroy(&r3);
+    return VL_TEST_END;
+}
+
 int
 vl_policy_test(bool verbose)
 {
@@ -630,6 +961,7 @@ vl_policy_test(bool verbose)
     }
     json_decref(j);
     VL_CHECK(s_test_chain(&t) == 0);
+    VL_CHECK(s_test_readers(&t) == 0);
     vl_policy_builder_destroy(&b);
     free(g0);
     free(g1);

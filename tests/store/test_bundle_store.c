@@ -11,7 +11,7 @@
  * proposal id no longer matches), a signature changed in the middle (the link covers it), a
  * bad signature on the last entry, a maker that is not a member, a gap,
  * another network. A different valid entry at a held seq is a fork:
- * refused, and the evidence is stored. A key-less read-only open runs the
+ * refused, and the evidence is stored; it then travels in a bundle. A key-less read-only open runs the
  * checks (phase 1) and refuses to read records.
  */
 #include <stdio.h>
@@ -323,6 +323,17 @@ vl_bundle_store_test(bool verbose)
         VL_CHECK(s_import(b, buf, len, VL_EFORK, "the bundle's entry 1 differs", NULL, verbose));
     VL_CHECK(s_seq(b) == 3);
     VL_CHECK(vl_store_fork_seq(b) == 1); /* evidence stored, as a node does */
+    /* The evidence travels: B's bundle carries it, C takes it (and stops
+     * its log there too); a second import knows it. */
+    free(buf);
+    buf = NULL;
+    VL_CHECK_RC(s_create(b, 3, &buf, &len), VL_OK);
+    if (buf) {
+        VL_CHECK(s_import(c, buf, len, VL_OK, NULL, &sum, verbose));
+        VL_CHECK(sum.counts[VL_BK_EVIDENCE] == 1 && vl_store_fork_seq(c) == 1);
+        VL_CHECK(s_import(c, buf, len, VL_OK, NULL, &sum, verbose));
+        VL_CHECK(sum.counts[VL_BK_EVIDENCE] == 0 && sum.known[VL_BK_EVIDENCE] == 1);
+    }
 
 out:
     free(buf);

@@ -443,6 +443,36 @@ typedef struct {
     size_t n, sigs;
 } s_t_pend_t;
 
+/* What vl_store_outcomes reported, in order. */
+typedef struct {
+    size_t n;
+    struct {
+        uint8_t id[VL_HASH_LEN];
+        vl_outcome_state_t state;
+        bool known;
+        uint8_t author[VL_PK_LEN];
+        uint64_t seq;
+        size_t nsigs;
+    } o[8];
+} s_t_out_t;
+
+static int
+s_t_out_cb(void *ctx, const vl_outcome_t *o)
+{
+    s_t_out_t *t = ctx;
+    if (t->n == 8)
+        return VL_ELIMIT;
+    memcpy(t->o[t->n].id, o->id, VL_HASH_LEN);
+    t->o[t->n].state = o->state;
+    t->o[t->n].known = o->author != NULL;
+    if (o->author)
+        memcpy(t->o[t->n].author, o->author, VL_PK_LEN);
+    t->o[t->n].seq = o->seq;
+    t->o[t->n].nsigs = o->nsigs;
+    t->n++;
+    return VL_OK;
+}
+
 static int
 s_t_pend_cb(void *ctx, const vl_proposal_t *p, size_t n_approvals)
 {
@@ -618,6 +648,21 @@ s_t_raw_put(const char *dir, const char *db, const void *key, size_t klen, const
         rc = VL_ESTORE;
     int erc = s_raw_end(&r);
     return rc != VL_OK ? rc : erc;
+}
+
+/* meta "format" of a closed store (0 when unreadable). */
+static uint32_t
+s_t_format(const char *dir)
+{
+    s_raw_t r;
+    uint32_t fmt = 0;
+    MDB_val v;
+    if (s_raw_begin(&r, dir) == VL_OK &&
+        mdb_get(r.txn, s_raw_db(&r, "meta"), &(MDB_val){ 6, (void *)"format" }, &v) == 0 &&
+        v.mv_size == 4)
+        fmt = vls_be32_get(v.mv_data);
+    s_raw_end(&r);
+    return fmt;
 }
 
 static int
@@ -922,6 +967,60 @@ s_t_federation(const vl_testnet_t *tn, vl_store_t *a, bool verbose)
         VL_CHECK_RC(vl_store_rejection_bytes(sf, pid0, &got, &gotl), VL_ENOTFOUND);
         VL_CHECK_RC(vl_store_head(sf, &hf), VL_OK);
         VL_CHECK(hf.pending == 2 && hf.seq == ha.seq);
+
+        /* Outcomes: a rejection names its proposal's author when the proposal
+         * was pending here (ida, by mu), not when it never was (idd, by mg). */
+        s_t_out_t to;
+        const unsigned rej = VL_OUTCOME_BIT(VL_OUTCOME_REJECTED);
+        memset(&to, 0, sizeof to);
+        VL_CHECK_RC(vl_store_outcomes(sf, NULL, rej, 0, s_t_out_cb, &to), VL_OK);
+        VL_CHECK(to.n == 2);
+        for (size_t i = 0; i < to.n; i++) {
+            VL_CHECK(to.o[i].state == VL_OUTCOME_REJECTED);
+            if (memcmp(to.o[i].id, ida, VL_HASH_LEN) == 0)
+                VL_CHECK(to.o[i].known &&
+                         memcmp(to.o[i].author, vl_keypair_pk(tn->mu), VL_PK_LEN) == 0);
+            else
+                VL_CHECK(memcmp(to.o[i].id, idd, VL_HASH_LEN) == 0 && !to.o[i].known);
+        }
+        /* By author: mu's rejected ida and pending idc; mg's pending idb only. */
+        memset(&to, 0, sizeof to);
+        VL_CHECK_RC(vl_store_outcomes(sf, vl_keypair_pk(tn->mu),
+                                      rej | VL_OUTCOME_BIT(VL_OUTCOME_PENDING), 0, s_t_out_cb,
+                                      &to), VL_OK);
+        VL_CHECK(to.n == 2);
+        VL_CHECK((to.o[0].state == VL_OUTCOME_REJECTED) != (to.o[1].state == VL_OUTCOME_REJECTED));
+        for (size_t i = 0; i < to.n; i++)
+            VL_CHECK(memcmp(to.o[i].id, to.o[i].state == VL_OUTCOME_REJECTED ? ida : idc,
+                            VL_HASH_LEN) == 0);
+        memset(&to, 0, sizeof to);
+        VL_CHECK_RC(vl_store_outcomes(sf, vl_keypair_pk(tn->mg), VL_OUTCOME_ALL & ~VL_OUTCOME_BIT(VL_OUTCOME_APPLIED), 0,
+                                      s_t_out_cb, &to), VL_OK);
+        VL_CHECK(to.n == 1 && memcmp(to.o[0].id, idb, VL_HASH_LEN) == 0 &&
+                 to.o[0].state == VL_OUTCOME_PENDING);
+        /* One by id prefix: settled by a rejection, by an entry, or unknown. */
+        char hx[2 * VL_HASH_LEN + 1];
+        memset(&to, 0, sizeof to);
+        vl_hex(idd, VL_HASH_LEN, hx);
+        hx[10] = '\0';
+        VL_CHECK_RC(vl_store_outcome_get(sf, hx, s_t_out_cb, &to, err), VL_OK);
+        VL_CHECK(to.n == 1 && to.o[0].state == VL_OUTCOME_REJECTED && !to.o[0].known);
+        vl_hex(pid0, VL_HASH_LEN, hx);
+        VL_CHECK_RC(vl_store_outcome_get(sf, hx, s_t_out_cb, &to, err), VL_OK);
+        VL_CHECK(to.n == 2 && to.o[1].state == VL_OUTCOME_APPLIED && to.o[1].seq == 1 &&
+                 to.o[1].nsigs == vl_policy_threshold(tn->pol));
+        VL_CHECK_RC(vl_store_outcome_get(sf, "5a5a5a5a", s_t_out_cb, &to, NULL), VL_ENOTFOUND);
+        VL_CHECK_RC(vl_store_outcome_get(sf, "5a5", s_t_out_cb, &to, NULL), VL_EINVAL);
+        VL_CHECK(to.n == 2);
+        /* --limit on the log: the newest applied entry only. */
+        memset(&to, 0, sizeof to);
+        VL_CHECK_RC(vl_store_outcomes(sf, NULL, VL_OUTCOME_BIT(VL_OUTCOME_APPLIED), 1, s_t_out_cb,
+                                      &to), VL_OK);
+        VL_CHECK(to.n == 1 && to.o[0].seq == hf.seq);
+        /* The settled values with an author verify clean. */
+        size_t problems = 99;
+        VL_CHECK_RC(vl_store_verify(sf, NULL, NULL, &problems), VL_OK);
+        VL_CHECK(problems == 0);
     }
 
     /* ---- peers ------------------------------------------------------------------------------ */
@@ -1715,6 +1814,21 @@ vl_store_test(bool verbose)
     VL_CHECK_RC(vl_store_open(dir_a, tn.outsider, 0, &st, err), VL_EPERM);
     VL_CHECK(st == NULL);
     VL_CHECK_RC(vl_store_open("/nonexistent/valise-store", tn.node, 0, &st, NULL), VL_ENOTFOUND);
+    /* Store formats: 1 opens read-only unchanged and is rewritten as 2 by a
+     * read-write open; any other number is refused by number. */
+    VL_CHECK(s_t_format(dir_a) == VL_STORE_FORMAT);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\1", 4), VL_OK);
+    VL_CHECK_RC(vl_store_open(dir_a, tn.node, VL_STORE_RDONLY, &st, err), VL_OK);
+    vl_store_close(&st);
+    VL_CHECK(s_t_format(dir_a) == 1);
+    VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
+    vl_store_close(&st);
+    VL_CHECK(s_t_format(dir_a) == 2);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\3", 4), VL_OK);
+    err[0] = '\0';
+    VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_ECORRUPT);
+    VL_CHECK(st == NULL && strstr(err, "store format 3 is not supported") != NULL);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\2", 4), VL_OK);
     VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
     if (!st)
         goto out;

@@ -28,7 +28,7 @@ for line in open(vec):
 def h(tag, data):
     return hashlib.blake2b(tag.encode() + b'\0' + data, digest_size=32).digest()
 jobs = []
-for what in ('genesis', 'proposal', 'entry', 'fresh_policy', 'fresh'):
+for what in ('genesis', 'proposal', 'entry', 'fresh_policy', 'fresh', 'reader_policy'):
     hdr = bytes.fromhex(v[what + '.hdr'])
     doc = v[what + '.doc']
     assert v[what + '.hdr'] in doc, what + ': header not inside the document'
@@ -68,6 +68,14 @@ for k in ('expires', 'issued', 'seq'):
     assert (mp_key(k) + mp_uint(int(v['fresh.' + k]))) in fhdr, 'fresh: ' + k + ' differs'
 assert int(v['fresh.issued']) < int(v['fresh.expires']), 'fresh: expires not after issued'
 assert (mp_key('type') + mp_key('fresh')) in fhdr, 'fresh: type is not "fresh"'
+# The reader vector (docs/formats.md §3): reader_policy lists key.reader under "readers"
+# (one member {"key", "name"}), a key the genesis above does not have, and seals epoch 0 to it.
+rhdr = bytes.fromhex(v['reader_policy.hdr'])
+rpk = bytes.fromhex(v['key.reader.pk'])
+assert (mp_key('readers') + b'\x91\x82' + mp_key('key') + b'\xc4\x20' + rpk) in rhdr, \
+    'reader_policy: key.reader is not its one reader'
+assert (mp_key('to') + b'\xc4\x20' + rpk) in rhdr, 'reader_policy: epoch 0 not sealed to the reader'
+assert mp_key('readers') not in bytes.fromhex(v['genesis.hdr']), 'genesis: has a readers key'
 with open(os.path.join(tmp, 'jobs'), 'w') as f:
     for j in jobs:
         f.write(' '.join(map(str, j)) + '\n')

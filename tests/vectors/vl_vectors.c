@@ -12,7 +12,8 @@
  * The freshness-statement vectors (fresh_policy.*, fresh.*) come last: the
  * generator is not deterministic (every genesis draws a new network id and
  * content key), so they were appended to an existing vectors.txt rather than
- * regenerating the items before them.
+ * regenerating the items before them. The reader vectors (key.reader.*,
+ * reader_policy.*) were appended after them the same way.
  *
  * The vector file is line-oriented, "name=hex" or "name=text", so that an
  * independent checker (tests/vectors/check-openssl.sh: Python's hashlib for
@@ -22,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "vl_bundle.h"
 #include "vl_change.h"
@@ -186,6 +189,48 @@ out:
     return rc;
 }
 
+/* The reader vectors (docs/formats.md §3 "readers", docs/trust.md §8): a
+ * genesis like the test network's naming one reader (seed 0x77), whose
+ * content key opens with the reader's key. */
+static int
+s_generate_readers(vl_testnet_t *t, char *err)
+{
+    int rc;
+    uint8_t *u = NULL, *one = NULL, *doc = NULL, seed[VL_SEED_LEN];
+    size_t ul = 0, onel = 0, docl = 0;
+    vl_keypair_t *rk = NULL;
+    vl_policy_builder_t *b = vl_policy_builder_new();
+    memset(seed, 0x77, sizeof seed);
+    if (!b)
+        return VL_ENOMEM;
+    if ((rc = vl_keypair_from_seed(seed, &rk)) ||
+        (rc = vl_policy_builder_set(b, "valise test network", 2, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_APPROVER, vl_keypair_pk(t->a1), "Secretariat A",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_APPROVER, vl_keypair_pk(t->a2), "Secretariat B",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_NODE, vl_keypair_pk(t->node), "Vienna node",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_add(b, VL_ROLE_READER, vl_keypair_pk(rk), "Field office",
+                                    NULL, err)) ||
+        (rc = vl_policy_builder_finish(b, 1700000000, &u, &ul, err)) ||
+        (rc = vl_policy_sign(u, ul, t->a1, &one, &onel, err)) ||
+        (rc = vl_policy_sign(one, onel, t->a2, &doc, &docl, err)))
+        goto out;
+    printf("# readers (docs/formats.md §3), appended: reader_policy is a genesis like the one above\n"
+           "# (its own network id) with one reader, key.reader; its content key opens with it\n");
+    s_key("reader", rk, 0x77);
+    if (s_sigs("reader_policy", doc, docl, "valise/policy/1"))
+        rc = VL_EPROTO;
+out:
+    vl_keypair_destroy(&rk);
+    vl_policy_builder_destroy(&b);
+    free(u);
+    free(one);
+    free(doc);
+    return rc;
+}
+
 static int
 s_generate(void)
 {
@@ -240,7 +285,7 @@ s_generate(void)
     s_hexline("entry.link", link, sizeof link);
     /* The content key, so that the proposal's ciphertext can be opened. */
     s_hexline("content_key", t.ckey, sizeof t.ckey);
-    if ((rc = s_generate_fresh(&t, err)))
+    if ((rc = s_generate_fresh(&t, err)) || (rc = s_generate_readers(&t, err)))
         goto out;
 out:
     if (rc)
@@ -360,6 +405,56 @@ out:
     return fails;
 }
 
+/* The reader vectors: the policy verifies, names key.reader as a reader (and
+ * nothing else), and epoch 0's content key opens with the reader's key (from
+ * its seed) to the same key as with approver 1's. @return failures. */
+static int
+s_check_readers(FILE *f)
+{
+    int fails = 0;
+    char err[VL_ERRMSG_MAX] = "";
+    size_t pl = 0, sl = 0, kl = 0, al = 0;
+    vl_policy_t *pol = NULL;
+    vl_keypair_t *rk = NULL, *ak = NULL;
+    uint8_t k1[VL_KEY_LEN], k2[VL_KEY_LEN];
+    uint8_t *pd = s_get(f, "reader_policy.doc", &pl), *seed = s_get(f, "key.reader.seed", &sl),
+            *pk = s_get(f, "key.reader.pk", &kl), *aseed = s_get(f, "key.approver1.seed", &al);
+    if (!pd || !seed || !pk || !aseed || sl != VL_SEED_LEN || kl != VL_PK_LEN ||
+        al != VL_SEED_LEN || vl_keypair_from_seed(seed, &rk) != VL_OK ||
+        vl_keypair_from_seed(aseed, &ak) != VL_OK) {
+        fprintf(stderr, "vl_vectors: the reader vectors are missing\n");
+        fails++;
+        goto out;
+    }
+    if (vl_policy_parse(pd, pl, 0, &pol, err) != VL_OK) {
+        fprintf(stderr, "reader_policy: %s\n", err);
+        fails++;
+        goto out;
+    }
+    if (memcmp(vl_keypair_pk(rk), pk, VL_PK_LEN) != 0 ||
+        vl_policy_roles(pol, pk) != VL_ROLE_READER) {
+        fprintf(stderr, "reader_policy: key.reader is not a reader (only)\n");
+        fails++;
+    }
+    if (vl_policy_content_key(pol, 0, rk, k1) != VL_OK ||
+        vl_policy_content_key(pol, 0, ak, k2) != VL_OK ||
+        memcmp(k1, k2, VL_KEY_LEN) != 0) {
+        fprintf(stderr, "reader_policy: the content key does not open with the reader's key\n");
+        fails++;
+    }
+    sodium_memzero(k1, sizeof k1);
+    sodium_memzero(k2, sizeof k2);
+out:
+    vl_keypair_destroy(&rk);
+    vl_keypair_destroy(&ak);
+    vl_policy_destroy(&pol);
+    free(pd);
+    free(seed);
+    free(pk);
+    free(aseed);
+    return fails;
+}
+
 static int
 s_check(const char *path)
 {
@@ -425,6 +520,7 @@ s_check(const char *path)
         fails++;
     }
     fails += s_check_fresh(f);
+    fails += s_check_readers(f);
 out:
     printf("%d passed, %d failed\n", fails ? 0 : 1, fails ? 1 : 0);
     vl_entry_destroy(&e);
