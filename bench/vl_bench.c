@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vl_benchlog.h"
 #include "vl_change.h"
 #include "vl_crypto.h"
 #include "vl_record.h"
@@ -59,49 +60,6 @@ s_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-static const char *const s_states[] = { "MU", "MG", "SC", "KM", "FR", "CR", "SV", "GT",
-                                        "HN", "NI", "PA", "DO", "MX", "BZ", "CO", "BF",
-                                        "ML", "MR", "NE", "TD", "AT", "DE", "IT", "ES" };
-#define NSTATES (sizeof s_states / sizeof s_states[0])
-static const char *const s_functions[] = { "mla", "extradition", "transfer_sentenced_persons",
-                                           "drug_trafficking_sea", "migrant_smuggling_sea",
-                                           "firearms_trafficking" };
-
-/* A synthetic authority record of about 1.2 KB of canonical msgpack. */
-static int
-s_record(size_t i, uint8_t **body, size_t *len)
-{
-    char json[4096], err[VL_ERRMSG_MAX] = "";
-    const char *st = s_states[i % NSTATES];
-    snprintf(json, sizeof json,
-             "{\"kind\":\"authority\",\"id\":\"%s-%06zu\",\"state\":\"%s\","
-             "\"name\":{\"en\":\"Central Authority for Mutual Legal Assistance, office %zu\","
-             "\"fr\":\"Autorite centrale pour l'entraide judiciaire, bureau %zu\"},"
-             "\"functions\":[\"%s\",\"%s\"],\"legal_bases\":[\"UNTOC-16\",\"UNTOC-18\"],"
-             "\"contact\":{\"address\":{\"en\":\"%zu Example Avenue, Government Building, "
-             "Floor 4\"},\"phones\":[\"+230 5550 %04zu\",\"+230 5551 %04zu\"],"
-             "\"emails\":[\"mla%zu@example.org\"],\"website\":\"https://example.org/ca/%zu\"},"
-             "\"persons\":[{\"name\":\"Person %zu Example\",\"title\":\"Senior State Counsel\","
-             "\"phones\":[\"+230 5552 %04zu\"],\"emails\":[\"p%zu@example.org\"],"
-             "\"languages\":[\"en\",\"fr\"]}],"
-             "\"office_hours\":\"Monday to Friday, 08:30-16:00\",\"time_zone\":\"UTC+04:00\","
-             "\"languages\":[\"en\",\"fr\"],\"interpol\":true,\"untoc_16_5\":%s,"
-             "\"required_documents\":{\"en\":\"A request in writing, signed by the competent "
-             "authority, stating the facts, the offence, the legal provisions and the assistance "
-             "sought; certified translations into English or French; for searches and "
-             "seizures, a judicial order of the requesting State.\"},"
-             "\"urgent_procedures\":{\"en\":\"Urgent requests may be sent in advance by e-mail "
-             "or through INTERPOL, followed by the original within 30 days.\"},"
-             "\"comments\":{\"en\":\"Synthetic benchmark record %zu; no real person.\"}}",
-             st, i, st, i, i, s_functions[i % 6], s_functions[(i + 1) % 6],
-             i, i % 10000, (i * 7) % 10000, i, i, i, (i * 3) % 10000, i,
-             (i & 1) ? "true" : "false", i);
-    int rc = vl_record_from_json_text(json, strlen(json), body, len, err);
-    if (rc != VL_OK)
-        fprintf(stderr, "record %zu: %s: %s\n", i, vl_strerror(rc), err);
-    return rc;
 }
 
 static double
@@ -201,50 +159,13 @@ main(int argc, char **argv)
     printf("ed25519 verify, one core:      %10.0f /s  (%.1f us each)\n", vrate, 1e6 / vrate);
 
     /* 2. Make N approved entries (not timed as replay). */
-    uint8_t **entries = calloc(nentries, sizeof *entries);
-    size_t *lens = calloc(nentries, sizeof *lens);
+    uint8_t **entries = NULL;
+    size_t *lens = NULL;
     char err[VL_ERRMSG_MAX] = "";
-    vl_root_t acc;
-    vl_root_clear(&acc);
-    uint8_t prev[VL_HASH_LEN];
-    memcpy(prev, vl_policy_hash(t.pol), VL_HASH_LEN);
     size_t body_bytes = 0, entry_bytes = 0;
     double tg = s_now();
-    for (size_t i = 0; i < nentries; i++) {
-        uint8_t *body = NULL, *prop = NULL, *c0 = NULL, *c1 = NULL;
-        size_t blen, plen, l0, l1;
-        vl_record_t *rec = NULL;
-        vl_op_t op;
-        uint8_t leaf[VL_HASH_LEN], root[VL_HASH_LEN];
-        if (s_record(i, &body, &blen) || vl_record_parse(body, blen, &rec, err) ||
-            vl_op_from_record(&op, rec, 0))
-            return 1;
-        const uint8_t *bodies[1] = { body };
-        size_t bl[1] = { blen };
-        vl_root_leaf(leaf, vl_record_id(rec), 1, body, blen);
-        vl_root_insert(&acc, leaf);
-        vl_root_digest(&acc, root);
-        if (vl_proposal_make(t.pol, t.a1, t.ckey, 1700000000 + i, &op, bodies, bl, 1, &prop,
-                             &plen, err) ||
-            vl_entry_make(t.pol, i + 1, prev, prop, plen, root, 1700000000 + i, &c0, &l0, err) ||
-            vl_entry_sign(t.pol, c0, l0, t.a1, &c1, &l1, err) ||
-            vl_entry_sign(t.pol, c1, l1, t.a2, &entries[i], &lens[i], err)) {
-            fprintf(stderr, "make entry %zu: %s\n", i, err);
-            return 1;
-        }
-        vl_entry_t *e = NULL;
-        if (vl_entry_parse(t.pol, entries[i], lens[i], 0, &e, err))
-            return 1;
-        memcpy(prev, vl_entry_hash(e), VL_HASH_LEN);
-        vl_entry_destroy(&e);
-        body_bytes += blen;
-        entry_bytes += lens[i];
-        vl_record_destroy(&rec);
-        free(body);
-        free(prop);
-        free(c0);
-        free(c1);
-    }
+    if (vl_bench_make_log(&t, nentries, &entries, &lens, &body_bytes, &entry_bytes) != VL_OK)
+        return 1;
     printf("made %zu entries in %.1f s: record body %.0f B, entry %.0f B on average\n", nentries,
            s_now() - tg, (double)body_bytes / nentries, (double)entry_bytes / nentries);
 
@@ -296,7 +217,7 @@ main(int argc, char **argv)
     for (size_t q = 0; q < nqueries; q++) {
         char id[32];
         size_t i = (size_t)rand_r(&seed) % nentries;
-        snprintf(id, sizeof id, "%s-%06zu", s_states[i % NSTATES], i);
+        snprintf(id, sizeof id, "%s-%06zu", vl_bench_states[i % vl_bench_nstates], i);
         vl_record_t *rec = NULL;
         uint64_t rev = 0;
         double a = s_now();
@@ -315,8 +236,8 @@ main(int argc, char **argv)
     for (size_t q = 0; q < nqueries; q++) {
         vl_query_t query = { 0 };
         s_count_t c = { 0 };
-        query.state = s_states[q % NSTATES];
-        query.function = s_functions[q % 6];
+        query.state = vl_bench_states[q % vl_bench_nstates];
+        query.function = vl_bench_functions[q % 6];
         query.limit = 10;
         double a = s_now();
         int rc = vl_store_find(st, &query, s_count_cb, &c);

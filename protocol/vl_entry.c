@@ -390,3 +390,35 @@ out:
     vl_doc_destroy(&doc);
     return rc;
 }
+
+int
+vl_entry_peek_signers(const uint8_t *buf, size_t len, uint8_t (*out)[VL_PK_LEN], size_t cap,
+                      size_t *n, char *err)
+{
+    int rc;
+    vl_doc_t *doc = NULL, *hdoc = NULL;
+    vl_entry_head_t head;
+    assert(n && (out || cap == 0));
+    assert(buf || len == 0);
+    *n = 0;
+    if ((rc = s_decode(buf, len, &doc, &hdoc, &head, err)) != VL_OK ||
+        (rc = s_head_ok(&head, err)) != VL_OK)
+        goto out;
+    vl_val_t sigs;
+    if ((rc = vl_field_array(vl_doc_root(doc), "sigs", &sigs, 0, VL_MAX_APPROVERS, "entry",
+                             err)) != VL_OK)
+        goto out;
+    for (uint32_t i = 0; i < vl_val_len(sigs); i++) {
+        uint8_t pk[VL_PK_LEN];
+        if ((rc = vl_field_bin_exact(vl_val_at(sigs, i), "k", pk, VL_PK_LEN, "entry signature",
+                                     err)) != VL_OK)
+            goto out;
+        if (i < cap)
+            memcpy(out[i], pk, VL_PK_LEN);
+    }
+    *n = vl_val_len(sigs);
+out:
+    vl_doc_destroy(&hdoc);
+    vl_doc_destroy(&doc);
+    return rc;
+}

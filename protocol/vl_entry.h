@@ -107,6 +107,14 @@ typedef struct {
  *  @return VL_OK, VL_EPROTO, VL_ELIMIT, VL_ENOMEM. */
 int vl_entry_peek(const uint8_t *buf, size_t len, vl_entry_head_t *out, char *err);
 
+/** @brief The keys an entry's signature list names (not verified: for
+ *  display, e.g. `bundle show`), after the checks of vl_entry_peek.
+ *  @param[out] out  Up to cap keys; *n is how many the list holds (at most
+ *              VL_MAX_APPROVERS), of which min(*n, cap) were copied.
+ *  @return VL_OK, VL_EPROTO (a malformed list), VL_ELIMIT, VL_ENOMEM. */
+int vl_entry_peek_signers(const uint8_t *buf, size_t len, uint8_t (*out)[VL_PK_LEN],
+                          size_t cap, size_t *n, char *err);
+
 /** @brief vl_entry_peek, and the author of the embedded proposal read from
  *  the proposal's clear header (vl_proposal_peek_author). Verifies nothing:
  *  neither a signature nor that the header's "prop" is the embedded

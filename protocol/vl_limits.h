@@ -112,6 +112,20 @@
 /** Most configured peers of one node. */
 #define VL_MAX_PEERS          64u
 
+/* ---- bundles (docs/formats.md §11) ------------------------------------------- */
+
+/** Largest item of a bundle file (the length prefix L): the largest object
+ *  one item wraps is a policy document (VL_MAX_POLICY) or a pair of entries
+ *  (evidence, 2 x VL_MAX_ENTRY), plus a few bytes of item map. */
+#define VL_MAX_BUNDLE_ITEM    (VL_MAX_POLICY + 1024u)
+/** Most items in one bundle (header, objects, trailer). */
+#define VL_MAX_BUNDLE_ITEMS   (16u * 1024u * 1024u)
+/** Largest bundle file `bundle import` and `bundle show` read (it is read
+ *  whole into memory, so that what is checked is what is applied). */
+#define VL_MAX_BUNDLE_FILE    (1024ull * 1024ull * 1024ull)
+/** Largest want file (one small map, ~170 bytes). */
+#define VL_MAX_WANT_FILE      512u
+
 /* ---- store ------------------------------------------------------------------- */
 
 /** Initial LMDB map size; the store doubles it on MDB_MAP_FULL. */
@@ -136,6 +150,9 @@
 #endif
 #if VL_MAX_ENTRY > VL_SYNC_BYTES
 #error "one entry must fit in one sync message"
+#endif
+#if VL_MAX_BUNDLE_ITEM > VL_MAX_DOC || 2u * VL_MAX_ENTRY + 1024u > VL_MAX_BUNDLE_ITEM
+#error "a bundle item is decoded as one document and must hold a pair of entries"
 #endif
 #if VL_MAX_FRAME > VL_MAX_DOC
 #error "a frame is decoded as one document"

@@ -6,7 +6,10 @@
 # The UNODC Secretariat creates a network for the judicial platform of the
 # Indian Ocean Commission, loads a (fictitious) sample directory, and
 # Mauritius' central authority updates its own record under the
-# Secretariat's review. Runs in a fresh temporary directory; exits non-zero
+# Secretariat's review; then trust over time (a rotated approver key, a
+# revoked authority key, a stale directory), and a field office with no
+# network at all that exchanges signed bundles on a stick
+# (scripts/demo-field.sh). Runs in a fresh temporary directory; exits non-zero
 # as soon as a step does not behave as expected.
 #
 #   scripts/demo.sh                 uses $VALISE, else build/valise
@@ -222,5 +225,9 @@ cat stale.txt
 head -1 stale-get.txt
 grep -q "may be stale since" stale.txt || die "no stale-directory warning"
 VALISE_NOW=$later "$VALISE" status --key vienna-node.key | grep -i "fresh"
+
+# ---- a field office with no network at all (scripts/demo-field.sh) ----------
+
+source "$ROOT/scripts/demo-field.sh"
 
 printf '\ndemo: all steps behaved as expected.\n'

@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "vl_entry.h"
+#include "vl_bundle.h"
 #include "vl_fresh.h"
 #include "vl_msg.h"
 #include "vl_rejection.h"
@@ -275,7 +276,8 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     struct stat st;
     MDB_val v;
     uint32_t fmt = 0;
-    assert(dir && kp && out);
+    assert(dir && out);
+    assert(kp || (flags & VL_STORE_RDONLY));
     *out = NULL;
 
     if ((rc = s_data_path(dir, path, sizeof path, err)) != VL_OK)
@@ -320,6 +322,14 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
         (rc = vls_pols_sync(self, txn, err)) != VL_OK)
         goto out;
     vls_read_end(self, &txn);
+    if (!kp) {
+        /* Public facts only (network, head, policy chain, links): every
+         * call that needs the content key fails with VL_EPERM. */
+        *out = self;
+        self = NULL;
+        rc = VL_OK;
+        goto out;
+    }
 
     /* The key must be a member of the current version (a revoked key is
      * refused here), and the at-rest key derives from epoch 0, which every
@@ -363,7 +373,7 @@ vl_store_versions(char *out, size_t cap)
 {
     snprintf(out, cap,
              "protocol %u, store format %u, formats: entry %u, proposal %u, policy %u, "
-             "rejection %u, fresh %u",
+             "rejection %u, fresh %u, bundle %u",
              VL_PROTO_VERSION, VL_STORE_FORMAT, VL_ENTRY_FORMAT, VL_PROPOSAL_FORMAT,
-             VL_POLICY_FORMAT, VL_REJECTION_FORMAT, VL_FRESH_FORMAT);
+             VL_POLICY_FORMAT, VL_REJECTION_FORMAT, VL_FRESH_FORMAT, VL_BUNDLE_FORMAT);
 }

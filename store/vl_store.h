@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "vl_bundle.h"
 #include "vl_change.h"
 #include "vl_crypto.h"
 #include "vl_error.h"
@@ -67,7 +68,10 @@ enum {
 };
 
 /** @brief Open an existing store with a member key pair (borrowed; must
- *  outlive the store).
+ *  outlive the store). kp may be NULL with VL_STORE_RDONLY: the store then
+ *  serves public facts only (network, head, policy chain, links, log bytes,
+ *  statements; `bundle show`), and every call that needs the content key
+ *  (records, find, verify, proposals' bodies) fails with VL_EPERM.
  *  @return VL_OK, VL_ENOTFOUND (no store in dir), VL_EPERM (not a member of
  *          this network), VL_ECORRUPT (meta unreadable), VL_ESTORE, VL_ENOMEM. */
 int vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags,
@@ -77,7 +81,7 @@ void vl_store_close(vl_store_t **self_p);
 
 /** @brief The versions this build speaks, for `--version` of both programs:
  *  "protocol 1, store format 1, formats: entry 1, proposal 1, policy 1,
- *  rejection 1, fresh 1" into out[cap] (cut to fit, always NUL-terminated). */
+ *  rejection 1, fresh 1, bundle 1" into out[cap] (cut to fit, always NUL-terminated). */
 void vl_store_versions(char *out, size_t cap);
 
 /** @brief The current (newest adopted) policy version. Borrowed: every version
@@ -514,5 +518,51 @@ int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
  *          under another addr), VL_ENOMEM, VL_ESTORE. */
 int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                         void *ctx);
+
+/* ---- bundles (docs/formats.md §11, store/vl_store_bundle.c) ------------------- */
+
+/** What a bundle carried or what an import did. Plain data carrier. */
+typedef struct {
+    uint64_t from, to;               /**< entries written / appended (0, 0: none) */
+    uint64_t counts[VL_BK_N];        /**< objects written / taken, per kind */
+    uint64_t known[VL_BK_N];         /**< import: objects already known or skipped */
+    uint64_t size;                   /**< create: bytes written */
+    uint64_t head;                   /**< import: the head after it */
+} vl_bundle_sum_t;
+
+/** @brief Write a bundle made by the opener's key to f (docs/formats.md
+ *  §10): policy versions newer than want->policy (all without a want),
+ *  entries with seq > since (want: > want->head), the stored freshness
+ *  statement (with a want: only if newer than want->fresh), every fork
+ *  (evidence), every pending proposal, every rejection this store relays.
+ *  @return VL_OK; VL_EPERM (store opened without a key); VL_EINVAL (a want
+ *          of another network); VL_ECHAIN (the want's head hash is not our
+ *          link at its seq: "the receiver's log differs from ours at entry
+ *          N"); VL_EIO; VL_ENOMEM; VL_ESTORE. */
+int vl_store_bundle_create(vl_store_t *self, FILE *f, const vl_want_t *want, uint64_t since,
+                           uint64_t now, vl_bundle_sum_t *sum, char *err);
+
+/** @brief Import a parsed bundle (vl_bundle_parse checked its framing, hash
+ *  and signature) with the live-peer rules: phase 1 checks everything and
+ *  writes nothing (network, policy chain, maker a member of the newest
+ *  version, entries: no gap, held ones equal to ours (a different one is a
+ *  fork: checked with vl_store_fork_check, evidence stored only if valid),
+ *  new ones chained to our head and to each other, the last one's full
+ *  signatures; every other object decodes and verifies); phase 2 adopts the
+ *  versions, appends the entries with vl_store_append_chain in batches of
+ *  VL_SYNC_BATCH, then evidence, statement, rejections, proposals (known or
+ *  older ones are counted in sum->known), and audits the signatures of the
+ *  new entries (vl_store_check_sigs). check_only: phase 1 only (works on a
+ *  store opened read-only or without a key; then the policy's content keys
+ *  and a fork are not checked).
+ *  @return VL_OK; VL_EPERM (another network; maker not a member; our key
+ *          not a member of a carried version); VL_ENOTFOUND (a gap: entries
+ *          or policy versions missing); VL_ESTALE (a carried version differs
+ *          from ours); VL_EFORK (a carried entry differs from ours: evidence
+ *          stored; or our log stops at a fork); VL_ECHAIN (entries do not
+ *          chain; a pin); VL_ECORRUPT (the audit found a bad signature:
+ *          "entry N: ..."); the errors of the object parsers; VL_ESTORE. */
+int vl_store_bundle_import(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
+                           bool check_only, vl_bundle_sum_t *sum, char *err);
 
 #endif

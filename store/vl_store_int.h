@@ -23,6 +23,7 @@
  *   vl_store_fresh.c    freshness statements
  *   vl_store_peers.c    peer records
  *   vl_store_verify.c   checking every derived table against the log
+ *   vl_store_bundle.c   making and importing bundles (public calls above only)
  *   vl_store.c          open, create, close
  *
  * Invariants:

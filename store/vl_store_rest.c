@@ -26,6 +26,9 @@ vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
             *key = self->ckeys[i].key;
             return VL_OK;
         }
+    if (!self->kp)
+        return vl_err(err, VL_EPERM, "the store was opened without a key: the content key "
+                      "is not available");
     s_ckey_t *grown = realloc(self->ckeys, (self->nckeys + 1) * sizeof *grown);
     if (!grown)
         return VL_ENOMEM;
@@ -96,6 +99,8 @@ s_rec_decrypt(vl_store_t *self, const char *id, size_t idlen, const s_recval_t *
     uint8_t ad[S_AD_MAX];
     size_t adlen = s_rest_ad(ad, id, idlen, rv->rev);
     *len = rv->ct_len - VL_MAC_LEN;
+    if (!self->rest_key)
+        return VL_EPERM; /* opened without a key: public facts only */
     return vl_aead_decrypt(self->rest_key, rv->nonce, ad, adlen, rv->ct, rv->ct_len,
                            self->scratch);
 }
@@ -149,6 +154,9 @@ vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, b
     *rec = NULL;
     if (vls_recval_decode(v, &rv) != VL_OK)
         return vl_err(err, VL_ECORRUPT, "record %.*s: malformed value in the records table",
+                      (int)idlen, id);
+    if (!self->rest_key)
+        return vl_err(err, VL_EPERM, "record %.*s: the store was opened without a key",
                       (int)idlen, id);
     if (s_rec_decrypt(self, id, idlen, &rv, &len) != VL_OK)
         return vl_err(err, VL_ECORRUPT,

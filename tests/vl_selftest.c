@@ -23,6 +23,8 @@ static const vl_selftest_t s_tests[] = {
     { "store",   vl_store_test },
     { "msg",     vl_msg_test },
     { "fresh",   vl_fresh_test },
+    { "bundle",  vl_bundle_test },
+    { "bundle_store", vl_bundle_store_test },
 };
 
 int

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # scripts/demo.sh runs from start to end against the built binary, and its
-# key claims show in its output.
+# key claims show in its output, the field office story of
+# scripts/demo-field.sh (bundles on a stick, no daemon) included.
 set -euo pipefail
 : "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}" "${VALISE:?VALISE must name the binary}"
 mkdir -p "${VL_TEST_TMP:=/tmp}"
@@ -17,7 +18,12 @@ for want in 'demo: all steps behaved as expected' \
     '~ contact.phones\[0\]: ".*" -> "\+230 5550 7777"' \
     'applied as entry' \
     '^verify: OK' \
-    'in data.mdb: 0'; do
+    'in data.mdb: 0' \
+    '^importable: yes' \
+    '^imported entries 1\.\.' \
+    'in clear in the bundle file: 0 times' \
+    '^nothing new' \
+    'field office and Secretariat: same head, same hash, same state root'; do
     grep -Eq -- "$want" "$out" || { cat "$out" >&2; echo "FAIL: demo output lacks /$want/" >&2; exit 1; }
 done
 echo "t_demo: OK"

@@ -5,13 +5,13 @@ set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
 
 ok --help
-for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh; do
+for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle; do
     has "^  $c "
 done
 has 'VALISE_STORE'
 has 'VALISE_PASSPHRASE'
 
-for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh; do
+for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle; do
     ok "$c" --help
     has '^usage: valise '"$c"
     [ -s "$T/err" ] && fail "$c --help wrote to stderr: $(cat "$T/err")"
@@ -37,6 +37,10 @@ done
 for a in issue show import export; do
     ok fresh "$a" --help
     has "valise fresh $a"
+done
+for a in want create import show; do
+    ok bundle "$a" --help
+    has "valise bundle $a"
 done
 
 # No command, unknown command, unknown option, missing values: exit 2.

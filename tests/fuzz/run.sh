@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Build the libFuzzer harness for the canonical msgpack codec and run it.
+# Build a libFuzzer harness and run it: the canonical msgpack codec
+# (fuzz_codec.c, the default) or the bundle and want-file readers
+# (fuzz_bundle.c, VL_FUZZ_TARGET=bundle).
 #
 #   tests/fuzz/run.sh [SECONDS] [extra libFuzzer flags...]      (default 30 s)
+#   VL_FUZZ_TARGET=bundle tests/fuzz/run.sh [SECONDS] [...]
 #
 # Needs clang 14 and libclang-rt-14-dev (Debian 12: apt-get install clang
 # libclang-rt-14-dev), libmsgpack-dev and libsodium-dev. Build output, the
@@ -30,6 +33,35 @@ fi
 if [ -z "$cc" ]; then
     echo "run.sh: clang not found (apt-get install clang libclang-rt-14-dev)" >&2
     exit 2
+fi
+
+target=${VL_FUZZ_TARGET:-codec}
+if [ "$target" = bundle ]; then
+    # The bundle reader peeks at entries and policy documents: every other
+    # protocol file is built with the harness (vl_bundle.c is included by it).
+    mkdir -p "$out/corpus_bundle"
+    srcs=()
+    for f in "$root"/protocol/vl_*.c; do
+        [ "$(basename "$f")" = vl_bundle.c ] || srcs+=("$f")
+    done
+    "$cc" -std=c11 -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -Wall -Wextra -Wno-unused-parameter \
+        -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+        -I"$root/protocol" \
+        "$here/fuzz_bundle.c" "${srcs[@]}" \
+        -lmsgpackc -lsodium -ljansson -o "$out/fuzz_bundle"
+    # Seeds: the docs/formats.md §11.6 bundle without its trailer (the
+    # harness appends one signed by the same key), and its want file.
+    seedhex() { printf '%s' "$2" | xxd -r -p > "$out/corpus_bundle/seed_$1"; }
+    if [ -z "$(ls -A "$out/corpus_bundle")" ]; then
+        seedhex body 56414c495345424400000001000000b18aa6636f756e747386a5656e74727900a865766964656e636500a5667265736800a6706f6c69637900a870726f706f73616c01a972656a656374696f6e01a466726f6d00a56d616b6572c420c6822637c7d310ec57627be00ba259d253749f4aaf644470cffbe53a35f73242a46e616d65a474657374a36e6574c4104e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4ea6706f6c69637901a474696d65ce665a6480a2746f00a474797065a662756e646c65a176010000001382a162c403010203a16ba870726f706f73616c0000001482a162c403040506a16ba972656a656374696f6e
+        seedhex want 56414c4953455754000000010000006e88a56672657368ce6658dde0a468617368c4204848484848484848484848484848484848484848484848484848484848484848a46865616411a36e6574c4104e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4ea6706f6c69637901a474696d65ce665a6480a474797065a477616e74a17601
+    fi
+    exec "$out/fuzz_bundle" \
+        -max_total_time="$secs" -malloc_limit_mb=256 -max_len=65536 \
+        -print_final_stats=1 -artifact_prefix="$out/bundle-" \
+        "$@" "$out/corpus_bundle"
 fi
 
 mkdir -p "$out/corpus_codec"

@@ -21,5 +21,7 @@ int vl_change_test(bool verbose);
 int vl_store_test(bool verbose);
 int vl_msg_test(bool verbose);
 int vl_fresh_test(bool verbose);
+int vl_bundle_test(bool verbose);
+int vl_bundle_store_test(bool verbose);
 
 #endif

@@ -5,6 +5,9 @@
  *   vl_vectors --generate          print a fresh vector file (keys from fixed seeds)
  *   vl_vectors --check FILE        verify a vector file with valise's own decoders
  *   vl_vectors --messages          print the example sync messages of docs/protocol.md
+ *   vl_vectors --bundle            print the example bundle and want file of
+ *                                  docs/formats.md §11 (deterministic: Ed25519
+ *                                  signatures are), after reading them back
  *
  * The freshness-statement vectors (fresh_policy.*, fresh.*) come last: the
  * generator is not deterministic (every genesis draws a new network id and
@@ -23,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "vl_bundle.h"
 #include "vl_change.h"
 #include "vl_crypto.h"
 #include "vl_fresh.h"
@@ -599,6 +603,75 @@ s_messages(void)
     return 0;
 }
 
+/* docs/formats.md §11.6: a bundle made by the node key (seed 0x55) of
+ * network 4e4e.. "test", carrying one proposal and one rejection whose bytes
+ * are the placeholders 01 02 03 and 04 05 06 (the reader does not judge
+ * them; the store does), and a want file. Both are read back first. */
+static int
+s_bundle(void)
+{
+    uint8_t seed[VL_SEED_LEN];
+    vl_keypair_t *kp = NULL;
+    vl_bundle_wr_t *w = NULL;
+    vl_bundle_t *b = NULL;
+    uint8_t *buf = NULL, *want = NULL;
+    size_t len = 0, wlen = 0;
+    int rc = 1;
+    char err[VL_ERRMSG_MAX] = "";
+    FILE *f = tmpfile();
+    memset(seed, 0x55, sizeof seed);
+    if (!f || vl_keypair_from_seed(seed, &kp) != VL_OK)
+        goto out;
+    vl_bundle_hdr_t h;
+    memset(&h, 0, sizeof h);
+    memset(h.net, 0x4e, sizeof h.net);
+    snprintf(h.name, sizeof h.name, "test");
+    memcpy(h.maker, vl_keypair_pk(kp), VL_PK_LEN);
+    h.time = 1717200000;
+    h.policy = 1;
+    h.counts[VL_BK_PROPOSAL] = 1;
+    h.counts[VL_BK_REJECTION] = 1;
+    const uint8_t p[] = { 0x01, 0x02, 0x03 }, r[] = { 0x04, 0x05, 0x06 };
+    uint64_t size = 0;
+    if (vl_bundle_wr_start(f, &h, &w, err) != VL_OK ||
+        vl_bundle_wr_add(w, VL_BK_PROPOSAL, p, sizeof p, NULL, 0, err) != VL_OK ||
+        vl_bundle_wr_add(w, VL_BK_REJECTION, r, sizeof r, NULL, 0, err) != VL_OK ||
+        vl_bundle_wr_finish(w, kp, &size, err) != VL_OK)
+        goto out;
+    len = (size_t)size;
+    if (!(buf = malloc(len)) || fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, len, f) != len)
+        goto out;
+    if (vl_bundle_parse(buf, len, &b, err) != VL_OK || vl_bundle_count(b) != 2)
+        goto out;
+    vl_want_t wt;
+    memset(&wt, 0, sizeof wt);
+    memset(wt.net, 0x4e, sizeof wt.net);
+    wt.head = 17;
+    memset(wt.hash, 0x48, sizeof wt.hash);
+    wt.policy = 1;
+    wt.fresh = 1717100000;
+    wt.time = 1717200000;
+    vl_want_t back;
+    if (vl_want_write(&wt, &want, &wlen) != VL_OK ||
+        vl_want_parse(want, wlen, &back, err) != VL_OK || memcmp(&back, &wt, sizeof wt) != 0)
+        goto out;
+    s_hexline("bundle.file", buf, len);
+    s_hexline("bundle.hash", vl_bundle_hash(b), VL_HASH_LEN);
+    s_hexline("bundle.want", want, wlen);
+    rc = 0;
+out:
+    if (rc)
+        fprintf(stderr, "vl_vectors --bundle: %s\n", err[0] ? err : "failed");
+    vl_bundle_destroy(&b);
+    vl_bundle_wr_destroy(&w);
+    vl_keypair_destroy(&kp);
+    free(buf);
+    free(want);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -608,8 +681,10 @@ main(int argc, char **argv)
         return s_generate();
     if (argc == 2 && strcmp(argv[1], "--messages") == 0)
         return s_messages();
+    if (argc == 2 && strcmp(argv[1], "--bundle") == 0)
+        return s_bundle();
     if (argc == 3 && strcmp(argv[1], "--check") == 0)
         return s_check(argv[2]);
-    fprintf(stderr, "usage: vl_vectors --generate | --check FILE | --messages\n");
+    fprintf(stderr, "usage: vl_vectors --generate | --check FILE | --messages | --bundle\n");
     return 2;
 }
