@@ -442,8 +442,8 @@ vl_bundle_parse(const uint8_t *buf, size_t len, vl_bundle_t **out, char *err)
             vl_doc_destroy(&doc);
             off += 4 + (size_t)l;
             if (end)
-                return vl_err(err, VL_EPROTO, "bundle has %zu bytes after its trailer (at "
-                              "byte %zu): refused", len - off, off);
+                return vl_err(err, VL_EPROTO, "bundle has %zu byte%s after its trailer (at "
+                              "byte %zu): refused", len - off, len - off == 1 ? "" : "s", off);
         }
         return vl_err(err, VL_EPROTO, "bundle truncated at byte %zu (no trailer)", len);
     }

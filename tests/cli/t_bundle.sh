@@ -233,7 +233,7 @@ EOF
     refused 1 "bundle damaged" bundle import "$T/flip" $F
 done
 { cat "$T/all"; printf 'x'; } >"$T/trail"
-refused 1 "1 bytes after its trailer" bundle import "$T/trail" $F
+refused 1 "1 byte after its trailer" bundle import "$T/trail" $F
 funchanged "$T/f3"
 
 # Another network: same keys, another genesis.

@@ -355,7 +355,7 @@ vl_bundle_test(bool verbose)
         VL_CHECK(s_refused(copy, len, VL_EPROTO, "version 2 is not supported", verbose));
         memcpy(copy, buf, len);
         copy[len] = 0;
-        VL_CHECK(s_refused(copy, len + 1, VL_EPROTO, "1 bytes after its trailer", verbose));
+        VL_CHECK(s_refused(copy, len + 1, VL_EPROTO, "1 byte after its trailer", verbose));
     }
 
     /* Hand-made bundles, correctly hashed and signed: only the rule under
