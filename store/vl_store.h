@@ -249,6 +249,21 @@ int vl_store_pending_each(vl_store_t *self,
 int vl_store_get(vl_store_t *self, const char *id, vl_record_t **rec, uint64_t *rev,
                  char *err);
 
+/** Where the current revision of a record was written. */
+typedef struct {
+    uint64_t rev;  /**< revision, >= 1 */
+    uint64_t seq;  /**< the log entry that wrote it (its "last updated") */
+    uint32_t op;   /**< the op index in that entry's proposal */
+} vl_rec_origin_t;
+
+/** @brief vl_store_get, plus the entry that wrote the current revision.
+ *  The seq and op are not authenticated at rest (docs/store.md §2.2):
+ *  callers that show them read entry seq (vl_store_log_each) and check that
+ *  op `op` of its proposal names this record; `verify` compares them all.
+ *  @return as vl_store_get; *rec NULL and *o zeroed if there is no record. */
+int vl_store_get_origin(vl_store_t *self, const char *id, vl_record_t **rec,
+                        vl_rec_origin_t *o, char *err);
+
 /** @brief One approver approves a pending proposal: builds (or extends) the
  *  candidate entry on the current head and adds the signature; when the
  *  threshold is met the entry is applied in the same transaction.

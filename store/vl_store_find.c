@@ -75,6 +75,34 @@ vl_store_get(vl_store_t *self, const char *id, vl_record_t **rec, uint64_t *rev,
     return rc;
 }
 
+int
+vl_store_get_origin(vl_store_t *self, const char *id, vl_record_t **rec, vl_rec_origin_t *o,
+                    char *err)
+{
+    assert(self && id && rec && o);
+    *rec = NULL;
+    memset(o, 0, sizeof *o);
+    if (!vl_record_id_valid(id, strlen(id)))
+        return vl_err(err, VL_EINVAL, "not a record id");
+    MDB_txn *txn = NULL;
+    int rc = vls_txn_begin(self, true, &txn, err);
+    if (rc != VL_OK)
+        return rc;
+    MDB_val v;
+    s_recval_t rv;
+    rc = vls_get(self, txn, S_RECORDS, id, strlen(id), &v, err);
+    if (rc == VL_ENOTFOUND)
+        rc = VL_OK;
+    else if (rc == VL_OK &&
+             (rc = vls_rec_open(self, id, strlen(id), &v, false, rec, NULL, &rv, err)) == VL_OK) {
+        o->rev = rv.rev;
+        o->seq = rv.seq;
+        o->op = rv.op;
+    }
+    vls_read_end(self, &txn);
+    return rc;
+}
+
 /* Query term "<prefix><value>" into out; VL_EINVAL if value is unusable. */
 static int
 s_query_term(char out[S_TERM_MAX + 1], const char *prefix, const char *val)
