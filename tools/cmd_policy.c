@@ -27,7 +27,8 @@ static const char s_usage[] =
     "                             [--add-authority STATES=PUB...] [--add-node PUB...]\n"
     "                             [--add-reader PUB...] [--threshold K]\n"
     "                             [--fresh-node PUB|KID|none] [--new-epoch] --out FILE\n"
-    "       valise policy sign FILE --key APPROVER.key [--store-key MEMBER.key]\n"
+    "       valise policy sign FILE --key APPROVER.key [--store-key MEMBER.key\n"
+    "                                                  [--store-pass-file FILE]]\n"
     "       valise policy publish FILE --key MEMBER.key\n"
     "\n"
     "The network's policy (approvers and threshold, central authorities and their\n"
@@ -75,6 +76,8 @@ static const char s_usage[] =
     "         approver of version N or of the new version. A key that is not a\n"
     "         member of version N (a new approver) opens the store with\n"
     "         --store-key MEMBER.key (any member of version N, e.g. the node key).\n"
+    "         Its passphrase comes from --store-pass-file FILE when given, else from\n"
+    "         the same sources as --key's (--pass-file, $VALISE_PASSPHRASE, a prompt).\n"
     "publish  Adopt FILE as the store's next version: refused unless it is version\n"
     "         N+1 with both thresholds met and it chains onto this store's log.\n"
     "         An older version, another document of a version already adopted\n"
@@ -900,9 +903,10 @@ s_sign(int argc, char **argv)
 {
     vl_cli_t cli;
     vl_cli_init(&cli, "policy sign", s_usage);
-    const char *store_key = NULL;
+    const char *store_key = NULL, *store_pass = NULL;
     const vl_opt_t opts[] = {
         { "store-key", VL_OPT_ARG, &store_key },
+        { "store-pass-file", VL_OPT_ARG, &store_pass },
         { NULL, VL_OPT_FLAG, NULL },
     };
     int ret = vl_cli_parse(&cli, argc, argv, opts, false);
@@ -912,6 +916,8 @@ s_sign(int argc, char **argv)
         return vl_cli_usage(&cli, "give exactly one policy FILE");
     if (!cli.key_path || !*cli.key_path)
         return vl_cli_usage(&cli, "--key APPROVER.key is required");
+    if (store_pass && !store_key)
+        return vl_cli_usage(&cli, "--store-pass-file goes with --store-key");
     const char *path = cli.args.v[0];
 
     ret = VL_EXIT_ERR;
@@ -927,8 +933,15 @@ s_sign(int argc, char **argv)
         goto done;
     }
     if (store_key) {
+        /* Two keys, usually two passphrases: the store key's may come from its
+         * own file, the signer's from --key's sources. */
+        const char *sign_pass = cli.pass_file;
         cli.key_path = store_key;
-        if (vl_cli_open_store(&cli, VL_STORE_RDONLY) != VL_OK)
+        if (store_pass)
+            cli.pass_file = store_pass;
+        rc = vl_cli_open_store(&cli, VL_STORE_RDONLY);
+        cli.pass_file = sign_pass;
+        if (rc != VL_OK)
             goto done;
         if (vl_cli_load_keyfile(&cli, sign_path, &signer) != VL_OK)
             goto done;

@@ -72,7 +72,16 @@ has 'not ready to publish'
 
 # sec1b is not a member of version 1: it signs with another key opening the store.
 refused 1 "not permitted.*--store-key" policy sign "$T/A.vlp" --key "$T/sec1b.key"
-ok policy sign "$T/A.vlp" --key "$T/sec1b.key" --store-key "$T/node.key"
+refused 2 "goes with --store-key" policy sign "$T/A.vlp" --key "$T/sec1b.key" \
+    --store-pass-file "$T/A.vlp"
+# The store key's passphrase from its own file: a wrong one is refused, the
+# right one (the signer's still from $VALISE_PASSPHRASE) signs.
+printf 'not the passphrase\n' >"$T/store.pass"; chmod 600 "$T/store.pass"
+refused 1 "passphrase" policy sign "$T/A.vlp" --key "$T/sec1b.key" \
+    --store-key "$T/node.key" --store-pass-file "$T/store.pass"
+printf '%s\n' "$VALISE_PASSPHRASE" >"$T/store.pass"
+ok policy sign "$T/A.vlp" --key "$T/sec1b.key" --store-key "$T/node.key" \
+    --store-pass-file "$T/store.pass"
 has '2 of version 1.s approvers \(need 2\), 2 of its own \(need 2\): thresholds met'
 ok policy show "$T/A.vlp" $N --json
 [ "$(json_get 'd["ready"]' <"$T/out")" = True ] || fail "A.vlp is not ready"
