@@ -260,18 +260,15 @@ static enum MHD_Result
 s_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
           const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-    static int s_seen;
     vl_metrics_t *self = cls;
     (void)version;
     (void)upload;
-    if (*con_cls == NULL) {
-        /* First call: headers only. Answer on the second. */
-        *con_cls = &s_seen;
-        return MHD_YES;
-    }
+    (void)con_cls;
+    /* Answered on the first call (the headers): a request with a body is
+     * refused before the body is read, and a GET has none to wait for. */
     if (*upload_size != 0) {
         *upload_size = 0;
-        return s_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
+        return MHD_YES;
     }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return s_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
