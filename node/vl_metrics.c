@@ -315,10 +315,10 @@ vl_metrics_new(const char *addr, vl_metrics_render_fn render, void *ctx, vl_metr
         flags |= MHD_USE_IPv6;
     /* No MHD_USE_INTERNAL_POLLING_THREAD: external mode, run by the node. */
     self->d = MHD_start_daemon(flags, 0, NULL, NULL, s_handler, self,
+                               MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)VL_METRICS_CONNS,
                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)VL_METRICS_TIMEOUT_S,
-                               MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
                                MHD_OPTION_END);
     if (!self->d) {
         free(self);

@@ -10,7 +10,10 @@
  *   vl_node.c        top: event loop and lifecycle: construction, the loop
  *                    (sockets read through the connection layer, each
  *                    decoded message dispatched to its vn_on_* handler),
- *                    timers, peer status records, the audit, reload
+ *                    timers, peer status records, the audit, reload, the
+ *                    metrics endpoint (vl_metrics.h) polled with the sockets
+ *   vl_node_metrics.c what a scrape says (called by vl_node.c through the
+ *                    endpoint; calls only vl_node_state.c)
  *   vl_node_sync.c   sync state machine: our summary, hello, pull
  *                    (get/entries), serving entries, have/props
  *   vl_node_trust.c  trust over time (docs/trust.md): policy versions,
@@ -213,9 +216,6 @@ void vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
 /** Render every metric of the node into b (docs/operator.md, Monitoring);
  *  the vl_metrics_render_fn of the node's endpoint. ctx is the node. */
 void vn_metrics_render(void *ctx, vl_mtext_t *b);
-/** The connection state a session is counted under: "connected",
- *  "reconnecting", "refused", "revoked". */
-const char *vn_connection(const vl_peer_t *p);
 
 /* ---- vl_node.c: loop, lifecycle ---- */
 

@@ -29,8 +29,9 @@ static const char *const s_drop_reason[VN_DROP_SLOTS] = {
 static const char *const s_conn_states[] = { "connected", "reconnecting", "refused", "revoked" };
 #define S_NCONN (sizeof s_conn_states / sizeof s_conn_states[0])
 
-const char *
-vn_connection(const vl_peer_t *p)
+/* The connection state a session is counted under. */
+static const char *
+s_connection(const vl_peer_t *p)
 {
     switch (vl_peer_state(p)) {
     case VL_PS_OPEN:
@@ -92,7 +93,7 @@ vn_metrics_render(void *ctx, vl_mtext_t *b)
             const vl_peer_t *p = vn_peer_at(self, i);
             if ((int)vl_peer_dir(p) != dir || !s_counted(p))
                 continue;
-            const char *c = vn_connection(p);
+            const char *c = s_connection(p);
             for (size_t k = 0; k < S_NCONN; k++)
                 if (strcmp(c, s_conn_states[k]) == 0)
                     count[k]++;
