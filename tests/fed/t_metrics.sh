@@ -127,4 +127,5 @@ except urllib.error.HTTPError as e:
     print(e.code)' "http://127.0.0.1:$mport/metrics")
 [ "$code" = 405 ] || fail "POST /metrics: $code"
 fed_alive a b
+fed_stop a b  # a clean stop (exit 0) closes the endpoint too
 note "ok: head seq 0 -> 200, bytes received $rx0 -> $rx1"
