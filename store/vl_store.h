@@ -563,7 +563,8 @@ void vl_store_daemon_unlock(int *fd);
  *  refused because of this test). Called by the holder itself it answers 0.
  *  @return the holder's pid (> 0; the pid written in the file when the kernel
  *          cannot name it), 0 when no process holds it (or there is no lock
- *          file), -1 when the file exists but cannot be tested. */
+ *          file), -1 when the file exists but cannot be tested, or is held by
+ *          a process neither the kernel nor the file names. */
 long vl_store_daemon_pid(const char *dir);
 
 /* ---- bundles (docs/formats.md §11, store/vl_store_bundle.c) ------------------- */

@@ -332,8 +332,8 @@ vl_store_daemon_pid(const char *dir)
         pid = 0;
     else if (fl.l_pid > 0)
         pid = fl.l_pid;
-    else
-        pid = s_lock_file_pid(f) > 0 ? s_lock_file_pid(f) : 1;
+    else /* held from another pid namespace: the file's word, or "cannot tell" */
+        pid = s_lock_file_pid(f) > 0 ? s_lock_file_pid(f) : -1;
     close(f);
     return pid;
 }
