@@ -163,6 +163,13 @@ s_print_check(const vl_config_t *cfg, vl_store_t *store, const vl_keypair_t *kp)
     } else {
         printf("store:    %s: head unreadable (%s)\n", cfg->store, vl_strerror(hrc));
     }
+    long pid = vl_store_daemon_pid(cfg->store);
+    if (pid > 0)
+        printf("daemon:   a valise-node (pid %ld) runs on this store now: a second one would "
+               "be refused\n", pid);
+    else
+        printf("daemon:   %s\n", pid == 0 ? "none runs on this store now"
+                                          : "cannot test the store's daemon lock");
     printf("listen:   %s\n", cfg->listen ? cfg->listen : "none (this node only connects out)");
     printf("peers:    %zu\n", cfg->npeers);
     for (size_t i = 0; i < cfg->npeers; i++) {
@@ -208,6 +215,7 @@ main(int argc, char **argv)
     vl_keypair_t *kp = NULL;
     vl_store_t *store = NULL;
     vl_node_t *node = NULL;
+    int lock_fd = -1;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -296,6 +304,30 @@ main(int argc, char **argv)
         goto out;
     }
 
+    /* One daemon per store: the lock is held until exit (the kernel drops
+     * it if this process is killed), and taken before "ready". */
+    long holder = 0;
+    err[0] = '\0';
+    rc = vl_store_daemon_lock(cfg->store, &lock_fd, &holder, err);
+    if (rc == VL_EEXIST) {
+        char msg[VL_ERRMSG_MAX + 64];
+        if (holder > 0)
+            snprintf(msg, sizeof msg, "another valise-node (pid %ld) runs on this store: one "
+                     "daemon per store", holder);
+        else
+            snprintf(msg, sizeof msg, "another valise-node runs on this store: one daemon per "
+                     "store");
+        fprintf(stderr, "valise-node: %s: %s\n", cfg->store, msg);
+        if (!vl_log_is_stderr())
+            vl_error("%s: %s", cfg->store, msg);
+        ret = 1;
+        goto out;
+    }
+    if (rc != VL_OK) {
+        ret = s_fail("lock", rc, err);
+        goto out;
+    }
+
     /* Signals: handlers first; blocked while libzmq starts its threads so
      * that only this thread, which polls, receives them. */
     struct sigaction sa;
@@ -327,6 +359,7 @@ main(int argc, char **argv)
 out:
     vl_node_destroy(&node);
     vl_store_close(&store);
+    vl_store_daemon_unlock(&lock_fd);
     vl_keypair_destroy(&kp);
     vl_secure_free(&pass);
     vl_config_destroy(&cfg);

@@ -9,6 +9,8 @@
  */
 #include "vl_config.h"
 
+#include "vl_metrics.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,7 @@ vl_config_destroy(vl_config_t **self_p)
         free(self->key);
         free(self->pass_file);
         free(self->listen);
+        free(self->metrics);
         free(self->log_file);
         free(self);
         *self_p = NULL;
@@ -208,7 +211,7 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
 {
     static const char *const keys[] = { "store", "key", "pass_file", "pass_fd", "listen",
                                         "peers", "timers", "log_level", "log_file",
-                                        "fresh_interval", "fresh_ttl", NULL };
+                                        "fresh_interval", "fresh_ttl", "metrics", NULL };
     static const char *const tkeys[] = { "anti_entropy_ms", "poll_ms", "reconnect_max_ms",
                                          NULL };
     int rc = VL_EINVAL;
@@ -287,6 +290,14 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
         if ((rc = s_check_addr("listen", s, err)) != VL_OK)
             goto out;
         if (!(c->listen = strdup(s)))
+            goto oom;
+    }
+    if ((rc = s_str(root, "metrics", &s, err)) != VL_OK)
+        goto out;
+    if (s) {
+        if ((rc = vl_metrics_check_addr(s, err)) != VL_OK)
+            goto out;
+        if (!(c->metrics = strdup(s)))
             goto oom;
     }
     json_t *peers = json_object_get(root, "peers");

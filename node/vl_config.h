@@ -16,7 +16,8 @@
  *     "log_level": "info",                error | warn | info | debug
  *     "log_file": "-",                    "-" = stderr
  *     "fresh_interval": 600,              seconds between freshness statements
- *     "fresh_ttl": 86400                  validity of a statement (seconds)
+ *     "fresh_ttl": 86400,                 validity of a statement (seconds)
+ *     "metrics": "127.0.0.1:9464"         optional: Prometheus endpoint (loopback only)
  *   }
  *
  * fresh_interval and fresh_ttl matter only on the node whose key is the
@@ -85,6 +86,7 @@ typedef struct {
     char *log_file;           /**< NULL = stderr */
     uint32_t fresh_interval;  /**< seconds between freshness statements (600) */
     uint32_t fresh_ttl;       /**< validity of one statement, seconds (86400) */
+    char *metrics;            /**< loopback "host:port" of the metrics endpoint, or NULL (off) */
 } vl_config_t;
 
 /** @brief Read and check a configuration file.

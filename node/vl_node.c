@@ -77,6 +77,20 @@ s_save_zap(vl_node_t *self, uint64_t now, bool force)
     self->zap_saved_at = now;
 }
 
+/* The host part of a "metrics" value ("127.0.0.1", "[::1]"), for the log. */
+static const char *
+s_metrics_host(const char *addr)
+{
+    static char host[VL_METRICS_ADDR_MAX + 1];
+    const char *colon = strrchr(addr, ':');
+    size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
+    if (n > VL_METRICS_ADDR_MAX)
+        n = VL_METRICS_ADDR_MAX;
+    memcpy(host, addr, n);
+    host[n] = '\0';
+    return host;
+}
+
 /* ---- timers ---------------------------------------------------------------------- */
 
 /* Free in sessions that are gone or silent; never called while a handler
@@ -234,8 +248,10 @@ s_reload(vl_node_t *self, uint64_t now)
     }
     if (strcmp(c->store, self->cfg->store) != 0 || strcmp(c->key, self->cfg->key) != 0 ||
         (c->listen == NULL) != (self->cfg->listen == NULL) ||
-        (c->listen && strcmp(c->listen, self->cfg->listen) != 0))
-        vl_warn("reload: store, key and listen changes need a restart; ignored");
+        (c->listen && strcmp(c->listen, self->cfg->listen) != 0) ||
+        (c->metrics == NULL) != (self->cfg->metrics == NULL) ||
+        (c->metrics && strcmp(c->metrics, self->cfg->metrics) != 0))
+        vl_warn("reload: store, key, listen and metrics changes need a restart; ignored");
     /* Peers: keep the unchanged, drop the removed, add the new. */
     size_t kept = 0, removed = 0, added = 0;
     size_t j = 0;
@@ -269,6 +285,7 @@ s_reload(vl_node_t *self, uint64_t now)
             continue;
         }
         self->out[self->nout++] = p;
+        vn_restore_info(self, p);
         added++;
         if (c->peers[k].gone) {
             s_out_gone(self, p);
@@ -399,6 +416,13 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
             goto out;
         vl_info("self-check passed: the ZAP gate refused a random key");
     }
+    if (self->cfg->metrics) {
+        rc = vl_metrics_new(self->cfg->metrics, vn_metrics_render, self, &self->metrics, err);
+        if (rc != VL_OK)
+            goto out;
+        vl_info("metrics on http://%s:%u/metrics", s_metrics_host(self->cfg->metrics),
+                vl_metrics_port(self->metrics));
+    }
     vn_evidence_refresh(self);
     vn_fresh_refresh(self);
     vn_refresh_ours(self, now);
@@ -422,6 +446,7 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
             goto out;
         }
         self->out[self->nout++] = p;
+        vn_restore_info(self, p);
         if (c->gone)
             s_out_gone(self, p);
         else
@@ -455,6 +480,7 @@ vl_node_destroy(vl_node_t **self_p)
         }
         if (self->tr)
             s_save_zap(self, now, true);
+        vl_metrics_destroy(&self->metrics);
         vl_transport_destroy(&self->tr);
         vl_config_destroy(&self->cfg);
         free(self->ids);
@@ -466,8 +492,10 @@ vl_node_destroy(vl_node_t **self_p)
 int
 vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload)
 {
-    zmq_pollitem_t items[2 + 2 * VL_MAX_PEERS];
+    zmq_pollitem_t items[3 + 2 * VL_MAX_PEERS];
     size_t n = 0;
+    if (self->metrics)
+        items[n++] = (zmq_pollitem_t){ NULL, vl_metrics_fd(self->metrics), ZMQ_POLLIN, 0 };
     items[n++] = (zmq_pollitem_t){ vl_transport_zap_socket(self->tr), 0, ZMQ_POLLIN, 0 };
     if (vl_transport_router_socket(self->tr))
         items[n++] = (zmq_pollitem_t){ vl_transport_router_socket(self->tr), 0, ZMQ_POLLIN, 0 };
@@ -491,6 +519,10 @@ vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload)
         s_reload(self, vl_clock_ms());
     }
     uint64_t now = vl_clock_ms();
+    /* Every turn, not only when its descriptor is ready: libmicrohttpd also
+     * times out idle connections here. */
+    if (self->metrics)
+        vl_metrics_run(self->metrics);
     bool b = vl_transport_zap_handle(self->tr) > 0;
     for (size_t i = 0; i < self->nout; i++)
         b |= vn_link_events(self, self->out[i], now);

@@ -50,6 +50,8 @@ vn_send(vl_node_t *self, vl_peer_t *p, const uint8_t *buf, size_t len)
             vl_peer_mark_gone(p, "closed");
         }
     }
+    if (rc == VL_OK)
+        self->bytes_tx += len;
     if (rc == VL_EAGAIN)
         vl_debug("peer %s: not connected or queue full; message not sent", vl_peer_label(p));
     else if (rc == VL_EIO)
@@ -105,6 +107,7 @@ vn_drop(vl_node_t *self, vl_peer_t *p, int code, const char *why, uint64_t now)
     uint8_t *buf = NULL;
     size_t len = 0;
     self->drops++;
+    self->drops_by[code < 0 && -code < (int)VN_DROP_SLOTS ? -code : 0]++;
     vl_warn("peer %s: dropped: %s (%s)", vl_peer_label(p), why, vl_strerror(code));
     if (vl_peer_sendable(p) && vl_msg_encode_error(code, why, &buf, &len) == VL_OK)
         (void)vn_send(self, p, buf, len);
@@ -294,6 +297,7 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, vl_peer_t **pp, uint64_t now)
         goto out;
     }
     self->in[self->nin++] = p;
+    vn_restore_info(self, p);
     vl_info("peer %s: connected to us", vl_peer_label(p));
     vl_peer_contact(p, now);
     *pp = p;
@@ -312,6 +316,8 @@ vn_router_read(vl_node_t *self, uint64_t now, vl_peer_t **pp, vl_msg_t **mp)
     int rc = vl_transport_router_recv(self->tr, &rx);
     if (rc == VL_EAGAIN)
         return VN_RX_NONE;
+    if (rc == VL_OK)
+        self->bytes_rx += rx.len;
     if (rc == VL_EIO) {
         vl_error("router receive failed: %s", zmq_strerror(zmq_errno()));
         return VN_RX_STOP;
@@ -414,6 +420,8 @@ vn_link_read(vl_node_t *self, vl_peer_t *p, uint64_t now, vl_msg_t **mp)
     int rc = vl_link_recv(l, &data, &len);
     if (rc == VL_EAGAIN)
         return VN_RX_NONE;
+    if (rc == VL_OK)
+        self->bytes_rx += len;
     if (rc != VL_OK) {
         self->bad_frames++;
         vn_drop(self, p, VL_EPROTO, "multipart frame", now);

@@ -10,7 +10,10 @@
  *   vl_node.c        top: event loop and lifecycle: construction, the loop
  *                    (sockets read through the connection layer, each
  *                    decoded message dispatched to its vn_on_* handler),
- *                    timers, peer status records, the audit, reload
+ *                    timers, peer status records, the audit, reload, the
+ *                    metrics endpoint (vl_metrics.h) polled with the sockets
+ *   vl_node_metrics.c what a scrape says (called by vl_node.c through the
+ *                    endpoint; calls only vl_node_state.c)
  *   vl_node_sync.c   sync state machine: our summary, hello, pull
  *                    (get/entries), serving entries, have/props
  *   vl_node_trust.c  trust over time (docs/trust.md): policy versions,
@@ -38,6 +41,7 @@
 
 #include "vl_config.h"
 #include "vl_crypto.h"
+#include "vl_metrics.h"
 #include "vl_msg.h"
 #include "vl_node.h"
 #include "vl_peer.h"
@@ -49,6 +53,10 @@
 #define VN_MAX_IN (2u * VL_MAX_NODES)
 /* Linger for the last `error` to a peer we drop or revoke. */
 #define VN_DROP_LINGER_MS 200
+
+/* Drops are counted per error code: slot -code for VL_EINVAL (-1) ..
+ * VL_EFORK (-18), slot 0 for anything else. */
+#define VN_DROP_SLOTS 19u
 
 /* A node key banned from our ROUTER after invalid input. */
 typedef struct {
@@ -85,6 +93,10 @@ struct vl_node {
     uint64_t zap_saved_at;          /* when */
     uint64_t bad_frames;            /* frames that failed to decode or frame */
     uint64_t drops;                 /* sessions dropped for invalid input */
+    uint64_t drops_by[VN_DROP_SLOTS];/* ... per error code (VN_DROP_SLOTS) */
+    uint64_t bytes_rx;              /* frame bytes received from peers (valid or not) */
+    uint64_t bytes_tx;              /* frame bytes sent to peers (queued to libzmq) */
+    vl_metrics_t *metrics;          /* the metrics endpoint, or NULL (off) */
     uint64_t applied;               /* entries applied from peers */
     uint64_t pulled_to;             /* head after our last applied batch */
     uint64_t served;                /* entries sent to peers */
@@ -112,6 +124,9 @@ uint32_t vn_push_ms(const vl_node_t *self);
 uint32_t vn_pull_timeout(const vl_node_t *self);
 /** Persist the status record of p when due (always when force). */
 void vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force);
+/** Take over the status record a previous daemon saved of p (last contact,
+ *  last sync, their head): called once when a session is created. */
+void vn_restore_info(vl_node_t *self, vl_peer_t *p);
 /** p pulls no more: its outstanding get is forgotten and, if it was the
  *  node's puller, the node may pull from another session. */
 void vn_pull_end(vl_node_t *self, vl_peer_t *p);
@@ -195,6 +210,12 @@ void vn_on_get(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
 void vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
 void vn_on_have(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
 void vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now);
+
+/* ---- vl_node_metrics.c: the exposition text of one scrape ---- */
+
+/** Render every metric of the node into b (docs/operator.md, Monitoring);
+ *  the vl_metrics_render_fn of the node's endpoint. ctx is the node. */
+void vn_metrics_render(void *ctx, vl_mtext_t *b);
 
 /* ---- vl_node.c: loop, lifecycle ---- */
 

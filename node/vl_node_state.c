@@ -62,6 +62,19 @@ vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force)
     vl_peer_info_saved(p, now);
 }
 
+/* Take over what the previous daemon saved of p (vl_peer_restore). */
+void
+vn_restore_info(vl_node_t *self, vl_peer_t *p)
+{
+    vl_peer_info_t saved;
+    int rc = vl_store_peer_get(self->store, vl_peer_addr(p), &saved);
+    if (rc == VL_OK)
+        vl_peer_restore(p, &saved);
+    else if (rc != VL_ENOTFOUND)
+        vl_warn("cannot read the saved status of peer %s: %s", vl_peer_label(p),
+                vl_strerror(rc));
+}
+
 /* p pulls no more (see vl_node_int.h). */
 void
 vn_pull_end(vl_node_t *self, vl_peer_t *p)

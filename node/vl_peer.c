@@ -371,6 +371,14 @@ vl_peer_on_hello(vl_peer_t *self, const vl_hello_t *theirs, const vl_hello_t *ou
         else
             *todo |= VL_PEER_DO_CHECK;
     }
+    if (theirs->seq == ours->seq && memcmp(theirs->head, ours->head, VL_HASH_LEN) == 0) {
+        uint64_t wall = vl_wall_s();
+        if (self->info.last_sync != wall) {
+            /* Saved at the last-contact rate: it moves with every hello. */
+            self->info.last_sync = wall;
+            self->contact_dirty = true;
+        }
+    }
     if (theirs->pv < ours->pv)
         *todo |= VL_PEER_DO_POLICIES;
     if (theirs->fi < ours->fi)
@@ -582,6 +590,18 @@ vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms)
 }
 
 /* ---- contact, counters, status --------------------------------------------------- */
+
+void
+vl_peer_restore(vl_peer_t *self, const vl_peer_info_t *saved)
+{
+    assert(self && saved);
+    if (strcmp(saved->addr, self->info.addr) != 0)
+        return;
+    self->info.last_contact = saved->last_contact;
+    self->info.last_sync = saved->last_sync;
+    self->info.their_seq = saved->their_seq;
+    self->info.their_pending = saved->their_pending;
+}
 
 void
 vl_peer_contact(vl_peer_t *self, uint64_t now)

@@ -226,6 +226,11 @@ bool vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms);
 
 /* ---- contact, counters, status --------------------------------------------------- */
 
+/** @brief Take over what a previous daemon saved of this peer (its record
+ *  under the same addr): last contact, last sync and the head and pending
+ *  count it last reported, so that a restart does not show "never". The
+ *  counters (received, sent, dropped) start again at 0 with each daemon. */
+void vl_peer_restore(vl_peer_t *self, const vl_peer_info_t *saved);
 /** @brief A valid message arrived (updates last contact, keeps in sessions alive). */
 void vl_peer_contact(vl_peer_t *self, uint64_t now);
 /** @brief Monotonic ms of the last message received (or of creation). */

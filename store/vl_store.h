@@ -517,6 +517,8 @@ typedef struct {
     uint64_t dropped;            /**< times dropped for invalid input */
     uint64_t their_pending;      /**< pending proposals the peer reported */
     char last_error[128];        /**< last problem, empty if none */
+    uint64_t last_sync;          /**< unix seconds when the peer and we were last found in
+                                      sync (equal heads, or a pull from it caught up), 0 = never */
 } vl_peer_info_t;
 
 /** @brief Insert or replace the record of a peer, keyed by addr, in one small
@@ -533,6 +535,37 @@ int vl_store_peer_put(vl_store_t *self, const vl_peer_info_t *p, char *err);
  *          under another addr), VL_ENOMEM, VL_ESTORE. */
 int vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t *p),
                         void *ctx);
+/** @brief The record stored under addr.
+ *  @return VL_OK, VL_ENOTFOUND, VL_ECORRUPT (malformed), VL_ENOMEM, VL_ESTORE. */
+int vl_store_peer_get(vl_store_t *self, const char *addr, vl_peer_info_t *out);
+
+/** The file in a store directory that the daemon locks (docs/operator.md §
+ *  "One daemon per store"). */
+#define VL_STORE_DAEMON_LOCK "daemon.lock"
+
+/** @brief Take the daemon lock of the store in dir: a POSIX record lock
+ *  (fcntl F_SETLK, F_WRLCK over the whole file) on dir/daemon.lock, created
+ *  mode 0644 if missing, and write our pid into it (information only: the
+ *  kernel releases the lock when the holder dies, so a file left by a killed
+ *  daemon blocks nothing). The lock lasts until vl_store_daemon_unlock or the
+ *  process ends; the caller must open no other descriptor of that file (closing
+ *  any descriptor of it releases a POSIX lock).
+ *  @param[out] fd      The descriptor that holds the lock (-1 on failure).
+ *  @param[out] holder  On VL_EEXIST, the pid that holds it (0 if unknown).
+ *  @return VL_OK, VL_EEXIST (another process holds it), VL_EIO (cannot
+ *          create, lock or write the file: detail in err). */
+int vl_store_daemon_lock(const char *dir, int *fd, long *holder, char *err);
+/** @brief Release the lock and close *fd (sets it to -1; -1 is a no-op). The
+ *  file stays (a later daemon reuses it). */
+void vl_store_daemon_unlock(int *fd);
+/** @brief Whether a process holds the daemon lock of dir, tested with F_GETLK
+ *  (nothing is taken, so a daemon starting at the same moment is never
+ *  refused because of this test). Called by the holder itself it answers 0.
+ *  @return the holder's pid (> 0; the pid written in the file when the kernel
+ *          cannot name it), 0 when no process holds it (or there is no lock
+ *          file), -1 when the file exists but cannot be tested, or is held by
+ *          a process neither the kernel nor the file names. */
+long vl_store_daemon_pid(const char *dir);
 
 /* ---- bundles (docs/formats.md §11, store/vl_store_bundle.c) ------------------- */
 

@@ -5,13 +5,23 @@
  *
  * Invariants: a peers value is the canonical map of vl_peer_info_t stored
  * under its addr; nothing is stored that vl_store_peers_each would refuse.
+ * `last_sync` is optional when read (records written before it existed) and
+ * always written.
+ *
+ * Also the daemon lock of a store directory (one valise-node per store): a
+ * POSIX record lock on DIR/daemon.lock, tested by `valise status` with
+ * F_GETLK, which takes nothing.
  *
  * Layer (map in vl_store_int.h): calls only vl_store_txn.c, below it.
  */
 #include "vl_store_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vl_codec.h"
 #include "vl_fields.h"
@@ -19,6 +29,7 @@
 static const char *const s_peer_keys[] = { "addr", "dropped", "last_contact", "last_error",
                                            "pk", "received", "sent", "state",
                                            "their_pending", "their_seq", NULL };
+static const char *const s_peer_opt[] = { "last_sync", NULL };
 
 /* Text of a peer record: at most cap-1 bytes, at least min, no control
  * character (it is shown by `valise status`). */
@@ -57,7 +68,7 @@ vls_peer_decode(const uint8_t *buf, size_t len, vl_peer_info_t *p, char *err)
     if ((rc = vl_doc_parse(buf, len, 1, &doc, err)) != VL_OK)
         goto out;
     vl_val_t m = vl_doc_root(doc);
-    if ((rc = vl_val_map_keys(m, s_peer_keys, NULL, "peer", err)) != VL_OK ||
+    if ((rc = vl_val_map_keys(m, s_peer_keys, s_peer_opt, "peer", err)) != VL_OK ||
         (rc = s_peer_str(m, "addr", p->addr, sizeof p->addr, 1, err)) != VL_OK ||
         (rc = vl_field_uint(m, "dropped", &p->dropped, "peer", err)) != VL_OK ||
         (rc = vl_field_uint(m, "last_contact", &p->last_contact, "peer", err)) != VL_OK ||
@@ -69,6 +80,9 @@ vls_peer_decode(const uint8_t *buf, size_t len, vl_peer_info_t *p, char *err)
         (rc = s_peer_str(m, "state", p->state, sizeof p->state, 1, err)) != VL_OK ||
         (rc = vl_field_uint(m, "their_pending", &p->their_pending, "peer", err)) != VL_OK ||
         (rc = vl_field_uint(m, "their_seq", &p->their_seq, "peer", err)) != VL_OK)
+        goto out;
+    if (!vl_val_none(vl_val_get(m, "last_sync")) &&
+        (rc = vl_field_uint(m, "last_sync", &p->last_sync, "peer", err)) != VL_OK)
         goto out;
     rc = VL_OK;
 out:
@@ -92,7 +106,7 @@ s_peer_encode(const vl_peer_info_t *p, vl_wr_t *w, char *err)
         !s_peer_text_ok(p->last_error, el, 0, sizeof p->last_error))
         return vl_err(err, VL_EINVAL, "peer record: addr, state and last_error must be "
                       "NUL-terminated text without control characters (addr, state not empty)");
-    vl_wr_map(w, 10);
+    vl_wr_map(w, 11);
     vl_wr_cstr(w, "addr");
     vl_wr_str(w, p->addr, al);
     vl_wr_cstr(w, "dropped");
@@ -101,6 +115,8 @@ s_peer_encode(const vl_peer_info_t *p, vl_wr_t *w, char *err)
     vl_wr_uint(w, p->last_contact);
     vl_wr_cstr(w, "last_error");
     vl_wr_str(w, p->last_error, el);
+    vl_wr_cstr(w, "last_sync");
+    vl_wr_uint(w, p->last_sync);
     vl_wr_cstr(w, "pk");
     vl_wr_bin(w, p->pk, VL_PK_LEN);
     vl_wr_cstr(w, "received");
@@ -180,4 +196,144 @@ vl_store_peers_each(vl_store_t *self, int (*cb)(void *ctx, const vl_peer_info_t 
                                        NULL, NULL };
     s_peers_each_t c = { cb, ctx };
     return vls_collect_each(self, &how, s_peers_each, &c);
+}
+
+typedef struct {
+    const char *addr;
+    vl_peer_info_t *out;
+} s_peer_get_t;
+
+static int
+s_peer_get_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
+{
+    s_peer_get_t *c = vctx;
+    MDB_val k = vls_val(c->addr, strlen(c->addr)), v;
+    int rc = vls_get(self, txn, S_PEERS, c->addr, strlen(c->addr), &v, err);
+    if (rc != VL_OK)
+        return rc;
+    return s_peer_item(self, &k, &v, c->out);
+}
+
+int
+vl_store_peer_get(vl_store_t *self, const char *addr, vl_peer_info_t *out)
+{
+    assert(self && addr && out);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn = NULL;
+    s_peer_get_t c = { addr, out };
+    if (addr[0] == '\0' || strlen(addr) >= sizeof out->addr)
+        return VL_ENOTFOUND;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc;
+    rc = s_peer_get_txn(self, txn, &c, NULL);
+    vls_read_end(self, &txn);
+    if (rc != VL_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* ---- the daemon lock ------------------------------------------------------------ */
+
+static int
+s_lock_path(const char *dir, char *path, size_t cap)
+{
+    int n = snprintf(path, cap, "%s/%s", dir, VL_STORE_DAEMON_LOCK);
+    return n > 0 && (size_t)n < cap ? VL_OK : VL_ELIMIT;
+}
+
+/* The pid written in the lock file (0 if unreadable). */
+static long
+s_lock_file_pid(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *end = NULL;
+    long pid = strtol(buf, &end, 10);
+    return end != buf && pid > 0 ? pid : 0;
+}
+
+int
+vl_store_daemon_lock(const char *dir, int *fd, long *holder, char *err)
+{
+    char path[4096];
+    int rc = VL_OK;
+    assert(dir && fd && holder);
+    *fd = -1;
+    *holder = 0;
+    if (s_lock_path(dir, path, sizeof path) != VL_OK)
+        return vl_err(err, VL_EIO, "store path too long");
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (f < 0)
+        return vl_err(err, VL_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(f, F_SETLK, &fl) != 0) {
+        if (errno != EACCES && errno != EAGAIN) {
+            rc = vl_err(err, VL_EIO, "cannot lock %s: %s", path, strerror(errno));
+            goto out;
+        }
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (fcntl(f, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+            *holder = fl.l_pid;
+        else
+            *holder = s_lock_file_pid(f);
+        rc = vl_err(err, VL_EEXIST, "%s is locked by process %ld", path, *holder);
+        goto out;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(f, 0) != 0 || pwrite(f, pid, (size_t)n, 0) != n) {
+        rc = vl_err(err, VL_EIO, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    *fd = f;
+    f = -1;
+out:
+    if (f >= 0)
+        close(f);
+    return rc;
+}
+
+void
+vl_store_daemon_unlock(int *fd)
+{
+    assert(fd);
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+long
+vl_store_daemon_pid(const char *dir)
+{
+    char path[4096];
+    assert(dir);
+    if (s_lock_path(dir, path, sizeof path) != VL_OK)
+        return -1;
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0)
+        return errno == ENOENT ? 0 : -1;
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    long pid;
+    if (fcntl(f, F_GETLK, &fl) != 0)
+        pid = -1;
+    else if (fl.l_type == F_UNLCK)
+        pid = 0;
+    else if (fl.l_pid > 0)
+        pid = fl.l_pid;
+    else /* held from another pid namespace: the file's word, or "cannot tell" */
+        pid = s_lock_file_pid(f) > 0 ? s_lock_file_pid(f) : -1;
+    close(f);
+    return pid;
 }

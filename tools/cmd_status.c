@@ -12,6 +12,11 @@
  *   "zap:..."    the count of clients our ZAP handler refused.
  * A record is data read back from a file: every string is printed through
  * s_clean (printable ASCII only), never trusted to be text.
+ *
+ * Whether the daemon runs now is not in the records: it is the store's
+ * daemon lock (vl_store_daemon_pid, a test that takes nothing). A record's
+ * state is what the daemon last saved; with no daemon running it is history,
+ * and each peer's connection is shown as "stopped".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +27,14 @@
 static const char s_usage[] =
     "usage: valise status [--json] --key MEMBER.key\n"
     "\n"
-    "Show the network (name, id, policy version, threshold), this store's head (log\n"
+    "Show the network (name, id, policy version, threshold), whether a valise-node\n"
+    "daemon runs on this store now (and its pid), this store's head (log\n"
     "sequence number, entry hash, state root), the number of current records and of\n"
     "pending proposals; then what the valise-node daemon of this store knows of each\n"
-    "peer: address, key id and node name, state, last contact, the peer's head against\n"
+    "peer: address, key id and node name, its connection now (connected,\n"
+    "reconnecting, refused, revoked; \"stopped\" for every peer when no daemon runs on\n"
+    "this store) and the session state the daemon saved, last contact, last successful\n"
+    "sync (the last time the peer's head was ours), the peer's head against\n"
     "ours (\"they lack N\": entries we hold that the peer did not report; \"we lack N\":\n"
     "the reverse), entries received and sent, times dropped for invalid input and the\n"
     "last problem; and the clients refused at the handshake (keys that are not nodes\n"
@@ -41,15 +50,18 @@ static const char s_usage[] =
     "                         \"message\"},\n"
     "           \"fork_seq\" (0: none), \"forks\": [{\"seq\", \"a\": {\"hash\", \"signers\":\n"
     "                         [\"name (kid)\"]}, \"b\": {...}, \"both\": [...]}],\n"
+    "           \"daemon\": {\"running\" (true, false, or null: cannot tell), \"pid\"},\n"
     "           \"head\": {\"seq\", \"hash\", \"root\"}, \"records\", \"pending\", \"me\",\n"
     "           \"readers\": [\"name (kid)\"] (the policy's read-only keys),\n"
     "           \"peers\": [{\"addr\", \"direction\" (out|in), \"key\", \"kid\", \"name\",\n"
-    "                      \"state\", \"last_contact\", \"age_s\", \"their_seq\",\n"
+    "                      \"connection\", \"state\", \"last_contact\", \"age_s\",\n"
+    "                      \"last_sync\", \"sync_age_s\", \"their_seq\",\n"
     "                      \"they_lack\", \"we_lack\", \"their_pending\", \"received\",\n"
     "                      \"sent\", \"dropped\", \"last_error\"}],\n"
     "           \"refused\": {\"by_us\": {\"count\", \"last\", \"last_contact\", \"age_s\"},\n"
     "                       \"by_peers\": [addr...]}}\n"
-    "  (last_contact is ISO 8601 or null; age_s is seconds since then, or null)\n";
+    "  (last_contact, last_sync are ISO 8601 UTC or null for never; age_s, sync_age_s\n"
+    "  are seconds since then, or null)\n";
 
 /* Most peer records shown (the daemon keeps at most VL_MAX_PEERS out records
  * plus one per node key that connected to us, plus the ZAP record). */
@@ -129,6 +141,42 @@ s_age(uint64_t now, uint64_t t, char *out, size_t cap)
         snprintf(out, cap, "%llu d ago", (unsigned long long)(d / 86400));
 }
 
+/* The connection now, from the state the daemon saved and whether it runs
+ * (running: 1 yes, 0 no, -1 cannot tell). */
+static const char *
+s_connection(const char *state, int running)
+{
+    if (running == 0)
+        return "stopped";
+    if (strcmp(state, "open") == 0 || strcmp(state, "pulling") == 0 ||
+        strcmp(state, "idle") == 0)
+        return "connected";
+    if (strcmp(state, "connecting") == 0 || strcmp(state, "bad") == 0)
+        return "reconnecting";
+    if (strcmp(state, "refused") == 0 || strcmp(state, "revoked") == 0 ||
+        strcmp(state, "closed") == 0 || strcmp(state, "removed") == 0)
+        return state;
+    return "unknown";
+}
+
+static json_t *
+s_json_time(uint64_t t)
+{
+    char when[32];
+    if (t == 0)
+        return json_null();
+    vl_cli_time(t, when);
+    return json_string(when);
+}
+
+static json_t *
+s_json_age(uint64_t now, uint64_t t)
+{
+    if (t == 0)
+        return json_null();
+    return json_integer(now >= t ? (json_int_t)(now - t) : 0);
+}
+
 /* Who a record names: "Sahel node (1a2b3c4d5e6f7a8b)" / "unknown (...)" / "?". */
 static void
 s_who(const vl_policy_t *pol, const vl_peer_info_t *p, char *name, size_t ncap, char *kid)
@@ -147,7 +195,8 @@ s_who(const vl_policy_t *pol, const vl_peer_info_t *p, char *name, size_t ncap, 
 }
 
 static json_t *
-s_json_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, uint64_t now)
+s_json_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, uint64_t now,
+            int running)
 {
     char addr[sizeof p->addr], state[sizeof p->state], lerr[sizeof p->last_error];
     char name[VL_MAX_NAME + 1], kid[2 * VL_KID_LEN + 1], key[2 * VL_PK_LEN + 1];
@@ -164,13 +213,15 @@ s_json_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, u
         vl_cli_time(p->last_contact, when);
     uint64_t they_lack = our_seq > p->their_seq ? our_seq - p->their_seq : 0;
     uint64_t we_lack = p->their_seq > our_seq ? p->their_seq - our_seq : 0;
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
-                     "s:I, s:s}",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I, "
+                     "s:I, s:I, s:I, s:I, s:s}",
                      "addr", addr, "direction", s_kind(addr) == S_IN ? "in" : "out",
                      "key", known ? json_string(key) : json_null(),
                      "kid", known ? json_string(kid) : json_null(),
                      "name", known ? json_string(name) : json_null(),
-                     "state", state,
+                     "connection", s_connection(state, running), "state", state,
+                     "last_sync", s_json_time(p->last_sync), "sync_age_s",
+                     s_json_age(now, p->last_sync),
                      "last_contact", heard ? json_string(when) : json_null(),
                      "age_s", heard ? json_integer(now >= p->last_contact
                                                        ? (json_int_t)(now - p->last_contact)
@@ -183,20 +234,27 @@ s_json_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, u
 }
 
 static void
-s_text_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, uint64_t now)
+s_text_peer(const vl_policy_t *pol, const vl_peer_info_t *p, uint64_t our_seq, uint64_t now,
+            int running)
 {
     char addr[sizeof p->addr], state[sizeof p->state], lerr[sizeof p->last_error];
-    char name[VL_MAX_NAME + 1], kid[2 * VL_KID_LEN + 1], age[32];
+    char name[VL_MAX_NAME + 1], kid[2 * VL_KID_LEN + 1], age[32], sync[32];
     s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
     s_clean(state, sizeof state, p->state, sizeof p->state);
     s_clean(lerr, sizeof lerr, p->last_error, sizeof p->last_error);
     s_who(pol, p, name, sizeof name, kid);
     s_age(now, p->last_contact, age, sizeof age);
+    s_age(now, p->last_sync, sync, sizeof sync);
     if (kid[0])
         printf("  %-28s %s (%s)\n", vl_cli_esc(addr), vl_cli_esc(name), kid);
     else
         printf("  %-28s (key unknown)\n", vl_cli_esc(addr));
-    printf("      %s, last contact %s\n", vl_cli_esc(state), age);
+    if (running == 0)
+        printf("      stopped (daemon not running; it left the session %s), last contact %s, "
+               "last sync %s\n", vl_cli_esc(state), age, sync);
+    else
+        printf("      %s (%s), last contact %s, last sync %s\n", s_connection(state, running),
+               vl_cli_esc(state), age, sync);
     if (p->last_contact == 0 && p->their_seq == 0) {
         printf("      head: not reported yet (ours: entry %llu)\n", (unsigned long long)our_seq);
     } else if (p->their_seq == our_seq) {
@@ -397,6 +455,8 @@ cmd_status(int argc, char **argv)
     vl_freshness_t fr;
     char ftext[VL_ERRMSG_MAX];
     vl_cli_freshness(&cli, &fr, ftext, sizeof ftext);
+    long daemon_pid = vl_store_daemon_pid(cli.store_dir);
+    int running = daemon_pid > 0 ? 1 : daemon_pid == 0 ? 0 : -1;
 
     /* The ZAP record(s) and the configured peers that refused us. */
     uint64_t zap_count = 0, zap_when = 0;
@@ -434,7 +494,7 @@ cmd_status(int argc, char **argv)
             s_kind_t k = s_kind(p->addr);
             if (k == S_ZAP)
                 continue;
-            json_array_append_new(jp, s_json_peer(pol, p, head.seq, now));
+            json_array_append_new(jp, s_json_peer(pol, p, head.seq, now, running));
             if (k == S_OUT && strncmp(p->state, "refused", sizeof p->state) == 0) {
                 char addr[sizeof p->addr];
                 s_clean(addr, sizeof addr, p->addr, sizeof p->addr);
@@ -464,6 +524,11 @@ cmd_status(int argc, char **argv)
                                           "from", (json_int_t)vl_policy_from(pol)));
             json_object_set_new(o, "freshness", vl_cli_freshness_json(&fr, ftext));
             json_object_set_new(o, "fork_seq", json_integer((json_int_t)fork_seq));
+            json_object_set_new(o, "daemon",
+                                json_pack("{s:o, s:o}", "running",
+                                          running < 0 ? json_null() : json_boolean(running),
+                                          "pid", running > 0 ? json_integer(daemon_pid)
+                                                             : json_null()));
             json_object_set(o, "forks", forks.forks);
             json_object_set(o, "readers", readers.arr);
         }
@@ -490,6 +555,13 @@ cmd_status(int argc, char **argv)
         }
         printf("store     %s (opened as %s%s)\n", vl_cli_esc(cli.store_dir), vl_cli_esc(me),
                me_reader ? ", a reader: read-only" : "");
+        if (running > 0)
+            printf("daemon    running (valise-node pid %ld)\n", daemon_pid);
+        else if (running == 0)
+            printf("daemon    stopped (no valise-node runs on this store)\n");
+        else
+            printf("daemon    unknown (cannot test the lock %s/%s)\n",
+                   vl_cli_esc(cli.store_dir), VL_STORE_DAEMON_LOCK);
         printf("head      entry %llu, hash %.16s, root %.16s\n", (unsigned long long)head.seq,
                hash, root);
         printf("records   %llu\n", (unsigned long long)head.records);
@@ -517,7 +589,7 @@ cmd_status(int argc, char **argv)
             printf("peers     %zu configured, %zu connected to us\n", nout, nin);
             for (size_t i = 0; i < peers.n; i++)
                 if (s_kind(peers.v[i].addr) != S_ZAP)
-                    s_text_peer(pol, &peers.v[i], head.seq, now);
+                    s_text_peer(pol, &peers.v[i], head.seq, now, running);
         }
         bool titled = zap_count != 0;
         if (zap_count) {

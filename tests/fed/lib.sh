@@ -32,6 +32,7 @@
 #   FED_KEYOF[NODE]=NAME         NODE runs with key NAME (a rotated key), and
 #   FED_STOREOF[NODE]=DIR        with the store DIR (nodekey, store follow them)
 #   FED_FRESH_INTERVAL, FED_FRESH_TTL  "fresh_interval" / "fresh_ttl" in every config
+#   FED_METRICS[NODE]=HOST:PORT  "metrics" in NODE's config (set before fed_topology)
 #
 # Every daemon started here is killed by the EXIT trap (by its pid); the test
 # directory is removed when the test passes (kept with FED_KEEP=1). Ports
@@ -73,6 +74,7 @@ declare -A FED_PID=()           # node -> pid of its running daemon
 declare -a FED_BG=()            # other background pids (raw peers)
 declare -A FED_KEYOF=()         # node -> name of the key it runs with (default: its own)
 declare -A FED_STOREOF=()       # node -> its store directory (default: $T/NODE/store)
+declare -A FED_METRICS=()       # node -> "metrics" endpoint of its config (default: none)
 FED_STEP=0
 
 fail() {
@@ -251,6 +253,7 @@ fed_config() {
             "$FED_AE_MS" "$FED_POLL_MS" "$FED_RECONNECT_MS"
         [ -z "$FED_FRESH_INTERVAL" ] || printf '  "fresh_interval": %s,\n' "$FED_FRESH_INTERVAL"
         [ -z "$FED_FRESH_TTL" ] || printf '  "fresh_ttl": %s,\n' "$FED_FRESH_TTL"
+        [ -z "${FED_METRICS[$n]:-}" ] || printf '  "metrics": "%s",\n' "${FED_METRICS[$n]}"
         printf '  "log_level": "%s",\n  "log_file": "-"\n}\n' "$FED_LOG_LEVEL"
     } >"$T/$n/node.json"
 }

@@ -16,12 +16,14 @@
 #include "vl_selftest_run.h"
 
 int vl_config_test(bool verbose);
+int vl_metrics_test(bool verbose);
 int vl_peer_test(bool verbose);
 int vl_transport_test(bool verbose);
 int vl_twonode_test(bool verbose);
 
 static const vl_selftest_t s_tests[] = {
     { "config",    vl_config_test },
+    { "metrics",   vl_metrics_test },
     { "peer",      vl_peer_test },
     { "transport", vl_transport_test },
     { "twonode",   vl_twonode_test },
