@@ -12,6 +12,7 @@
 #include "vl_cli.h"
 #include "vl_filter.h"
 #include "vl_record.h"
+#include "vl_view.h"
 
 static const char s_usage[] =
     "usage: valise find [--state S | --country C] [--function F] [--basis B]\n"
@@ -38,22 +39,16 @@ static int
 s_found(void *ctx, const vl_record_t *rec, uint64_t rev)
 {
     s_find_t *f = ctx;
-    json_t *j = vl_record_to_json(rec);
-    if (!j)
-        return f->rc = VL_ENOMEM;
     f->n++;
     if (f->json) {
-        json_t *states = json_array();
-        for (size_t i = 0; states && i < vl_record_nstates(rec); i++)
-            json_array_append_new(states, json_string(vl_record_state(rec, i)));
-        json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:s, s:O}", "id", vl_record_id(rec), "kind",
-                              vl_kind_name(vl_record_kind(rec)), "revision", (json_int_t)rev,
-                              "states", states, "name", vl_cli_record_title(j), "record", j);
-        json_decref(j);
+        json_t *o = vl_view_summary(rec, rev);
         if (!o || json_array_append_new(f->out, o) != 0)
             return f->rc = VL_ENOMEM;
         return 0;
     }
+    json_t *j = vl_record_to_json(rec);
+    if (!j)
+        return f->rc = VL_ENOMEM;
     char states[3 * 8 + 8] = "";
     size_t ns = vl_record_nstates(rec), off = 0;
     for (size_t i = 0; i < ns && i < 8; i++)

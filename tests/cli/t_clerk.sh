@@ -96,6 +96,45 @@ ok find --country Maurice --json "${K[@]}"
 [ "$(json_get '[r["id"] for r in d]' <"$T/out")" = "['IOC-BIL-MU-MG', 'MU-01']" ] ||
     fail "find --country Maurice --json: $(cat "$T/out")"
 
+# ---- get: the last update, its entry, who proposed and approved it -------------------
+# MU-01 was written by entry 1; a new revision by MU's central authority makes it
+# entry 3 (NE-01 and NG-01 are entry 2).
+ok log --json "${K[@]}"
+h1=$(json_get 'd[0]["hash"]' <"$T/out")
+ok get MU-01 "${K[@]}"
+has "^MU-01: Central Authority, Attorney General's Office \(test\) \(authority, revision 1\)$"
+has "^updated: 2024-06-01T00:00:00Z, entry 1 \(${h1:0:16}\), proposed by sec1, approved by (sec1, sec2|sec2, sec1)$"
+export VALISE_NOW=1717236000 # 2024-06-01T10:00:00Z
+id3=$(propose_id --set MU-01 'office_hours="Mon-Fri 08:00-16:00"' --key "$T/mu.key")
+approve_both "$id3"
+ok log --json "${K[@]}"
+h3=$(json_get 'd[2]["hash"]' <"$T/out")
+ok get MU-01 "${K[@]}"
+has "\(authority, revision 2\)$"
+has "^updated: 2024-06-01T10:00:00Z, entry 3 \(${h3:0:16}\), proposed by mu, approved by (sec1, sec2|sec2, sec1)$"
+has '^  office_hours: Mon-Fri 08:00-16:00$'
+ok get MU-01 --json "${K[@]}"
+[ "$(json_get 'd["updated"]["seq"]' <"$T/out")" = 3 ] || fail "get --json updated.seq: $(cat "$T/out")"
+[ "$(json_get 'd["updated"]["time"]' <"$T/out")" = 2024-06-01T10:00:00Z ] || fail "updated.time"
+[ "$(json_get 'd["updated"]["entry"]' <"$T/out")" = "$h3" ] || fail "updated.entry"
+[ "$(json_get 'd["updated"]["proposal"]' <"$T/out")" = "$id3" ] || fail "updated.proposal"
+[ "$(json_get 'd["updated"]["author"]["name"]' <"$T/out")" = mu ] || fail "updated.author"
+[ "$(json_get 'sorted(a["name"] for a in d["updated"]["approvers"])' <"$T/out")" = "['sec1', 'sec2']" ] ||
+    fail "updated.approvers: $(cat "$T/out")"
+[ "$(json_get 'len(d["updated"]["author"]["kid"])' <"$T/out")" = 16 ] || fail "author kid"
+# The keys get --json always had are still there.
+[ "$(json_get '(d["id"], d["kind"], d["revision"], d["record"]["id"], d["freshness"]["state"])' \
+    <"$T/out")" = "('MU-01', 'authority', 2, 'MU-01', 'unconfigured')" ] || fail "get --json keys: $(cat "$T/out")"
+[ "$(json_get '(d["states"], d["name"])' <"$T/out")" = \
+    "(['MU'], \"Central Authority, Attorney General's Office (test)\")" ] || fail "get --json summary: $(cat "$T/out")"
+ok get NE-01 "${K[@]}"
+has "^updated: 2024-06-01T00:00:00Z, entry 2 \([0-9a-f]{16}\), proposed by sec1, approved by (sec1, sec2|sec2, sec1)$"
+# --record is the record alone.
+ok get MU-01 --record "${K[@]}"
+[ "$(json_get 'sorted(d.keys()) == sorted(json.load(open("'"$DATA"'/MU-01.json")).keys())' <"$T/out")" = True ] ||
+    fail "get --record: $(cat "$T/out")"
+refused 1 "^valise get: not found: no record XX-99" get XX-99 "${K[@]}"
+
 # ---- export: the same filters -----------------------------------------------------
 ok export --state MU --format csv "${K[@]}"
 [ "$(wc -l <"$T/out")" -eq 2 ] || fail "export --state MU: $(cat "$T/out")"
