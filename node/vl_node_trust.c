@@ -38,7 +38,7 @@ s_utc(uint64_t t, char buf[32])
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(buf, 32, "%llu", (unsigned long long)t);
 }
 

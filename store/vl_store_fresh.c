@@ -169,7 +169,7 @@ s_utc(uint64_t t, char *buf, size_t size)
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm))
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(buf, size, "%llu", (unsigned long long)t);
 }
 
