@@ -21,8 +21,9 @@ static const char s_usage[] =
     "\n"
     "List current records that match every criterion given (none: all records),\n"
     "one line each: id, kind, State(s), name (English, else the first language).\n"
-    VL_FILTER_HELP
     "  --json         a JSON array of {id, kind, revision, states, name, record}\n"
+    "Filters:\n"
+    VL_FILTER_HELP
     "A known value that no record has lists nothing (exit 0).\n"
     "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
     "...\" on stderr says so and since when (also with --json); the records are\n"

@@ -60,7 +60,8 @@ typedef struct {
     "  --limit N      at most N records (1 to 1000000)\n"                               \
     "An unknown State, country, function, legal basis or language is an error\n"        \
     "(exit 1) that names the nearest known value when one is near:\n"                   \
-    "  valise find: no function 'extraditon' (did you mean 'extradition'?)\n"
+    "  valise find: no function 'extraditon' (did you mean 'extradition'?)\n"        \
+    "--state with --country, a bad --kind, --text or --limit: usage error (exit 2).\n"
 
 /** @brief Write the filter options into opts[0..VL_FILTER_NOPTS), pointing
  *  into f (zeroed here). @return VL_FILTER_NOPTS. */
