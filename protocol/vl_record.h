@@ -46,6 +46,17 @@ bool vl_record_id_valid(const char *s, size_t len);
  *  (ISO 3166-1 alpha-2, "EU" for the European Union, "VA" for the Holy See). */
 bool vl_state_valid(const char *s, size_t len);
 
+/** @brief True when s is a language code as the schema takes it: 2 or 3
+ *  lower-case ASCII letters (ISO 639-1 or 639-2: "fr", "fra"). */
+bool vl_record_lang_valid(const char *s, size_t len);
+
+/** @brief The values the schema allows (docs/records.md), in the order it
+ *  lists them: NULL-terminated static tables. An authority's "functions",
+ *  an agreement's "subjects", an authority's "legal_bases". */
+const char *const *vl_record_functions(void);
+const char *const *vl_record_subjects(void);
+const char *const *vl_record_legal_bases(void);
+
 typedef struct vl_record vl_record_t;
 
 /** @brief Validate a JSON record and encode its canonical body.

@@ -83,8 +83,8 @@ vl_state_valid(const char *s, size_t len)
 }
 
 /* Language codes: ISO 639-1 or 639-2/3 style, 2 or 3 lower-case letters. */
-static bool
-s_lang_valid(const char *s, size_t len)
+bool
+vl_record_lang_valid(const char *s, size_t len)
 {
     if (!s || len < 2 || len > 3)
         return false;
@@ -491,7 +491,7 @@ s_ck_text(const json_t *v, vl_rec_ctx_t *c)
         return vl_err(c->err, rc, "out of memory");
     for (size_t i = 0; i < n && rc == VL_OK; i++) {
         size_t old = vl_record_path_key(c, m[i].key, m[i].klen);
-        if (!s_lang_valid(m[i].key, m[i].klen))
+        if (!vl_record_lang_valid(m[i].key, m[i].klen))
             rc = vl_record_fail(c, "not a language code (2 or 3 lower-case letters)");
         else
             rc = s_ck_string(m[i].val, c);
@@ -595,6 +595,24 @@ static const char *const s_subjects[] = {
     "extradition", "mla", "transfer_sentenced_persons", "confiscation",
     "drug_trafficking", "organized_crime", NULL
 };
+const char *const *
+vl_record_functions(void)
+{
+    return s_functions;
+}
+
+const char *const *
+vl_record_subjects(void)
+{
+    return s_subjects;
+}
+
+const char *const *
+vl_record_legal_bases(void)
+{
+    return s_legal_bases;
+}
+
 static const char *const s_agr_types[] = { "bilateral", "regional", "multilateral", NULL };
 static const char *const s_statuses[] = {
     "negotiated", "signed", "in_force", "suspended", "terminated", NULL
@@ -647,7 +665,7 @@ s_ck_subjects(const json_t *v, vl_rec_ctx_t *c)
 static int
 s_ck_working_langs(const json_t *v, vl_rec_ctx_t *c)
 {
-    static const s_list_t spec = { 1, VL_MAX_LIST, NULL, NULL, s_lang_valid,
+    static const s_list_t spec = { 1, VL_MAX_LIST, NULL, NULL, vl_record_lang_valid,
                                    "a language code (2 or 3 lower-case letters)" };
     return s_check_list(v, c, &spec);
 }
@@ -655,7 +673,7 @@ s_ck_working_langs(const json_t *v, vl_rec_ctx_t *c)
 static int
 s_ck_langs(const json_t *v, vl_rec_ctx_t *c)
 {
-    static const s_list_t spec = { 0, VL_MAX_LIST, NULL, NULL, s_lang_valid,
+    static const s_list_t spec = { 0, VL_MAX_LIST, NULL, NULL, vl_record_lang_valid,
                                    "a language code (2 or 3 lower-case letters)" };
     return s_check_list(v, c, &spec);
 }

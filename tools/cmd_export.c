@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * valise export - every current record, decrypted, as one JSON document or
+ * valise export - the current records (all, or those the filters of find
+ * select: vl_filter), decrypted, as one JSON document or
  * as CSV with flattened columns (docs/cli.md lists them) for tools such as
  * the MLA Request Writer. The output holds contact details in clear: a file
  * written with --out gets mode 0600.
@@ -10,23 +11,28 @@
 #include <string.h>
 
 #include "vl_cli.h"
+#include "vl_filter.h"
 #include "vl_record.h"
 
 static const char s_usage[] =
-    "usage: valise export [--format json|csv] [--kind K] [--out FILE] --key MEMBER.key\n"
+    "usage: valise export [--format json|csv] [--out FILE] [filters] --key MEMBER.key\n"
     "\n"
-    "Export every current record (decrypted: the output holds contact details in\n"
-    "clear; --out writes FILE with mode 0600).\n"
+    "Export the current records (decrypted: the output holds contact details in\n"
+    "clear; --out writes FILE with mode 0600): all of them, or those that match\n"
+    "every filter given (the filters of 'valise find').\n"
     "  --format json  {\"network\", \"network_id\", \"exported_at\", \"head\": {seq, hash,\n"
     "                 root}, \"freshness\": {state, issued, expires, seq, head,\n"
-    "                 message}, \"records\": [...]} (the default)\n"
+    "                 message}, \"filter\": {...} (only with filters), \"records\":\n"
+    "                 [...]} (the default)\n"
     "  --format csv   one row per record, RFC 4180, UTF-8, header row first; authority\n"
     "                 columns by default, agreement columns with --kind agreement\n"
     "                 (see docs/cli.md for the columns)\n"
-    "  --kind K       authority or agreement only\n"
     "  --out FILE     write to FILE instead of stdout\n"
-    "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
-    "...\" on stderr says so and since when; the export is still written.\n";
+    "Filters:\n"
+    VL_FILTER_HELP
+    "A bad filter writes nothing. When the directory may be stale (docs/trust.md\n"
+    "§3), a line \"valise: warning: ...\" on stderr says so and since when; the\n"
+    "export is still written.\n";
 
 /* ---- CSV helpers ------------------------------------------------------------ */
 
@@ -267,13 +273,14 @@ cmd_export(int argc, char **argv)
 {
     vl_cli_t cli;
     vl_cli_init(&cli, "export", s_usage);
-    const char *format = "json", *kind = NULL, *outpath = NULL;
-    const vl_opt_t opts[] = {
-        { "format", VL_OPT_ARG, &format },
-        { "kind", VL_OPT_ARG, &kind },
-        { "out", VL_OPT_ARG, &outpath },
-        { NULL, VL_OPT_FLAG, NULL },
-    };
+    const char *format = "json", *outpath = NULL;
+    vl_filter_t flt;
+    vl_query_t q;
+    vl_opt_t opts[VL_FILTER_NOPTS + 3];
+    size_t nopt = vl_filter_opts(&flt, opts);
+    opts[nopt++] = (vl_opt_t){ "format", VL_OPT_ARG, &format };
+    opts[nopt++] = (vl_opt_t){ "out", VL_OPT_ARG, &outpath };
+    opts[nopt] = (vl_opt_t){ NULL, VL_OPT_FLAG, NULL };
     int ret = vl_cli_parse(&cli, argc, argv, opts, true);
     if (ret != VL_EXIT_OK || cli.help)
         return ret;
@@ -286,15 +293,17 @@ cmd_export(int argc, char **argv)
         csv = true;
     else
         return vl_cli_usage(&cli, "--format must be json or csv");
-    if (kind && vl_kind_parse(kind) == VL_KIND_NONE)
-        return vl_cli_usage(&cli, "--kind must be authority or agreement");
+    if ((ret = vl_filter_query(&cli, &flt, &q)) != VL_EXIT_OK)
+        return ret;
+    bool filtered = flt.state || flt.country || flt.function || flt.basis || flt.language ||
+                    flt.kind || flt.text || flt.limit;
 
     ret = VL_EXIT_ERR;
     char *buf = NULL;
     size_t len = 0;
     s_export_t x = { .csv = csv };
-    x.csv_kind = kind ? vl_kind_parse(kind) : VL_KIND_AUTHORITY;
-    json_t *doc = NULL;
+    x.csv_kind = q.kind ? vl_kind_parse(q.kind) : VL_KIND_AUTHORITY;
+    json_t *doc = NULL, *filter = NULL;
     if (vl_cli_open_store(&cli, VL_STORE_RDONLY) != VL_OK)
         goto out;
     vl_head_t head;
@@ -312,7 +321,8 @@ cmd_export(int argc, char **argv)
     if (csv)
         fprintf(x.m, "%s\r\n",
                 x.csv_kind == VL_KIND_AGREEMENT ? s_agr_header : s_auth_header);
-    vl_query_t q = { .kind = csv ? vl_kind_name(x.csv_kind) : kind };
+    if (csv)
+        q.kind = vl_kind_name(x.csv_kind);
     rc = vl_store_find(cli.store, &q, s_each, &x);
     if (rc == VL_OK)
         rc = x.rc;
@@ -335,6 +345,13 @@ cmd_export(int argc, char **argv)
                         vl_policy_name(pol), "network_id", net, "exported_at", when, "head",
                         "seq", (json_int_t)head.seq, "hash", hash, "root", root, "freshness",
                         vl_cli_freshness_json(&fr, ftext), "records", x.records);
+        if (doc && filtered) {
+            filter = vl_filter_json(&q);
+            if (!filter || json_object_set(doc, "filter", filter) != 0) {
+                json_decref(doc);
+                doc = NULL;
+            }
+        }
         if (!doc || json_dumpf(doc, x.m, JSON_INDENT(2)) != 0) {
             vl_cli_fail(&cli, VL_ENOMEM, NULL);
             goto out;
@@ -362,6 +379,7 @@ out:
         fclose(x.m);
     free(buf);
     json_decref(doc);
+    json_decref(filter);
     json_decref(x.records);
     vl_cli_done(&cli);
     return ret;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * valise get - one current record, decrypted, with its revision: as an
- * indented text layout for people or as JSON.
+ * valise get - one current record, decrypted, with its revision and the
+ * log entry that wrote it (vl_view_record): as an indented text layout for
+ * people or as JSON.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +10,16 @@
 
 #include "vl_cli.h"
 #include "vl_record.h"
+#include "vl_view.h"
 
 static const char s_usage[] =
     "usage: valise get ID [--json | --record] --key MEMBER.key\n"
     "\n"
-    "Show the current record ID and its revision.\n"
-    "  --json    {\"id\", \"kind\", \"revision\", \"record\": {...}, \"freshness\":\n"
+    "Show the current record ID, its revision, and its last update: the time and\n"
+    "the log entry that wrote this revision, who proposed it and who approved it.\n"
+    "  --json    {\"id\", \"kind\", \"revision\", \"states\", \"name\", \"record\": {...},\n"
+    "            \"updated\": {\"seq\", \"time\", \"entry\", \"proposal\", \"author\":\n"
+    "            {\"name\", \"kid\"}, \"approvers\": [{\"name\", \"kid\"}]}, \"freshness\":\n"
     "            {\"state\", \"issued\", \"expires\", \"seq\", \"head\", \"message\"}}\n"
     "  --record  only the record object: a file 'valise propose --file' takes back\n"
     "When the directory may be stale (docs/trust.md §3), a line \"valise: warning:\n"
@@ -135,6 +140,23 @@ s_print_object(const json_t *o, int indent, bool first_inline)
         printf("{}\n");
 }
 
+/* "updated: 2024-06-01T00:00:00Z, entry 1 (3f2a8c1d9e0b7a65), proposed by
+ * sec1, approved by sec1, sec2": the view's "updated" object in one line. */
+static void
+s_print_updated(const json_t *u)
+{
+    const char *hash = json_string_value(json_object_get(u, "entry"));
+    printf("updated: %s, entry %llu (%.16s), proposed by %s, approved by ",
+           vl_cli_esc(json_string_value(json_object_get(u, "time"))),
+           (unsigned long long)json_integer_value(json_object_get(u, "seq")), hash ? hash : "",
+           vl_cli_esc(json_string_value(json_object_get(json_object_get(u, "author"), "name"))));
+    size_t i;
+    const json_t *a;
+    json_array_foreach(json_object_get(u, "approvers"), i, a)
+        printf("%s%s", i ? ", " : "", vl_cli_esc(json_string_value(json_object_get(a, "name"))));
+    putchar('\n');
+}
+
 int
 cmd_get(int argc, char **argv)
 {
@@ -155,51 +177,40 @@ cmd_get(int argc, char **argv)
         return vl_cli_usage(&cli, "'%s' is not a record id", id);
 
     ret = VL_EXIT_ERR;
-    vl_record_t *rec = NULL;
-    uint64_t rev = 0;
-    json_t *j = NULL;
+    json_t *v = NULL;
     if (vl_cli_open_store(&cli, VL_STORE_RDONLY) != VL_OK)
         goto out;
-    int rc = vl_store_get(cli.store, id, &rec, &rev, cli.err);
-    if (rc == VL_OK && !rec)
-        rc = VL_ENOTFOUND;
+    int rc = vl_view_record(cli.store, id, &v, cli.err);
     if (rc != VL_OK) {
-        if (rc == VL_ENOTFOUND && !cli.err[0])
-            snprintf(cli.err, sizeof cli.err, "no record %s", id);
         vl_cli_fail(&cli, rc, NULL);
-        goto out;
-    }
-    j = vl_record_to_json(rec);
-    if (!j) {
-        vl_cli_fail(&cli, VL_ENOMEM, NULL);
         goto out;
     }
     vl_freshness_t fr;
     char ftext[VL_ERRMSG_MAX];
     vl_cli_freshness(&cli, &fr, ftext, sizeof ftext);
     vl_cli_freshness_warn(&fr, ftext);
+    const json_t *j = json_object_get(v, "record");
     if (record_only) {
-        vl_cli_print_json(j);
-        j = NULL;
+        vl_cli_print_json(json_incref((json_t *)j));
     } else if (cli.json) {
-        json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", vl_record_id(rec), "kind",
-                              vl_kind_name(vl_record_kind(rec)), "revision", (json_int_t)rev,
-                              "record", j, "freshness", vl_cli_freshness_json(&fr, ftext));
-        j = NULL;
-        if (vl_cli_print_json(o) != VL_OK) {
+        if (json_object_set_new(v, "freshness", vl_cli_freshness_json(&fr, ftext)) != 0 ||
+            vl_cli_print_json(v) != VL_OK) {
+            v = NULL;
             vl_cli_fail(&cli, VL_ENOMEM, NULL);
             goto out;
         }
+        v = NULL;
     } else {
-        printf("%s: %s (%s, revision %llu)\n", vl_cli_esc(vl_record_id(rec)),
-               vl_cli_esc(vl_cli_record_title(j)),
-               vl_kind_name(vl_record_kind(rec)), (unsigned long long)rev);
+        printf("%s: %s (%s, revision %llu)\n", vl_cli_esc(id),
+               vl_cli_esc(json_string_value(json_object_get(v, "name"))),
+               json_string_value(json_object_get(v, "kind")),
+               (unsigned long long)json_integer_value(json_object_get(v, "revision")));
+        s_print_updated(json_object_get(v, "updated"));
         s_print_object(j, 2, false);
     }
     ret = VL_EXIT_OK;
 out:
-    json_decref(j);
-    vl_record_destroy(&rec);
+    json_decref(v);
     vl_cli_done(&cli);
     return ret;
 }

@@ -59,7 +59,7 @@ refused 2 "--reason TEXT is required" reject abcd
 refused 2 "proposal id prefixes or --all" approve
 refused 2 "--kind must be authority or agreement" find --kind treaty
 refused 2 "--format must be json or csv" export --format xml
-refused 2 "--state wants" find --state mu
+refused 2 "give --state or --country, not both" find --state mu --country Mauritius
 refused 2 "--threshold wants a whole number from 1 to 32" genesis create --name x --threshold 0 --approver a.pub --out g
 refused 2 "missing action" genesis
 refused 2 "unknown action" genesis frob
