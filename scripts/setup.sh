@@ -13,6 +13,7 @@ PACKAGES=(
   iso-codes                            # State list for the sample generator
   openssl                              # independent Ed25519 check of the test vectors
   python3                              # the test scripts read JSON with /usr/bin/python3
+  chromium poppler-utils               # t_edition_pdf prints the edition to PDF and reads it back
 )
 
 missing=()

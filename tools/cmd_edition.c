@@ -59,7 +59,7 @@ static const char s_css[] =
     ".title-page .kicker{font-size:13pt;margin:0 0 1em}\n"
     ".title-page table{border-collapse:collapse;margin:2em 0;width:100%}\n"
     ".title-page th{text-align:left;font-weight:normal;padding:3pt 1em 3pt 0;"
-    "vertical-align:top;width:11em}\n"
+    "vertical-align:top;white-space:nowrap}\n"
     ".title-page td{padding:3pt 0}\n"
     ".hash{font-family:'DejaVu Sans Mono',monospace;font-size:8pt;white-space:nowrap}\n"
     "code{font-family:'DejaVu Sans Mono',monospace;font-size:9pt}\n"
