@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   gcc make cmake pkg-config            # toolchain
   libsodium-dev liblmdb-dev libmsgpack-dev libjansson-dev libzmq3-dev  # the libraries
+  libmicrohttpd-dev                    # valise serve: the HTTP server
+  chromium                             # tests/cli/t_browser.sh drives a headless browser
   lmdb-utils                           # mdb_dump/mdb_load: the tests edit a store behind its back
   iso-codes                            # State list for the sample generator
   openssl                              # independent Ed25519 check of the test vectors
