@@ -361,6 +361,7 @@ typedef struct {
     vl_lang_t lang;
     const vl_countries_t *names;
     const char *link;
+    const char *link_suffix;
 } s_ctx_t;
 
 static void s_value(vl_buf_t *b, const char *field, const json_t *v, const s_ctx_t *c);
@@ -410,6 +411,7 @@ s_scalar(vl_buf_t *b, const char *field, const json_t *v, const s_ctx_t *c)
         vl_buf_puts(b, "<a href=\"");
         vl_html_esc(b, c->link);
         vl_html_url(b, s);
+        vl_html_esc(b, c->link_suffix);
         vl_buf_puts(b, "\">");
         vl_html_esc(b, s);
         vl_buf_puts(b, "</a>");
@@ -532,7 +534,15 @@ void
 vl_html_record(vl_buf_t *b, const json_t *record, vl_lang_t lang, const vl_countries_t *names,
                const char *link_prefix)
 {
-    s_ctx_t c = { lang, names, link_prefix };
+    vl_html_record_links(b, record, lang, names, link_prefix, NULL);
+}
+
+void
+vl_html_record_links(vl_buf_t *b, const json_t *record, vl_lang_t lang,
+                     const vl_countries_t *names, const char *link_prefix,
+                     const char *link_suffix)
+{
+    s_ctx_t c = { lang, names, link_prefix, link_suffix };
     vl_buf_puts(b, "<dl class=\"record\">\n");
     for (size_t i = 0; s_order[i]; i++) {
         const json_t *v = json_object_get(record, s_order[i]);

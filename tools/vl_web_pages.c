@@ -242,6 +242,18 @@ s_select(vl_buf_t *b, const vl_req_t *r, const char *name, const char *label,
     vl_buf_puts(b, "</select>\n");
 }
 
+/* A State name and its sort key (folded: accents do not count). */
+typedef struct {
+    const char *name;
+    char key[64];
+} s_named_t;
+
+static int
+s_named_cmp(const void *a, const void *b)
+{
+    return strcmp(((const s_named_t *)a)->key, ((const s_named_t *)b)->key);
+}
+
 static void
 s_form(vl_req_t *r)
 {
@@ -256,11 +268,23 @@ s_form(vl_req_t *r)
     vl_html_esc(b, country);
     vl_buf_puts(b, "\">\n<datalist id=\"states\">");
     const vl_countries_t *n = r->web->names;
-    for (size_t i = 0; i < vl_countries_count(n); i++) {
+    size_t cnt = vl_countries_count(n);
+    s_named_t *sorted = calloc(cnt ? cnt : 1, sizeof *sorted);
+    if (!sorted) {
+        b->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        sorted[i].name = vl_country_name(n, vl_countries_code(n, i), r->lang);
+        vl_fold(sorted[i].name, sorted[i].key, sizeof sorted[i].key);
+    }
+    qsort(sorted, cnt, sizeof *sorted, s_named_cmp);
+    for (size_t i = 0; i < cnt; i++) {
         vl_buf_puts(b, "<option value=\"");
-        vl_html_esc(b, vl_country_name(n, vl_countries_code(n, i), r->lang));
+        vl_html_esc(b, sorted[i].name);
         vl_buf_puts(b, "\">");
     }
+    free(sorted);
     vl_buf_puts(b, "</datalist>\n");
     s_select(b, r, "function", vl_i18n("function", r->lang), s_functions, "function.");
     s_select(b, r, "basis", vl_i18n("legal_basis", r->lang), s_bases, NULL);
@@ -291,16 +315,16 @@ s_home(vl_req_t *r)
 
 /* ---- search -------------------------------------------------------------------- */
 
-/* The States whose names are nearest to the query, as links: for "no State
- * is named X". */
-static void
-s_state_suggest(vl_req_t *r, const char *query)
+/* The (at most 3) States whose names in any language are nearest to the
+ * query, nearest first, into best. @return how many. */
+static size_t
+s_state_nearest(const vl_req_t *r, const char *query, const char *best[3])
 {
     const vl_countries_t *n = r->web->names;
     char fq[128], fn[128];
     vl_fold(query, fq, sizeof fq);
-    const char *best[3] = { 0 };
     size_t bd[3] = { (size_t)-1, (size_t)-1, (size_t)-1 };
+    best[0] = best[1] = best[2] = NULL;
     for (size_t i = 0; i < vl_countries_count(n); i++) {
         const char *code = vl_countries_code(n, i);
         size_t d = (size_t)-1;
@@ -322,19 +346,47 @@ s_state_suggest(vl_req_t *r, const char *query)
             }
         }
     }
-    vl_buf_t *b = &r->body;
-    bool any = false;
-    for (int k = 0; k < 3; k++) {
-        if (!best[k] || bd[k] > 2 + strlen(fq) / 3)
-            continue;
-        vl_buf_printf(b, "%s<a href=\"/search?lang=%s&amp;country=%s\">", any ? ", " : "",
-                      vl_lang_code(r->lang), best[k]);
-        s_state(b, r, best[k]);
-        vl_buf_puts(b, "</a>");
-        any = true;
+    size_t k = 0;
+    while (k < 3 && best[k] && bd[k] <= 2 + strlen(fq) / 3)
+        k++;
+    return k;
+}
+
+/* The 400 page for a country that names no State, with the nearest names. */
+static void
+s_no_state(vl_req_t *r, const char *query)
+{
+    const char *best[3];
+    size_t n = s_state_nearest(r, query, best);
+    char msg[VL_WEB_MAX_VALUE + 64];
+    snprintf(msg, sizeof msg, "%s '%s'", vl_i18n("no_state", r->lang), query);
+    r->status = 400;
+    if (r->json) {
+        json_t *c = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(c, json_string(best[i]));
+        s_json(r, json_pack("{s:s, s:o}", "error", msg, "suggestions", c));
+        return;
     }
-    if (any)
-        vl_buf_puts(b, "?");
+    s_open(r, vl_i18n("error", r->lang), false);
+    vl_buf_t *b = &r->body;
+    vl_buf_puts(b, "<h1>");
+    vl_html_esc(b, msg);
+    vl_buf_puts(b, "</h1>\n");
+    if (n > 0) {
+        vl_buf_printf(b, "<p>%s <span class=\"suggestions\">", vl_i18n("did_you_mean", r->lang));
+        for (size_t i = 0; i < n; i++) {
+            vl_buf_printf(b, "%s<a href=\"/search?lang=%s&amp;country=", i ? ", " : "",
+                          vl_lang_code(r->lang));
+            vl_html_url(b, best[i]);
+            vl_buf_puts(b, "\">");
+            s_state(b, r, best[i]);
+            vl_buf_puts(b, "</a>");
+        }
+        vl_buf_puts(b, "</span>?</p>\n");
+    }
+    s_form(r);
+    s_close(r);
 }
 
 /* The page for a country that names several States: choose one. */
@@ -420,21 +472,7 @@ s_search(vl_req_t *r)
         const char *codes[32];
         size_t n = vl_country_match(r->web->names, country, codes, 32);
         if (n == 0) {
-            char msg[VL_WEB_MAX_VALUE + 64];
-            snprintf(msg, sizeof msg, "%s '%s'", vl_i18n("no_state", r->lang), country);
-            vl_req_error(r, 400, msg);
-            if (!r->json) {
-                /* The error page is closed; reopen its end for the suggestions. */
-                const char *tail = "</p>\n</main>\n</body></html>\n";
-                size_t tl = strlen(tail);
-                if (r->body.len > tl) {
-                    r->body.len -= tl;
-                    r->body.p[r->body.len] = '\0';
-                    vl_buf_printf(&r->body, "</p>\n<p>%s ", vl_i18n("did_you_mean", r->lang));
-                    s_state_suggest(r, country);
-                    vl_buf_puts(&r->body, tail);
-                }
-            }
+            s_no_state(r, country);
             return;
         }
         if (n > 1)
@@ -523,7 +561,9 @@ s_record(vl_req_t *r, const char *id)
     vl_buf_puts(b, "<h1>");
     vl_html_esc(b, title[0] ? title : id);
     vl_buf_puts(b, "</h1>\n");
-    vl_html_record(b, rec, r->lang, r->web->names, "/record/");
+    char suffix[16];
+    snprintf(suffix, sizeof suffix, "?lang=%s", vl_lang_code(r->lang));
+    vl_html_record_links(b, rec, r->lang, r->web->names, "/record/", suffix);
     vl_buf_printf(b, "<section class=\"updated\"><h2>%s</h2>\n<dl class=\"record\">"
                      "<dt>%s</dt><dd>",
                   vl_i18n("last_updated", r->lang), vl_i18n("last_updated", r->lang));
