@@ -6,11 +6,14 @@
 # --state MU gives MU's section and the agreements MU is party to, and
 # nothing of MG; no script, no external asset (every link an anchor of the
 # file), a strict CSP; a hostile record name is escaped; an existing file,
-# a bad --lang, a bad or unknown --state are refused with nothing written.
+# a bad --lang, a bad or unknown --state are refused with nothing written;
+# a stale directory puts its warning on the title page and on stderr.
 set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
+VL_GENESIS_ARGS=(--fresh-node "$T/node.pub")
 vl_network
 N=(--key "$T/node.key")
+"$VALISE" fresh issue "${N[@]}" --ttl 86400 >/dev/null || fail "fresh issue"
 
 # The head as the log and the status give it.
 "$VALISE" log --json --from 1 --to 1 "${N[@]}" >"$T/log.json" || fail "log --json"
@@ -207,5 +210,11 @@ if LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$V"; then
     fail "a raw control byte in the edition"
 fi
 has 'revision 2' "$V"
+
+# ---- a stale directory: the title page says so, the edition is still written --------
+VALISE_NOW=$((VALISE_NOW + 3 * 86400)) ok edition --out "$T/stale.html" "${N[@]}"
+has '^valise: warning: .*stale' "$T/err"
+has '<p class="stale">The directory may be stale: .*stale since 2024-06-02' "$T/stale.html"
+hasnt 'class="stale"' "$E"
 
 echo "t_edition: OK"
