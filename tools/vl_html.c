@@ -327,7 +327,8 @@ s_vocab(const char *field)
 {
     static const char *const map[][2] = {
         { "functions", "function." }, { "channels", "channel." }, { "subjects", "subject." },
-        { "status", "status." },      { "type", "type." },        { NULL, NULL },
+        { "status", "status." },      { "type", "type." },        { "kind", "" },
+        { NULL, NULL },
     };
     for (size_t i = 0; map[i][0]; i++)
         if (strcmp(field, map[i][0]) == 0)

@@ -109,10 +109,10 @@ grep -c 'class="kind">Autorit' "$T/niger.li" | grep -qx 2 || fail "expected 2 au
 grep 'class="kind">Autorit' "$T/niger.li" | grep -v '<span class="code">(NE)</span></li>$' &&
     fail "an authority of another State listed for Niger"
 grep -q 'class="banner stale"' "$T/niger.html" && fail "stale banner on a fresh replica"
-# And "Nigéria" (French) is Nigeria only.
-chrome --dump-dom "$BASE/search?country=Nig%C3%A9ria&lang=fr&kind=authority" >"$T/nigeria.html"
-grep -q 'href="/record/NG-01?lang=fr"' "$T/nigeria.html" || fail "NG-01 not found for Nigéria"
-grep -q 'href="/record/NE-' "$T/nigeria.html" && fail "Niger listed for Nigéria"
+# And "Nigéria" (French) is Nigeria only (plain HTTP: a browser run costs seconds).
+status_is 200 GET "/search?country=Nig%C3%A9ria&lang=fr&kind=authority"
+grep -q 'href="/record/NG-01?lang=fr"' "$T/body" || fail "NG-01 not found for Nigéria"
+grep -q 'href="/record/NE-' "$T/body" && fail "Niger listed for Nigéria"
 
 # The record page: the contact fields.
 phone=$(json_get 'next(r for r in d if r["id"] == "NE-01")["contact"]["phones"][0]' <"$T/load.json")
