@@ -240,7 +240,8 @@ cmd_serve(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    vl_web_t web = { .cli = &cli, .names = names };
+    vl_web_t web = { .cli = &cli, .names = names, .page = vl_web_page,
+                      .error = vl_req_error };
     snprintf(web.host, sizeof web.host, "%s", l.host);
     fd = s_socket(&cli, &l, listen_arg, &web.port);
     if (fd < 0)

@@ -252,8 +252,6 @@ static const s_word_t s_words[] = {
     { "head_seq", "Log head (entry number)",
       "T\xc3\xaate du journal (num\xc3\xa9ro d'entr\xc3\xa9" "e)" },
     { "home", "Directory", "R\xc3\xa9pertoire" },
-    { "kind.agreement", "agreement", "accord" },
-    { "kind.authority", "authority", "autorit\xc3\xa9" },
     { "language", "Language", "Langue" },
     { "last_updated", "Last updated", "Derni\xc3\xa8re mise \xc3\xa0 jour" },
     { "legal_basis", "Legal basis", "Fondement juridique" },
@@ -356,7 +354,7 @@ s_vocab(const char *field)
 {
     static const char *const map[][2] = {
         { "functions", "function." }, { "channels", "channel." }, { "subjects", "subject." },
-        { "status", "status." },      { "type", "type." },        { "kind", "kind." },
+        { "status", "status." },      { "type", "type." },        { "kind", "" },
         { NULL, NULL },
     };
     for (size_t i = 0; map[i][0]; i++)

@@ -235,13 +235,13 @@ vl_web_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
             snprintf(msg, sizeof msg, "parameter '%s' is too long or not UTF-8", ac.which);
         else
             snprintf(msg, sizeof msg, "the request is too long or not UTF-8");
-        vl_req_error(&r, MHD_HTTP_BAD_REQUEST, msg);
+        w->error(&r, MHD_HTTP_BAD_REQUEST, msg);
     } else if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "html") != 0) {
-        vl_req_error(&r, MHD_HTTP_BAD_REQUEST, "format must be json or html");
+        w->error(&r, MHD_HTTP_BAD_REQUEST, "format must be json or html");
     } else if (lang && !(strlen(lang) == 2 && vl_lang_parse(lang, &l))) {
-        vl_req_error(&r, MHD_HTTP_BAD_REQUEST, "lang must be en, fr or es");
+        w->error(&r, MHD_HTTP_BAD_REQUEST, "lang must be en, fr or es");
     } else {
-        vl_web_page(&r);
+        w->page(&r);
     }
     const char *ctype = r.ctype ? r.ctype
                         : r.json ? "application/json; charset=utf-8"

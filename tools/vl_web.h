@@ -30,16 +30,23 @@
 /** Most results a search lists (HTML and JSON). */
 #define VL_WEB_MAX_RESULTS 1000
 
+typedef struct vl_req vl_req_t;
+
 /** What the server serves: shared by every request, owned by cmd_serve. */
 typedef struct {
     vl_cli_t *cli;                 /**< the store, open read-only */
     const vl_countries_t *names;   /**< State names */
     char host[64];                 /**< the listening address as in Host: "127.0.0.1", "[::1]" */
     unsigned port;                 /**< the listening port */
+    /** Renders the page for r->path into r: vl_web_page (given by the caller,
+     *  so that the plumbing does not depend on the pages). */
+    void (*page)(vl_req_t *r);
+    /** Renders an error answer: vl_req_error. */
+    void (*error)(vl_req_t *r, unsigned status, const char *msg);
 } vl_web_t;
 
 /** One request being answered. */
-typedef struct {
+struct vl_req {
     vl_web_t *web;
     struct MHD_Connection *conn;
     const char *path;              /**< the URL path, e.g. "/record/MU-01" */
@@ -48,7 +55,7 @@ typedef struct {
     unsigned status;               /**< HTTP status of the answer (200 unless set) */
     const char *ctype;             /**< Content-Type; NULL: by `json` */
     vl_buf_t body;                 /**< the answer */
-} vl_req_t;
+};
 
 /** @brief libmicrohttpd's access handler (cls: the vl_web_t). */
 enum MHD_Result vl_web_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -63,6 +70,8 @@ const char *vl_req_arg(const vl_req_t *r, const char *name);
  *  set to lang and `format` dropped: "?a=1&lang=fr" (percent-encoded, for
  *  an href: escape it with vl_html_esc when writing it). */
 void vl_req_self_query(const vl_req_t *r, vl_buf_t *b, vl_lang_t lang);
+
+/* ---- the pages (vl_web_pages.c) ---- */
 
 /** @brief Answer with an error: a short page in the request's language (or
  *  {"error": msg} for JSON) with status. msg is ours or escaped here. */

@@ -23,6 +23,9 @@ static const char *const s_bases[] = {
     "SOM-8", "FIREARMS-13", NULL
 };
 static const char *const s_languages[] = { "ar", "en", "es", "fr", "pt", "ru", "zh", NULL };
+/* States shown per result in a list; a record page shows all. */
+#define S_LIST_STATES 8
+
 static const char *const s_kinds[] = { "authority", "agreement", NULL };
 
 static const char s_css[] =
@@ -511,7 +514,12 @@ s_search(vl_req_t *r)
                       vl_i18n(json_string_value(json_object_get(s, "kind")), r->lang));
         size_t k;
         json_t *c;
-        json_array_foreach(json_object_get(s, "states"), k, c) {
+        const json_t *states = json_object_get(s, "states");
+        json_array_foreach(states, k, c) {
+            if (k == S_LIST_STATES) {
+                vl_buf_printf(b, ", &hellip; (%zu)", json_array_size(states));
+                break;
+            }
             if (k)
                 vl_buf_puts(b, ", ");
             s_state(b, r, json_string_value(c));
