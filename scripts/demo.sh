@@ -9,11 +9,16 @@
 # Secretariat's review; then trust over time (a rotated approver key, a
 # revoked authority key, a stale directory), and a field office with no
 # network at all that exchanges signed bundles on a stick
-# (scripts/demo-field.sh). Runs in a fresh temporary directory; exits non-zero
-# as soon as a step does not behave as expected.
+# (scripts/demo-field.sh). It ends with the printed edition of the directory
+# (valise edition) and the replica in a browser (valise serve on loopback).
+# Runs in a fresh temporary directory; exits non-zero as soon as a step does
+# not behave as expected.
 #
-#   scripts/demo.sh                 uses $VALISE, else build/valise
-#   KEEP=1 scripts/demo.sh          keeps the demo directory
+#   scripts/demo.sh                 uses $VALISE, else build/valise; the web
+#                                   view is stopped when the demo ends
+#   KEEP=1 scripts/demo.sh          keeps the demo directory (the editions)
+#                                   and leaves valise serve running (its pid
+#                                   is printed: kill PID stops it)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,11 +27,21 @@ VALISE=${VALISE:-$ROOT/build/valise}
 VALISE=$(cd "$(dirname "$VALISE")" && pwd)/$(basename "$VALISE")
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/valise-demo.XXXXXX")
-if [ "${KEEP:-0}" = 1 ]; then
-    trap 'echo "(demo files kept in $DIR)"' EXIT
-else
-    trap 'rm -rf "$DIR"' EXIT
-fi
+SERVE_PID=
+# At exit: keep the directory (KEEP=1) or remove it; the web view started by
+# the last step never outlives the demo unless KEEP=1.
+finish() {
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "(demo files kept in $DIR)"
+        return
+    fi
+    if [ -n "$SERVE_PID" ]; then
+        kill "$SERVE_PID" 2>/dev/null || true
+        wait "$SERVE_PID" 2>/dev/null || true
+    fi
+    rm -rf "$DIR"
+}
+trap finish EXIT
 cd "$DIR"
 
 # Each key file is sealed under a passphrase. A real user types it at a
@@ -229,5 +244,53 @@ VALISE_NOW=$later "$VALISE" status --key vienna-node.key | grep -i "fresh"
 # ---- a field office with no network at all (scripts/demo-field.sh) ----------
 
 source "$ROOT/scripts/demo-field.sh"
+
+# ---- for people who would rather read than type (docs/web.md) ---------------
+
+say "The Secretariat prints this half-year's edition: one self-contained HTML file (no script, nothing fetched), a title page tied to the signed log, one page per State."
+run edition --out edition.html --key vienna-node.key
+echo "(the edition is $DIR/edition.html: open it in a browser and print it, or save it as PDF)"
+grep -q "<tr><th>Hash of the head entry</th><td class=\"hash\">$("$VALISE" status --json --key vienna-node.key | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p' | head -1)</td>" edition.html ||
+    die "the edition's title page does not name the head's hash"
+grep -q '<script' edition.html && die "the edition holds a script"
+
+say "The Sahel platform gets a French extract: its five States and the agreements they are party to."
+run edition --out edition-sahel-fr.html --lang fr --state BF ML MR NE TD --key vienna-node.key
+echo "(the extract is $DIR/edition-sahel-fr.html)"
+grep -q '<h2>Recueil: Plateforme judiciaire des pays du Sahel' edition-sahel-fr.html ||
+    die "the extract lacks the Sahel compendium"
+
+say "Last, the replica in a browser: valise serve, read-only, on the loopback interface only."
+show serve --listen 127.0.0.1:0 --key vienna-node.key
+"$VALISE" serve --listen 127.0.0.1:0 --key vienna-node.key >serve.out 2>serve.err &
+SERVE_PID=$!
+for _ in $(seq 1 100); do
+    grep -q '^valise serve: http' serve.out 2>/dev/null && break
+    kill -0 "$SERVE_PID" 2>/dev/null || die "valise serve stopped: $(cat serve.err)"
+    sleep 0.1
+done
+cat serve.out
+url=$(sed -n 's/^valise serve: \(http:[^ ]*\).*/\1/p' serve.out)
+port=$(printf '%s' "$url" | sed -n 's|^http://127\.0\.0\.1:\([0-9]*\)/$|\1|p')
+[ -n "$port" ] || die "valise serve printed no URL: $(cat serve.out serve.err)"
+# get PATH: one HTTP/1.1 request over bash's /dev/tcp, the answer in page.txt.
+get() {
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$1" "$port" >&3
+    cat <&3 >page.txt
+    exec 3<&-
+}
+printf '$ GET %ssearch?country=Niger&lang=fr\n' "$url"
+get "/search?country=Niger&lang=fr"
+head -1 page.txt | tr -d '\r'
+head -1 page.txt | grep -q '^HTTP/1.1 200' || die "the web view did not answer 200: $(head -1 page.txt)"
+grep -q 'NE-01' page.txt || die "searching Niger in French does not find NE-01"
+grep -q 'NG-01' page.txt && die "searching Niger finds Nigeria's authorities"
+echo "(Niger's authorities, not Nigeria's)"
+if [ "${KEEP:-0}" = 1 ]; then
+    echo "The web view is at $url and keeps running (pid $SERVE_PID): open it in a browser on this machine; kill $SERVE_PID stops it."
+else
+    echo "The web view is at $url until the demo ends (KEEP=1 bash scripts/demo.sh leaves it running)."
+fi
 
 printf '\ndemo: all steps behaved as expected.\n'

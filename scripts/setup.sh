@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   gcc make cmake pkg-config            # toolchain
   libsodium-dev liblmdb-dev libmsgpack-dev libjansson-dev libzmq3-dev  # the libraries
-  libmicrohttpd-dev                    # valise-node's metrics endpoint
+  libmicrohttpd-dev                    # valise serve and valise-node's metrics endpoint
+  chromium                             # t_browser drives a headless browser; t_edition_pdf prints with it
   lmdb-utils                           # mdb_dump/mdb_load: the tests edit a store behind its back
   iso-codes                            # State list for the sample generator
   openssl                              # independent Ed25519 check of the test vectors
   python3                              # the test scripts read JSON with /usr/bin/python3
+  poppler-utils                        # t_edition_pdf reads the PDF Chromium prints (pdfinfo, pdftotext)
 )
 
 missing=()

@@ -28,6 +28,8 @@ int cmd_sample(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_fresh(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_edition(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 static const struct {
     const char *name;
@@ -51,6 +53,8 @@ static const struct {
     { "policy",  cmd_policy,  "Show the policy's versions; propose, sign and publish the next one" },
     { "fresh",   cmd_fresh,   "Issue, show, import and export signed freshness statements" },
     { "bundle",  cmd_bundle,  "Carry entries and proposals on a stick: want, create, import, show" },
+    { "edition", cmd_edition, "Write the printed edition: one self-contained HTML file to print" },
+    { "serve",   cmd_serve,   "Show the replica in a browser (loopback only, read-only)" },
     { "sample",  cmd_sample,  "Generate a sample directory (fictitious data) as JSON" },
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

@@ -161,6 +161,7 @@ typedef struct {
 static const s_word_t s_words[] = {
     { "agreement", "Agreement", "Accord" },
     { "agreements", "Agreements", "Accords" },
+    { "any", "any", "tous" },
     { "approved_by", "approved by", "approuv\xc3\xa9 par" },
     { "authorities", "Authorities", "Autorit\xc3\xa9s" },
     { "authority", "Authority", "Autorit\xc3\xa9" },
@@ -170,13 +171,31 @@ static const s_word_t s_words[] = {
     { "channel.email", "e-mail", "courriel" },
     { "channel.fax", "fax", "t\xc3\xa9l\xc3\xa9" "copie" },
     { "channel.interpol", "INTERPOL", "INTERPOL" },
+    { "choose_state", "several States match; choose one",
+      "plusieurs \xc3\x89tats correspondent ; choisissez" },
     { "compendium", "Compendium", "Recueil" },
     { "compendiums", "Compendiums of agreements", "Recueils d'accords" },
     { "contents", "Contents", "Sommaire" },
     { "country", "State (name or code)", "\xc3\x89tat (nom ou code)" },
+    { "did_you_mean", "Did you mean", "Vouliez-vous dire" },
     { "edition", "Directory of competent national authorities",
       "R\xc3\xa9pertoire des autorit\xc3\xa9s nationales comp\xc3\xa9tentes" },
+    { "edition.agreements", "agreements", "accords" },
+    { "edition.authorities", "authorities", "autorit\xc3\xa9s" },
+    { "edition.contents", "This edition holds", "Cette \xc3\xa9" "dition contient" },
+    { "edition.date", "Date of this edition", "Date de la pr\xc3\xa9sente \xc3\xa9" "dition" },
+    { "edition.extract", "Extract for", "Extrait pour" },
+    { "edition.match",
+      "A printed copy is matched to the signed log by the head entry's number, hash and "
+      "state root; on any replica of the network, this command shows that entry's hash and "
+      "the state root after it:",
+      "Une copie imprim\xc3\xa9" "e se rapporte au journal sign\xc3\xa9 par le "
+      "num\xc3\xa9ro, l'empreinte et la racine d'\xc3\xa9tat de l'entr\xc3\xa9" "e de "
+      "t\xc3\xaate ; sur toute r\xc3\xa9plique du r\xc3\xa9seau, cette commande montre "
+      "l'empreinte de cette entr\xc3\xa9" "e et la racine d'\xc3\xa9tat qui la suit :" },
+    { "edition.states", "States", "\xc3\x89tats" },
     { "entry", "log entry", "entr\xc3\xa9" "e du journal" },
+    { "error", "Error", "Erreur" },
     { "field.address", "Address", "Adresse" },
     { "field.channels", "Channels", "Voies de communication" },
     { "field.comments", "Comments", "Observations" },
@@ -216,29 +235,50 @@ static const s_word_t s_words[] = {
       "D\xc3\xa9" "claration au titre de l'art. 16(5) de la CTO" },
     { "field.urgent_procedures", "Urgent procedures", "Proc\xc3\xa9" "dures d'urgence" },
     { "field.website", "Website", "Site web" },
+    { "first_results", "Only the first 1000 results are shown: narrow the search.",
+      "Seuls les 1000 premiers r\xc3\xa9sultats sont affich\xc3\xa9s : pr\xc3\xa9" "cisez la "
+      "recherche." },
     { "freshness", "Freshness", "Fra\xc3\xae" "cheur" },
     { "function", "Function", "Fonction" },
-    { "function.drug_trafficking_sea", "drug trafficking by sea",
-      "trafic de drogue par mer" },
+    { "function.drug_trafficking_sea", "drug trafficking by sea", "trafic de drogue par mer" },
     { "function.extradition", "extradition", "extradition" },
     { "function.firearms_trafficking", "firearms trafficking", "trafic d'armes \xc3\xa0 feu" },
-    { "function.migrant_smuggling_sea", "migrant smuggling by sea",
-      "trafic de migrants par mer" },
+    { "function.migrant_smuggling_sea", "migrant smuggling by sea", "trafic de migrants par mer" },
     { "function.mla", "mutual legal assistance", "entraide judiciaire" },
     { "function.transfer_sentenced_persons", "transfer of sentenced persons",
       "transf\xc3\xa8rement des personnes condamn\xc3\xa9" "es" },
     { "head", "Log head", "T\xc3\xaate du journal" },
+    { "head_hash", "Hash of the head entry", "Empreinte de l'entr\xc3\xa9" "e de t\xc3\xaate" },
+    { "head_seq", "Log head (entry number)",
+      "T\xc3\xaate du journal (num\xc3\xa9ro d'entr\xc3\xa9" "e)" },
     { "home", "Directory", "R\xc3\xa9pertoire" },
     { "language", "Language", "Langue" },
     { "last_updated", "Last updated", "Derni\xc3\xa8re mise \xc3\xa0 jour" },
     { "legal_basis", "Legal basis", "Fondement juridique" },
+    { "members", "Members", "Membres" },
     { "network", "Network", "R\xc3\xa9seau" },
+    { "network_id", "Network id", "Identifiant du r\xc3\xa9seau" },
     { "no", "no", "non" },
+    { "no_authority", "No authority of this State is in this edition.",
+      "Aucune autorit\xc3\xa9 de cet \xc3\xa9tat ne figure dans cette \xc3\xa9" "dition." },
     { "no_results", "No record matches.", "Aucune fiche ne correspond." },
+    { "no_state", "No State is named", "Aucun \xc3\x89tat ne s'appelle" },
+    { "not_found", "Not found", "Introuvable" },
+    { "other_agreements", "Other agreements", "Autres accords" },
+    { "party_to", "Agreements to which it is a party", "Accords auxquels il est partie" },
+    { "pending", "Pending proposals", "Propositions en attente" },
+    { "platform.IOC", "Indian Ocean Commission judicial platform",
+      "Plateforme judiciaire de la Commission de l'oc\xc3\xa9" "an Indien" },
+    { "platform.REFCO", "Central American network of organized crime prosecutors",
+      "R\xc3\xa9seau des procureurs d'Am\xc3\xa9rique centrale contre le crime organis\xc3\xa9" },
+    { "platform.SAHEL", "Judicial platform of the Sahel countries",
+      "Plateforme judiciaire des pays du Sahel" },
     { "policy_version", "Policy version", "Version de la politique" },
     { "proposed_by", "proposed by", "propos\xc3\xa9 par" },
     { "records", "records", "fiches" },
+    { "records_label", "Records", "Fiches" },
     { "results", "Results", "R\xc3\xa9sultats" },
+    { "revision", "revision", "r\xc3\xa9vision" },
     { "root", "State root", "Racine d'\xc3\xa9tat" },
     { "search", "Search", "Rechercher" },
     { "stale", "The directory may be stale", "Le r\xc3\xa9pertoire n'est peut-\xc3\xaatre pas \xc3\xa0 jour" },
@@ -260,6 +300,7 @@ static const s_word_t s_words[] = {
     { "type.bilateral", "bilateral", "bilat\xc3\xa9ral" },
     { "type.multilateral", "multilateral", "multilat\xc3\xa9ral" },
     { "type.regional", "regional", "r\xc3\xa9gional" },
+    { "unknown_value", "Unknown value", "Valeur inconnue" },
     { "yes", "yes", "oui" },
 };
 
@@ -313,7 +354,8 @@ s_vocab(const char *field)
 {
     static const char *const map[][2] = {
         { "functions", "function." }, { "channels", "channel." }, { "subjects", "subject." },
-        { "status", "status." },      { "type", "type." },        { NULL, NULL },
+        { "status", "status." },      { "type", "type." },        { "kind", "" },
+        { NULL, NULL },
     };
     for (size_t i = 0; map[i][0]; i++)
         if (strcmp(field, map[i][0]) == 0)
@@ -347,6 +389,7 @@ typedef struct {
     vl_lang_t lang;
     const vl_countries_t *names;
     const char *link;
+    const char *link_suffix;
 } s_ctx_t;
 
 static void s_value(vl_buf_t *b, const char *field, const json_t *v, const s_ctx_t *c);
@@ -396,6 +439,7 @@ s_scalar(vl_buf_t *b, const char *field, const json_t *v, const s_ctx_t *c)
         vl_buf_puts(b, "<a href=\"");
         vl_html_esc(b, c->link);
         vl_html_url(b, s);
+        vl_html_esc(b, c->link_suffix);
         vl_buf_puts(b, "\">");
         vl_html_esc(b, s);
         vl_buf_puts(b, "</a>");
@@ -518,7 +562,15 @@ void
 vl_html_record(vl_buf_t *b, const json_t *record, vl_lang_t lang, const vl_countries_t *names,
                const char *link_prefix)
 {
-    s_ctx_t c = { lang, names, link_prefix };
+    vl_html_record_links(b, record, lang, names, link_prefix, NULL);
+}
+
+void
+vl_html_record_links(vl_buf_t *b, const json_t *record, vl_lang_t lang,
+                     const vl_countries_t *names, const char *link_prefix,
+                     const char *link_suffix)
+{
+    s_ctx_t c = { lang, names, link_prefix, link_suffix };
     vl_buf_puts(b, "<dl class=\"record\">\n");
     for (size_t i = 0; s_order[i]; i++) {
         const json_t *v = json_object_get(record, s_order[i]);

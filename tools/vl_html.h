@@ -66,4 +66,10 @@ const char *vl_html_text(const json_t *v, vl_lang_t lang);
 void vl_html_record(vl_buf_t *b, const json_t *record, vl_lang_t lang,
                     const vl_countries_t *names, const char *link_prefix);
 
+/** @brief vl_html_record with link_suffix (ours, e.g. "?lang=fr"; NULL:
+ *  none) after the id in each link, so a page's links keep its language. */
+void vl_html_record_links(vl_buf_t *b, const json_t *record, vl_lang_t lang,
+                          const vl_countries_t *names, const char *link_prefix,
+                          const char *link_suffix);
+
 #endif
