@@ -28,6 +28,8 @@ int cmd_sample(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_fresh(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 static const struct {
     const char *name;
@@ -51,6 +53,8 @@ static const struct {
     { "policy",  cmd_policy,  "Show the policy's versions; propose, sign and publish the next one" },
     { "fresh",   cmd_fresh,   "Issue, show, import and export signed freshness statements" },
     { "bundle",  cmd_bundle,  "Carry entries and proposals on a stick: want, create, import, show" },
+    { "backup",  cmd_backup,  "Copy a live store, compacted, into one file (consistent, atomic)" },
+    { "restore", cmd_restore, "Check a backup, then put it in place of the store" },
     { "sample",  cmd_sample,  "Generate a sample directory (fictitious data) as JSON" },
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
