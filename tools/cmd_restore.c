@@ -418,13 +418,13 @@ cmd_restore(int argc, char **argv)
     cli.err[0] = '\0';
     int rc = s_copy(file, data, cli.err);
     if (rc != VL_OK) {
-        vl_cli_fail(&cli, rc, "nothing replaced");
+        vl_cli_failx(&cli, "%s: %s; nothing replaced", vl_strerror(rc), cli.err);
         goto out;
     }
     s_result_t res;
     memset(&res, 0, sizeof res);
     if ((rc = s_check(&cli, tmp, dir, &res)) != VL_OK) {
-        vl_cli_fail(&cli, rc, "%s: nothing replaced", file);
+        vl_cli_failx(&cli, "%s: %s: %s; nothing replaced", file, vl_strerror(rc), cli.err);
         goto out;
     }
     if (res.rc != VL_OK) {

@@ -467,12 +467,28 @@ static void
 s_mark_judge(vl_cli_t *cli)
 {
     char err[VL_ERRMSG_MAX] = "";
-    if (vl_mark_check(cli->store, cli->store_dir, &s_mark, err) != VL_OK) {
+    /* Any command that opens the store has seen its head: the mark is raised
+     * (or made, or a damaged one replaced) now, and judged as it was. */
+    int rc = vl_mark_update(cli->store, cli->store_dir, vl_cli_now(), &s_mark, err);
+    if (rc == VL_EIO) {
+        if (cli->store_rw) {
+            fflush(stdout);
+            fprintf(stderr, "valise: warning: cannot record this store's high-water mark: "
+                    "%s\n", vl_cli_esc(err));
+        }
+    } else if (rc != VL_OK) {
         memset(&s_mark, 0, sizeof s_mark);
         return; /* the head itself is unreadable: the command reports that */
     }
     char text[2 * VL_ERRMSG_MAX + VL_MARK_PATH_MAX];
     vl_mark_text(&s_mark, text, sizeof text);
+    if (rc == VL_OK && (s_mark.state == VL_MARK_NONE || s_mark.state == VL_MARK_DAMAGED ||
+                        s_mark.state == VL_MARK_OK)) {
+        vl_mark_check_t now;
+        if (vl_mark_check(cli->store, cli->store_dir, &now, err) == VL_OK &&
+            now.state == VL_MARK_OK)
+            s_mark = now; /* what the outputs carry: the mark as it stands */
+    }
     if (text[0]) {
         fflush(stdout);
         fputs("valise: warning: ", stderr);
@@ -539,7 +555,7 @@ vl_cli_done(vl_cli_t *cli)
     if (cli->store && cli->store_rw) {
         char err[VL_ERRMSG_MAX] = "";
         int rc = vl_mark_update(cli->store, cli->store_dir, vl_cli_now(), NULL, err);
-        if (rc != VL_OK) {
+        if (rc != VL_OK && s_mark.state != VL_MARK_OFF) {
             fflush(stdout);
             fprintf(stderr, "valise: warning: cannot record this store's high-water mark: "
                     "%s: %s\n", vl_strerror(rc), vl_cli_esc(err));

@@ -159,10 +159,12 @@ int vl_cli_read_pub(vl_cli_t *cli, const char *path, uint8_t pk[VL_PK_LEN], char
 
 /** @brief Load the key if needed, then open the store (VL_STORE_RDONLY for
  *  read commands). Prints the error line itself. Then judges the store
- *  against this machine's high-water mark (vl_mark_check, docs/store.md §8)
- *  and prints "valise: warning: this store is behind ..." on stderr when it
- *  is behind, differs or the mark is damaged (vl_cli_mark() keeps the
- *  judgement). @return VL_OK or VL_E*. */
+ *  against this machine's high-water mark and raises the mark to the head
+ *  when it follows it (vl_mark_update, docs/store.md §8), and prints
+ *  "valise: warning: this store is behind ..." on stderr when the head is
+ *  behind, differs or the mark was damaged (vl_cli_mark() keeps the
+ *  judgement). A mark that cannot be written is a warning for read-write
+ *  opens only. @return VL_OK or VL_E*. */
 int vl_cli_open_store(vl_cli_t *cli, unsigned flags);
 
 /** vl_cli_open_store flag: with VL_STORE_RDONLY and no --key, open without a
@@ -179,8 +181,8 @@ const vl_mark_check_t *vl_cli_mark(void);
 json_t *vl_cli_mark_json(const vl_mark_check_t *c);
 
 /** @brief Release the store and the key (wiped). Idempotent. A store opened
- *  read-write first raises this machine's high-water mark to its head
- *  (vl_mark_update); a failure to write it is a warning on stderr. */
+ *  read-write first raises this machine's high-water mark to its head again
+ *  (the command may have moved it); a failure to write it is a warning. */
 void vl_cli_done(vl_cli_t *cli);
 
 /** @brief The current time: $VALISE_NOW (unix seconds) or time(NULL). */
