@@ -204,7 +204,8 @@ s_check(vl_cli_t *cli, const char *tmpdir, const char *dir, s_result_t *res)
         if (WIFSIGNALED(status))
             return vl_err(cli->err, VL_ECORRUPT, "the backup is damaged: %s crashed the "
                           "reader (signal %d)", where, WTERMSIG(status));
-        return vl_err(cli->err, VL_ECORRUPT, "the checking process ended without a verdict");
+        return vl_err(cli->err, VL_ECORRUPT, "the backup is damaged: %s stopped the reader "
+                      "(exit status %d)", where, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
     res->err[sizeof res->err - 1] = '\0';
     res->mark.path[sizeof res->mark.path - 1] = '\0';
