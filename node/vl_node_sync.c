@@ -44,7 +44,8 @@ s_mark_seen(vl_node_t *self, uint64_t now)
     else
         vl_mark_text(&c, text, sizeof text);
     if (text[0] && !s_told) {
-        vl_warn("%s", text);
+        char clean[sizeof text];
+        vl_warn("%s", vl_log_clean(clean, sizeof clean, text)); /* paths from the environment */
         s_told = true;
     }
 }
