@@ -25,6 +25,30 @@
 #include <string.h>
 
 #include "vl_log.h"
+#include "vl_mark.h"
+
+/* After entries were applied: raise this machine's high-water mark of the
+ * store (docs/store.md §8). A head behind the mark or a mark that cannot be
+ * written is logged once per run: it changes nothing the daemon does. */
+static void
+s_mark_seen(vl_node_t *self, uint64_t now)
+{
+    static bool s_told;
+    char err[VL_ERRMSG_MAX] = "";
+    vl_mark_check_t c;
+    int rc = vl_mark_update(self->store, self->cfg->store, now, &c, err);
+    char text[2 * VL_ERRMSG_MAX + VL_MARK_PATH_MAX] = "";
+    if (rc != VL_OK)
+        snprintf(text, sizeof text, "cannot record the store's high-water mark: %s: %s",
+                 vl_strerror(rc), err);
+    else
+        vl_mark_text(&c, text, sizeof text);
+    if (text[0] && !s_told) {
+        char clean[sizeof text];
+        vl_warn("%s", vl_log_clean(clean, sizeof clean, text)); /* paths from the environment */
+        s_told = true;
+    }
+}
 
 /* ---- pulling --------------------------------------------------------------------- */
 
@@ -411,6 +435,7 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         vl_peer_count_received(p, applied);
         self->applied += applied;
         self->pulled_to = from + n - 1;
+        s_mark_seen(self, now);
     }
     vn_refresh_ours(self, now);
     vn_pull_end(self, p);

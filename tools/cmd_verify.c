@@ -37,11 +37,15 @@ static const char s_usage[] =
     "The last one: reading the store crashed the reader (LMDB has no checksums);\n"
     "restore a backup or sync a fresh store from a peer (docs/operator.md).\n"
     "  --json   {\"ok\", \"problems\": [...], \"entries\", \"records\", \"root\",\n"
-    "           \"damaged\": null or {\"signal\", \"checking\": database or null}}\n"
-    "           (entries, records and root are null when the store is damaged)\n";
+    "           \"damaged\": null or {\"signal\", \"checking\": database or null},\n"
+    "           \"seen\": this machine's high-water mark for the store}\n"
+    "           (entries, records and root are null when the store is damaged)\n"
+    "A store behind the highest head this machine has seen for it (restored from\n"
+    "an older copy?) is reported as \"verify: warning: this store is behind ...\"\n"
+    "(exit status unchanged: the store itself is sound; docs/store.md section 8).\n";
 
 /* Frames of the pipe from the child: kind, u32 length (host order), bytes. */
-enum { S_F_PHASE = 'D', S_F_LINE = 'P', S_F_END = 'E' };
+enum { S_F_PHASE = 'D', S_F_LINE = 'P', S_F_MARK = 'M', S_F_END = 'E' };
 #define S_FRAME_MAX (4 * VL_ERRMSG_MAX)
 
 typedef struct {
@@ -53,6 +57,7 @@ typedef struct {
     size_t nproblems;        /* its count */
     unsigned long long seq, records;
     char root[2 * VL_HASH_LEN + 1];
+    json_t *seen;            /* the high-water mark judgement (vl_cli_mark_json) */
 } s_report_t;
 
 static void
@@ -120,6 +125,12 @@ s_child(vl_cli_t *cli, int fd)
         goto out;
     }
     s_child_phase(&fd, "meta");
+    json_t *mj = vl_cli_mark_json(vl_cli_mark());
+    char *mark = mj ? json_dumps(mj, JSON_COMPACT) : NULL;
+    json_decref(mj);
+    if (mark)
+        s_send(fd, S_F_MARK, mark);
+    free(mark);
     vl_head_t head = { 0 };
     char root[2 * VL_HASH_LEN + 1] = "";
     if (vl_store_head(cli->store, &head) == VL_OK)
@@ -168,6 +179,12 @@ s_collect(int fd, s_report_t *r)
         } else if (hdr[0] == S_F_PHASE && len < sizeof r->phase &&
                    strspn(s_buf, "abcdefghijklmnopqrstuvwxyz") == len) {
             memcpy(r->phase, s_buf, len + 1); /* a database name: a-z only */
+        } else if (hdr[0] == S_F_MARK && !r->seen) {
+            json_t *j = json_loads(s_buf, 0, NULL);
+            if (json_is_object(j))
+                r->seen = j;
+            else
+                json_decref(j);
         } else if (hdr[0] == S_F_END) {
             r->end = sscanf(s_buf, "%d %zu %llu %llu %64s", &r->rc, &r->nproblems, &r->seq,
                             &r->records, r->root) >= 4;
@@ -228,16 +245,22 @@ s_verdict(s_report_t *r)
      * a corrupt verdict never shows as zero problems. */
     if (r->rc == VL_ECORRUPT && problems == 0)
         problems = r->n ? r->n : 1;
+    const char *mark = json_string_value(json_object_get(r->seen, "message"));
     if (r->problems) {
-        json_t *o = json_pack("{s:b, s:o, s:I, s:I, s:s, s:n}", "ok", problems == 0,
+        json_t *o = json_pack("{s:b, s:o, s:I, s:I, s:s, s:n, s:O?}", "ok", problems == 0,
                               "problems", r->problems, "entries", (json_int_t)r->seq,
-                              "records", (json_int_t)r->records, "root", r->root, "damaged");
+                              "records", (json_int_t)r->records, "root", r->root, "damaged",
+                              "seen", r->seen);
         r->problems = NULL;
         vl_cli_print_json(o);
     } else if (problems == 0) {
+        if (mark && mark[0])
+            printf("verify: warning: %s\n", vl_cli_esc(mark));
         printf("verify: OK (%llu entries, %llu records, root %.16s)\n", r->seq, r->records,
                r->root);
     } else {
+        if (mark && mark[0])
+            printf("verify: warning: %s\n", vl_cli_esc(mark));
         printf("verify: %zu problem%s\n", problems, problems == 1 ? "" : "s");
     }
     if (problems == 0)
@@ -307,6 +330,7 @@ out:
     if (fds[1] >= 0)
         close(fds[1]);
     json_decref(r.problems);
+    json_decref(r.seen);
     vl_cli_done(&cli);
     return ret;
 }

@@ -30,6 +30,8 @@ int cmd_fresh(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_edition(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 static const struct {
     const char *name;
@@ -55,6 +57,8 @@ static const struct {
     { "bundle",  cmd_bundle,  "Carry entries and proposals on a stick: want, create, import, show" },
     { "edition", cmd_edition, "Write the printed edition: one self-contained HTML file to print" },
     { "serve",   cmd_serve,   "Show the replica in a browser (loopback only, read-only)" },
+    { "backup",  cmd_backup,  "Copy a live store, compacted, into one file (consistent, atomic)" },
+    { "restore", cmd_restore, "Check a backup, then put it in place of the store" },
     { "sample",  cmd_sample,  "Generate a sample directory (fictitious data) as JSON" },
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

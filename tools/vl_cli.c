@@ -459,12 +459,53 @@ vl_cli_read_pub(vl_cli_t *cli, const char *path, uint8_t pk[VL_PK_LEN], char *na
     return VL_OK;
 }
 
+/* The judgement of the last store opened (vl_cli_mark): one store per run. */
+static vl_mark_check_t s_mark;
+
+/* Judge the open store against the mark; warn on stderr when it asks. */
+static void
+s_mark_judge(vl_cli_t *cli)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    /* Any command that opens the store has seen its head: the mark is raised
+     * (or made, or a damaged one replaced) now, and judged as it was. */
+    int rc = vl_mark_update(cli->store, cli->store_dir, vl_cli_now(), &s_mark, err);
+    if (rc == VL_EIO) {
+        if (cli->store_rw) {
+            fflush(stdout);
+            fprintf(stderr, "valise: warning: cannot record this store's high-water mark: "
+                    "%s\n", vl_cli_esc(err));
+        }
+    } else if (rc != VL_OK) {
+        memset(&s_mark, 0, sizeof s_mark);
+        return; /* the head itself is unreadable: the command reports that */
+    }
+    char text[2 * VL_ERRMSG_MAX + VL_MARK_PATH_MAX];
+    vl_mark_text(&s_mark, text, sizeof text);
+    if (rc == VL_OK && (s_mark.state == VL_MARK_NONE || s_mark.state == VL_MARK_DAMAGED ||
+                        s_mark.state == VL_MARK_OK)) {
+        vl_mark_check_t now;
+        if (vl_mark_check(cli->store, cli->store_dir, &now, err) == VL_OK &&
+            now.state == VL_MARK_OK)
+            s_mark = now; /* what the outputs carry: the mark as it stands */
+    }
+    if (text[0]) {
+        fflush(stdout);
+        fputs("valise: warning: ", stderr);
+        vl_cli_fputs(text, stderr);
+        fputc('\n', stderr);
+    }
+}
+
 int
 vl_cli_open_store(vl_cli_t *cli, unsigned flags)
 {
     if (cli->store)
         return VL_OK;
-    int rc = vl_cli_load_key(cli);
+    bool keyless = (flags & VL_CLI_NOKEY_OK) && (flags & VL_STORE_RDONLY) &&
+                   (!cli->key_path || !*cli->key_path);
+    flags &= ~(unsigned)VL_CLI_NOKEY_OK;
+    int rc = keyless ? VL_OK : vl_cli_load_key(cli);
     if (rc != VL_OK)
         return rc;
     cli->err[0] = '\0';
@@ -478,12 +519,49 @@ vl_cli_open_store(vl_cli_t *cli, unsigned flags)
         vl_cli_fail(cli, rc, "store %s", cli->store_dir);
         return rc;
     }
+    cli->store_rw = !(flags & VL_STORE_RDONLY);
+    s_mark_judge(cli);
     return VL_OK;
+}
+
+const vl_mark_check_t *
+vl_cli_mark(void)
+{
+    return &s_mark;
+}
+
+json_t *
+vl_cli_mark_json(const vl_mark_check_t *c)
+{
+    bool have = c->state == VL_MARK_OK || c->state == VL_MARK_BEHIND ||
+                c->state == VL_MARK_DIFFERS;
+    char when[32], hash[2 * VL_HASH_LEN + 1], text[2 * VL_ERRMSG_MAX + VL_MARK_PATH_MAX];
+    if (have) {
+        vl_cli_time(c->seen.time, when);
+        vl_hex(c->seen.hash, VL_HASH_LEN, hash);
+    }
+    vl_mark_text(c, text, sizeof text);
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "state", vl_mark_state_name(c->state),
+                     "seq", have ? json_integer((json_int_t)c->seen.seq) : json_null(),
+                     "hash", have ? json_string(hash) : json_null(),
+                     "time", have ? json_string(when) : json_null(),
+                     "file", c->path[0] ? json_string(c->path) : json_null(),
+                     "message", text);
 }
 
 void
 vl_cli_done(vl_cli_t *cli)
 {
+    if (cli->store && cli->store_rw) {
+        char err[VL_ERRMSG_MAX] = "";
+        int rc = vl_mark_update(cli->store, cli->store_dir, vl_cli_now(), NULL, err);
+        if (rc != VL_OK && s_mark.state != VL_MARK_OFF) {
+            fflush(stdout);
+            fprintf(stderr, "valise: warning: cannot record this store's high-water mark: "
+                    "%s: %s\n", vl_strerror(rc), vl_cli_esc(err));
+        }
+    }
+    cli->store_rw = false;
     vl_store_close(&cli->store);
     vl_keypair_destroy(&cli->kp);
 }
@@ -749,12 +827,13 @@ vl_cli_freshness_json(const vl_freshness_t *f, const char *text)
         vl_cli_time(f->issued, issued);
         vl_cli_time(f->expires, expires);
     }
-    return json_pack("{s:s, s:o, s:o, s:o, s:I, s:s}", "state",
+    return json_pack("{s:s, s:o, s:o, s:o, s:I, s:s, s:o}", "state",
                      vl_cli_freshness_state(f->state), "issued",
                      f->have ? json_string(issued) : json_null(), "expires",
                      f->have ? json_string(expires) : json_null(), "seq",
                      f->have ? json_integer((json_int_t)f->seq) : json_null(), "head",
-                     (json_int_t)f->head, "message", text ? text : "");
+                     (json_int_t)f->head, "message", text ? text : "", "seen",
+                     vl_cli_mark_json(&s_mark));
 }
 
 int

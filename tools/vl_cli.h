@@ -27,6 +27,7 @@
 #include "vl_crypto.h"
 #include "vl_error.h"
 #include "vl_policy.h"
+#include "vl_mark.h"
 #include "vl_store.h"
 
 /** Exit codes of every subcommand. */
@@ -68,6 +69,7 @@ typedef struct {
     vl_strlist_t args;           /**< positional arguments */
     vl_keypair_t *kp;            /**< the acting key, once loaded */
     vl_store_t *store;           /**< the store, once opened */
+    bool store_rw;               /**< opened read-write: vl_cli_done raises the mark */
     char err[VL_ERRMSG_MAX];     /**< detail buffer for the failing call */
 } vl_cli_t;
 
@@ -156,10 +158,31 @@ int vl_cli_load_keyfile(vl_cli_t *cli, const char *path, vl_keypair_t **out);
 int vl_cli_read_pub(vl_cli_t *cli, const char *path, uint8_t pk[VL_PK_LEN], char *name);
 
 /** @brief Load the key if needed, then open the store (VL_STORE_RDONLY for
- *  read commands). Prints the error line itself. @return VL_OK or VL_E*. */
+ *  read commands). Prints the error line itself. Then judges the store
+ *  against this machine's high-water mark and raises the mark to the head
+ *  when it follows it (vl_mark_update, docs/store.md §8), and prints
+ *  "valise: warning: this store is behind ..." on stderr when the head is
+ *  behind, differs or the mark was damaged (vl_cli_mark() keeps the
+ *  judgement). A mark that cannot be written is a warning for read-write
+ *  opens only. @return VL_OK or VL_E*. */
 int vl_cli_open_store(vl_cli_t *cli, unsigned flags);
 
-/** @brief Release the store and the key (wiped). Idempotent. */
+/** vl_cli_open_store flag: with VL_STORE_RDONLY and no --key, open without a
+ *  key (public facts only: head, links; a backup's bytes). */
+#define VL_CLI_NOKEY_OK 0x100u
+
+/** @brief The judgement of the last store opened by vl_cli_open_store (state
+ *  OFF before any). */
+const vl_mark_check_t *vl_cli_mark(void);
+
+/** @brief The mark judgement as JSON: {"state", "seq", "hash", "time" (null
+ *  without a valid mark), "file" (null when OFF), "message" ("" unless it
+ *  warns)}. @return new object or NULL on out of memory. */
+json_t *vl_cli_mark_json(const vl_mark_check_t *c);
+
+/** @brief Release the store and the key (wiped). Idempotent. A store opened
+ *  read-write first raises this machine's high-water mark to its head again
+ *  (the command may have moved it); a failure to write it is a warning. */
 void vl_cli_done(vl_cli_t *cli);
 
 /** @brief The current time: $VALISE_NOW (unix seconds) or time(NULL). */
@@ -268,7 +291,8 @@ const char *vl_cli_freshness_state(vl_fresh_state_t s);
 
 /** @brief {"state", "issued", "expires" (ISO 8601 or null), "seq" (the
  *  statement's, or null), "head" (ours), "message" (the reader line, "" when
- *  fresh or unconfigured)}. @return new object or NULL on out of memory. */
+ *  fresh or unconfigured), "seen" (vl_cli_mark_json of vl_cli_mark())}.
+ *  @return new object or NULL on out of memory. */
 json_t *vl_cli_freshness_json(const vl_freshness_t *f, const char *text);
 
 /** @brief Resolve a pending proposal from an id prefix; prints the error

@@ -29,6 +29,8 @@ DATA="$VL_SOURCE_DIR/tests/cli/data"
 export VALISE_PASSPHRASE="correct horse battery staple"
 export VALISE_NOW=1717200000   # 2024-06-01T00:00:00Z: reproducible output
 export VALISE_STORE="$T/store"
+# The high-water marks (docs/store.md §8) of this test's stores, kept apart.
+export VALISE_STATE_DIR="$T/state"
 unset VALISE_KEY
 
 fail() {

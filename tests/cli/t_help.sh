@@ -5,13 +5,13 @@ set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
 
 ok --help
-for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle edition; do
+for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle edition serve backup restore; do
     has "^  $c "
 done
 has 'VALISE_STORE'
 has 'VALISE_PASSPHRASE'
 
-for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle edition; do
+for c in keygen genesis init propose review approve reject proposals get find log verify export status sample policy fresh bundle edition serve backup restore; do
     ok "$c" --help
     has '^usage: valise '"$c"
     [ -s "$T/err" ] && fail "$c --help wrote to stderr: $(cat "$T/err")"

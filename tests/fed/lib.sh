@@ -63,6 +63,8 @@ DATA="$VL_SOURCE_DIR/tests/cli/data"
 PY=/usr/bin/python3
 export VALISE_PASSPHRASE="federation test passphrase"
 unset VALISE_STORE VALISE_KEY VALISE_NOW
+# The high-water marks (docs/store.md §8) of this test's stores, kept apart.
+export VALISE_STATE_DIR="$T/state"
 # Timers of the test daemons (milliseconds): fast, within the documented ranges.
 : "${FED_AE_MS:=500}" "${FED_POLL_MS:=50}" "${FED_RECONNECT_MS:=1000}" "${FED_LOG_LEVEL:=debug}"
 : "${FED_EXTRA_NODES:=}" "${FED_FRESH_NODE:=}" "${FED_FRESH_INTERVAL:=}" "${FED_FRESH_TTL:=}"
