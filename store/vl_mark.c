@@ -34,6 +34,8 @@ _Static_assert(S_OFF_SUM + VL_HASH_LEN == VL_MARK_SIZE, "mark layout");
 #define S_TAG_PATH "valise/mark-path/1"
 #define S_TAG_SUM  "valise/mark/1"
 #define S_LOCK     ".marks.lock"
+#define S_LOCK_TRIES   50 /* x S_LOCK_WAIT_MS: how long a writer waits for the lock */
+#define S_LOCK_WAIT_MS 20
 
 static void
 s_put64(uint8_t *p, uint64_t v)
@@ -298,11 +300,20 @@ vl_mark_write(const char *dir, const uint8_t net[VL_HASH_LEN], const vl_mark_t *
     int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (lfd < 0)
         return vl_err(err, VL_EIO, "%s: %s", lock, strerror(errno));
-    while (flock(lfd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
+    /* Bounded wait: a holder that is stopped (SIGSTOP, a debugger) must not
+     * hang every command on this machine; the mark is then left as it was. */
+    for (int tries = 0; flock(lfd, LOCK_EX | LOCK_NB) != 0; tries++) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
             rc = vl_err(err, VL_EIO, "%s: %s", lock, strerror(errno));
             goto out;
         }
+        if (tries >= S_LOCK_TRIES) {
+            rc = vl_err(err, VL_EAGAIN, "%s: held by another process for over %d ms", lock,
+                        S_LOCK_TRIES * S_LOCK_WAIT_MS);
+            goto out;
+        }
+        struct timespec ts = { 0, S_LOCK_WAIT_MS * 1000000L };
+        nanosleep(&ts, NULL);
     }
     if (raise_only) {
         vl_mark_t old;

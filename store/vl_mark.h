@@ -85,7 +85,10 @@ int vl_mark_read(const char *dir, const uint8_t net[VL_HASH_LEN], vl_mark_t *out
 /** @brief Record m as the mark of dir in network net, atomically. With
  *  raise_only, a stored valid mark with a higher seq is kept (VL_OK, nothing
  *  written): the mark never goes down unless asked.
- *  @return VL_OK, VL_ENOTFOUND (no state directory: nothing kept), VL_EIO. */
+ *  Writers on one machine take turns on a lock file beside the marks; one
+ *  that waits over a second gives up (VL_EAGAIN, nothing written).
+ *  @return VL_OK, VL_ENOTFOUND (no state directory: nothing kept), VL_EAGAIN
+ *          (the lock stayed held), VL_EIO. */
 int vl_mark_write(const char *dir, const uint8_t net[VL_HASH_LEN], const vl_mark_t *m,
                   bool raise_only, char *err);
 
@@ -102,7 +105,7 @@ int vl_mark_check(vl_store_t *s, const char *dir, vl_mark_check_t *out, char *er
  *  or that DIFFERS leaves the mark as it is. out (may be NULL) gets the
  *  judgement made before writing.
  *  @return VL_OK (also when OFF), VL_EIO (the file could not be written),
- *          the errors of vl_mark_check. */
+ *          VL_EAGAIN (the lock stayed held), the errors of vl_mark_check. */
 int vl_mark_update(vl_store_t *s, const char *dir, uint64_t now, vl_mark_check_t *out,
                    char *err);
 

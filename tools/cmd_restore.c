@@ -273,27 +273,6 @@ out:
     return rc;
 }
 
-/* The pid holding DIR/daemon.lock (the daemon's lock, docs/operator.md), 0
- * when none does or there is no such file. */
-static long
-s_daemon_pid(const char *dir)
-{
-    char p[PATH_MAX];
-    if (snprintf(p, sizeof p, "%s/daemon.lock", dir) >= (int)sizeof p)
-        return 0;
-    int fd = open(p, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return 0;
-    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-    long pid = 0;
-    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
-        pid = fl.l_pid > 0 ? (long)fl.l_pid : -1;
-    close(fd);
-    return pid;
-}
-
 /* Remove the checking directory (data.mdb, lock.mdb, itself). */
 static void
 s_rmtmp(const char *tmp)
@@ -400,7 +379,7 @@ cmd_restore(int argc, char **argv)
         vl_cli_fail(&cli, VL_EINVAL, "%s is not a directory", dir);
         goto out;
     }
-    long pid = exists ? s_daemon_pid(dir) : 0;
+    long pid = exists ? vl_store_daemon_pid(dir) : 0;
     if (pid != 0) {
         vl_cli_failx(&cli, "a valise-node (pid %ld) runs on %s: stop it first; nothing "
                      "replaced", pid, dir);
@@ -452,7 +431,7 @@ cmd_restore(int argc, char **argv)
         goto out;
     }
     /* The daemon may have started while we checked. */
-    if (exists && (pid = s_daemon_pid(dir)) != 0) {
+    if (exists && (pid = vl_store_daemon_pid(dir)) != 0) {
         vl_cli_failx(&cli, "a valise-node (pid %ld) runs on %s: stop it first; nothing "
                      "replaced", pid, dir);
         goto out;

@@ -470,7 +470,7 @@ s_mark_judge(vl_cli_t *cli)
     /* Any command that opens the store has seen its head: the mark is raised
      * (or made, or a damaged one replaced) now, and judged as it was. */
     int rc = vl_mark_update(cli->store, cli->store_dir, vl_cli_now(), &s_mark, err);
-    if (rc == VL_EIO) {
+    if (rc == VL_EIO || rc == VL_EAGAIN) { /* judged, not recorded */
         if (cli->store_rw) {
             fflush(stdout);
             fprintf(stderr, "valise: warning: cannot record this store's high-water mark: "

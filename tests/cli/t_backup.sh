@@ -181,9 +181,9 @@ for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
 snapshot "$T/snap3"
 refused 1 "a valise-node \(pid $LOCKER\) runs on .*/store: stop it first; nothing replaced" \
     restore "$T/b1" --force "${K[@]}"
+unchanged "$T/snap3" # while the lock is held: status reports the daemon running
 kill "$LOCKER"
 wait "$LOCKER" 2>/dev/null || true
-unchanged "$T/snap3"
 no_leftovers "$T/store"
 ok restore "$T/b1" --force "${K[@]}"
 ok verify "${K[@]}"
