@@ -443,6 +443,52 @@ s_unknown(vl_req_t *r, const char *what, const char *value, const char *near)
     vl_req_error(r, 400, msg);
 }
 
+/* One search result as a list item, from the record's JSON view (built and
+ * dropped per record). */
+typedef struct {
+    vl_req_t *r;
+    vl_buf_t list;
+    size_t n;
+    bool more;
+    int rc;
+} s_hits_t;
+
+static int
+s_hit(void *ctx, const vl_record_t *rec, uint64_t rev)
+{
+    (void)rev;
+    s_hits_t *h = ctx;
+    const vl_req_t *r = h->r;
+    if (h->n == VL_WEB_MAX_RESULTS) {
+        h->more = true;
+        return 0;
+    }
+    json_t *j = vl_record_to_json(rec);
+    if (!j)
+        return h->rc = VL_ENOMEM;
+    vl_buf_t *b = &h->list;
+    vl_buf_puts(b, "<li><a href=\"/record/");
+    vl_html_url(b, vl_record_id(rec));
+    vl_buf_printf(b, "?lang=%s\">", vl_lang_code(r->lang));
+    vl_html_esc(b, vl_view_title(j, vl_lang_code(r->lang)));
+    vl_buf_printf(b, "</a> <span class=\"kind\">%s</span> ",
+                  vl_i18n(vl_kind_name(vl_record_kind(rec)), r->lang));
+    size_t ns = vl_record_nstates(rec);
+    for (size_t k = 0; k < ns; k++) {
+        if (k == S_LIST_STATES) {
+            vl_buf_printf(b, ", &hellip; (%zu)", ns);
+            break;
+        }
+        if (k)
+            vl_buf_puts(b, ", ");
+        s_state(b, r, vl_record_state(rec, k));
+    }
+    vl_buf_puts(b, "</li>\n");
+    json_decref(j);
+    h->n++;
+    return 0;
+}
+
 static void
 s_search(vl_req_t *r)
 {
@@ -482,55 +528,42 @@ s_search(vl_req_t *r)
             { s_choices(r, country, codes, n < 32 ? n : 32); return; }
         q.state = codes[0];
     }
-    json_t *arr = NULL;
     char err[VL_ERRMSG_MAX] = "";
-    int rc = vl_view_find(r->web->cli->store, &q, &arr, err);
-    if (rc != VL_OK)
-        { s_fail(r, rc, err); return; }
-    bool more = json_array_size(arr) > VL_WEB_MAX_RESULTS;
-    if (more)
-        json_array_remove(arr, VL_WEB_MAX_RESULTS);
-    if (r->json)
-        { s_json(r, arr); return; }
-
+    if (r->json) {
+        json_t *arr = NULL;
+        int rc = vl_view_find(r->web->cli->store, &q, &arr, err);
+        if (rc != VL_OK)
+            { s_fail(r, rc, err); return; }
+        if (json_array_size(arr) > VL_WEB_MAX_RESULTS)
+            json_array_remove(arr, VL_WEB_MAX_RESULTS);
+        s_json(r, arr);
+        return;
+    }
+    /* The HTML list is written record by record as the store walks them:
+     * no array of 1,000 full JSON views is built and then freed. */
+    s_hits_t h = { .r = r };
+    int rc = vl_store_find(r->web->cli->store, &q, s_hit, &h);
+    if (rc == VL_OK && h.rc != VL_OK)
+        rc = h.rc;
+    if (rc != VL_OK || h.list.oom) {
+        vl_buf_free(&h.list);
+        s_fail(r, rc != VL_OK ? rc : VL_ENOMEM, "find");
+        return;
+    }
     s_open(r, vl_i18n("results", r->lang), false);
     vl_buf_t *b = &r->body;
     s_form(r);
-    vl_buf_printf(b, "<h1>%s: %zu</h1>\n", vl_i18n("results", r->lang), json_array_size(arr));
-    if (json_array_size(arr) == 0)
+    vl_buf_printf(b, "<h1>%s: %zu</h1>\n", vl_i18n("results", r->lang), h.n);
+    if (h.n == 0) {
         vl_buf_printf(b, "<p class=\"none\">%s</p>\n", vl_i18n("no_results", r->lang));
-    else
+    } else {
         vl_buf_puts(b, "<ul class=\"results\">\n");
-    size_t i;
-    json_t *s;
-    json_array_foreach(arr, i, s) {
-        const char *id = json_string_value(json_object_get(s, "id"));
-        const json_t *rec = json_object_get(s, "record");
-        vl_buf_puts(b, "<li><a href=\"/record/");
-        vl_html_url(b, id);
-        vl_buf_printf(b, "?lang=%s\">", vl_lang_code(r->lang));
-        vl_html_esc(b, vl_view_title(rec, vl_lang_code(r->lang)));
-        vl_buf_printf(b, "</a> <span class=\"kind\">%s</span> ",
-                      vl_i18n(json_string_value(json_object_get(s, "kind")), r->lang));
-        size_t k;
-        json_t *c;
-        const json_t *states = json_object_get(s, "states");
-        json_array_foreach(states, k, c) {
-            if (k == S_LIST_STATES) {
-                vl_buf_printf(b, ", &hellip; (%zu)", json_array_size(states));
-                break;
-            }
-            if (k)
-                vl_buf_puts(b, ", ");
-            s_state(b, r, json_string_value(c));
-        }
-        vl_buf_puts(b, "</li>\n");
-    }
-    if (json_array_size(arr) > 0)
+        vl_buf_add(b, h.list.p, h.list.len);
         vl_buf_puts(b, "</ul>\n");
-    if (more)
+    }
+    if (h.more)
         vl_buf_printf(b, "<p class=\"more\">%s</p>\n", vl_i18n("first_results", r->lang));
-    json_decref(arr);
+    vl_buf_free(&h.list);
     s_close(r);
 }
 
