@@ -495,6 +495,13 @@ vl_record_to_json(const vl_record_t *self)
     return j ? json_deep_copy(j) : NULL;
 }
 
+const json_t *
+vl_record_json(const vl_record_t *self)
+{
+    assert(self);
+    return s_json(self);
+}
+
 static bool
 s_contains_nocase(const char *hay, size_t n, const char *needle, size_t m)
 {

@@ -103,6 +103,9 @@ int vl_record_terms(const vl_record_t *self,
 
 /** @brief A new JSON object equal to the record (caller json_decref's). */
 json_t *vl_record_to_json(const vl_record_t *self);
+/** @brief The record's own JSON view, borrowed: valid while the record lives,
+ *  never to be changed. NULL on out of memory. */
+const json_t *vl_record_json(const vl_record_t *self);
 
 /** @brief Case-insensitive (ASCII) substring search over every string value. */
 bool vl_record_match_text(const vl_record_t *self, const char *needle);

@@ -443,8 +443,7 @@ s_unknown(vl_req_t *r, const char *what, const char *value, const char *near)
     vl_req_error(r, 400, msg);
 }
 
-/* One search result as a list item, from the record's JSON view (built and
- * dropped per record). */
+/* One search result as a list item, from the record's own (borrowed) JSON view. */
 typedef struct {
     vl_req_t *r;
     vl_buf_t list;
@@ -463,7 +462,7 @@ s_hit(void *ctx, const vl_record_t *rec, uint64_t rev)
         h->more = true;
         return 0;
     }
-    json_t *j = vl_record_to_json(rec);
+    const json_t *j = vl_record_json(rec);
     if (!j)
         return h->rc = VL_ENOMEM;
     vl_buf_t *b = &h->list;
@@ -484,7 +483,6 @@ s_hit(void *ctx, const vl_record_t *rec, uint64_t rev)
         s_state(b, r, vl_record_state(rec, k));
     }
     vl_buf_puts(b, "</li>\n");
-    json_decref(j);
     h->n++;
     return 0;
 }
