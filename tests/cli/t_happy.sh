@@ -12,6 +12,11 @@ grep -q '^valise-pk1 [0-9a-f]\{64\} Alice Example$' "$T/alice.pub" || fail "alic
 ok keygen --out "$T/bob" --kdf interactive --json
 [ "$(json_get 'd["label"]' <"$T/out")" = bob ] || fail "default label is not the basename"
 refused 1 "already exists" keygen --out "$T/bob" --kdf interactive
+# A label the public key file cannot hold: a usage error, nothing written.
+refused 2 "not starting with a space" keygen --out "$T/carol" --label " Carol" --kdf interactive
+refused 2 "longer than 128" keygen --out "$T/carol" --label "$(printf 'c%.0s' $(seq 129))" \
+    --kdf interactive
+[ ! -e "$T/carol.key" ] && [ ! -e "$T/carol.pub" ] || fail "keygen wrote files for a bad label"
 
 vl_keys sec1 sec2 mu mg node
 
