@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vl_check.h"
@@ -41,9 +42,14 @@ s_credentials(void)
     int bad = 0;
     vl_config_t *c = NULL;
     char err[VL_ERRMSG_MAX] = "";
-    snprintf(dir, sizeof dir, "%s/cred.XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
-    if (!mkdtemp(dir))
+    if (!tmp || tmp[0] != '/')
+        tmp = "/tmp";
+    (void)mkdir(tmp, 0700); /* the first test of a fresh build directory makes it */
+    snprintf(dir, sizeof dir, "%s/cred.XXXXXX", tmp);
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "vl_config_test: mkdtemp %s failed\n", dir);
         return 1;
+    }
     snprintf(key, sizeof key, "%s/key", dir);
     snprintf(pass, sizeof pass, "%s/passphrase", dir);
     setenv("CREDENTIALS_DIRECTORY", dir, 1);
