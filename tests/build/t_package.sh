@@ -46,6 +46,8 @@ want() {  # want MODE-PREFIX PATH
 want -rwxr-xr-x usr/bin/valise
 want -rwxr-xr-x usr/bin/valise-node
 want -rw-r--r-- 'lib/systemd/system/valise-node@\.service'
+want -rw-r--r-- 'lib/systemd/system/valise-backup@\.service'
+want -rw-r--r-- 'lib/systemd/system/valise-backup@\.timer'
 want -rw-r--r-- usr/lib/sysusers.d/valise.conf
 want -rw-r--r-- usr/share/doc/valise/examples/node.json
 want -rw-r--r-- usr/share/doc/valise/operator.md
@@ -162,4 +164,20 @@ sed -i 's|^ProtectSystem=strict|ProtectSystm=strict|' "$unit"
 if verify valise-node@node1.service; then fail "verify accepted an unknown directive"; fi
 cp "$T/unit.good" "$unit"
 verify valise-node@node1.service || fail "verify after restore: $(cat "$T/verify")"
+# the backup unit and timer; they name /bin/sh and /usr/bin/find of the base system
+cp /bin/sh "$R/bin/sh"
+cp /usr/bin/find "$R/usr/bin/find"
+verify valise-backup@node1.service || fail "verify valise-backup@.service: $(cat "$T/verify")"
+verify valise-backup@node1.timer || fail "verify valise-backup@.timer: $(cat "$T/verify")"
+# its ExecStart, specifiers expanded as systemd does for valise-backup@node1
+# and the paths moved into the temp dir, makes a backup of the test's store
+mkdir -p "$T/backups"
+cmd=$(sed -n 's/^ExecStart=//p' "$U/valise-backup@.service" |
+      sed -e 's/%i/node1/g' -e 's/%%/%/g' -e 's/\$\$/$/g' -e "s|/var/lib/valise|$T/lib|g" \
+          -e "s|/var/backups/valise|$T/backups|g" -e "s|/usr/bin/valise|$V|g" \
+          -e "s|^/bin/sh -c '\(.*\)'\$|\1|")
+VALISE_STATE_DIR=$T/lib/node1/mark sh -c "$cmd" >"$T/backup.out" 2>&1 ||
+    fail "the backup unit's command: $cmd: $(cat "$T/backup.out")"
+ls "$T/backups" | grep -Eq '^node1-[0-9]{8}T[0-9]{6}Z\.vlb$' ||
+    fail "the backup unit's command made no node1-TIME.vlb: $(ls "$T/backups")"
 echo "package: ok ($(basename "$deb"), $(wc -l <"$T/files") entries)"
