@@ -10,8 +10,8 @@
  * 2 usage. SIGHUP reloads the peers, timers and logging from FILE.
  *
  * The daemon never prompts: the key's passphrase comes from pass_file,
- * pass_fd or $VALISE_PASSPHRASE (which is removed from the environment once
- * read).
+ * pass_fd, the systemd credential "passphrase" (vl_config.h) or
+ * $VALISE_PASSPHRASE (which is removed from the environment once read).
  */
 #include <errno.h>
 #include <pthread.h>

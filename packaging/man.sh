@@ -21,8 +21,8 @@ if [ -n "$cmds" ]; then
 fi
 cat >>"$inc" <<SEE
 [SEE ALSO]
-valise(1), valise\\-node(8), and /usr/share/doc/valise (the operator's runbook is
-docs/operator.md in the source).
+valise(1), valise\\-node(8), and the operator's runbook,
+/usr/share/doc/valise/operator.md (docs/operator.md in the source).
 SEE
 help2man --no-info --no-discard-stderr --section="$section" --name="$desc" \
          --version-string="$version" --include="$inc" --output="$page" "$prog"
