@@ -45,9 +45,9 @@ want() {  # want MODE-PREFIX PATH
 }
 want -rwxr-xr-x usr/bin/valise
 want -rwxr-xr-x usr/bin/valise-node
-want -rw-r--r-- 'lib/systemd/system/valise-node@\.service'
-want -rw-r--r-- 'lib/systemd/system/valise-backup@\.service'
-want -rw-r--r-- 'lib/systemd/system/valise-backup@\.timer'
+want -rw-r--r-- 'usr/lib/systemd/system/valise-node@\.service'
+want -rw-r--r-- 'usr/lib/systemd/system/valise-backup@\.service'
+want -rw-r--r-- 'usr/lib/systemd/system/valise-backup@\.timer'
 want -rw-r--r-- usr/lib/sysusers.d/valise.conf
 want -rw-r--r-- usr/share/doc/valise/examples/node.json
 want -rw-r--r-- usr/share/doc/valise/operator.md
@@ -139,12 +139,12 @@ complete_words "$C/valise-node" _valise_node "$N" --ch | grep -qx -- --check ||
 # 8. systemd-analyze verify on the unpacked unit. The root holds the package
 # plus what the unit names from the base system: /bin/kill (procps) and
 # systemd's targets; Documentation=man: is looked up in the root's man pages.
-U=$R/lib/systemd/system
+U=$R/usr/lib/systemd/system
 mkdir -p "$R/bin"
 cp /bin/kill "$R/bin/kill"
 cp /lib/systemd/system/*.target "$U/"
 verify() {  # verify UNIT: no output at all, status 0
-    MANPATH=$R/usr/share/man systemd-analyze verify --root="$R" "/lib/systemd/system/$1" \
+    MANPATH=$R/usr/share/man systemd-analyze verify --root="$R" "/usr/lib/systemd/system/$1" \
         >"$T/verify" 2>&1 && [ ! -s "$T/verify" ]
 }
 verify valise-node@node1.service || fail "systemd-analyze verify: $(cat "$T/verify")"
