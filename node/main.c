@@ -10,8 +10,8 @@
  * 2 usage. SIGHUP reloads the peers, timers and logging from FILE.
  *
  * The daemon never prompts: the key's passphrase comes from pass_file,
- * pass_fd or $VALISE_PASSPHRASE (which is removed from the environment once
- * read).
+ * pass_fd, the systemd credential "passphrase" (vl_config.h) or
+ * $VALISE_PASSPHRASE (which is removed from the environment once read).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,7 +49,8 @@ static const char s_usage[] =
     "                 versions, and exit\n"
     "\n"
     "The key's passphrase comes from \"pass_file\" or \"pass_fd\" in FILE, else from\n"
-    "$VALISE_PASSPHRASE; the daemon never prompts.\n"
+    "the systemd credential \"passphrase\", else from $VALISE_PASSPHRASE; the daemon\n"
+    "never prompts. Without \"key\" in FILE the key is the systemd credential \"key\".\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads peers, timers and logging.\n"
     "Exit status: 0 clean stop or check passed, 1 error, 2 usage error.\n";

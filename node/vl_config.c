@@ -205,6 +205,20 @@ s_peer(json_t *p, size_t i, vl_config_peer_t *out, char *err)
     return VL_OK;
 }
 
+/* The path of systemd credential NAME ($CREDENTIALS_DIRECTORY/NAME, set by
+ * LoadCredential= in the unit) if that file exists, else NULL. */
+static bool
+s_cred(const char *name)
+{
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    char path[PATH_MAX];
+    if (!dir || dir[0] != '/')
+        return false;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return false;
+    return access(path, F_OK) == 0;
+}
+
 int
 vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t **out,
                 char *err)
@@ -261,11 +275,14 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
         goto oom;
     if ((rc = s_str(root, "key", &s, err)) != VL_OK)
         goto out;
-    if (!s) {
-        rc = vl_err(err, VL_EINVAL, "\"key\" (the node's secret key file) is required");
+    if (!s && s_cred("key")) {
+        if (!(c->key = s_path(getenv("CREDENTIALS_DIRECTORY"), "key")))
+            goto oom;
+    } else if (!s) {
+        rc = vl_err(err, VL_EINVAL, "\"key\" (the node's secret key file) is required "
+                    "(or a systemd credential \"key\")");
         goto out;
-    }
-    if (!(c->key = s_path(basedir, s)))
+    } else if (!(c->key = s_path(basedir, s)))
         goto oom;
     if ((rc = s_str(root, "pass_file", &s, err)) != VL_OK)
         goto out;
@@ -284,6 +301,9 @@ vl_config_parse(const char *text, size_t len, const char *basedir, vl_config_t *
         rc = vl_err(err, VL_EINVAL, "give \"pass_file\" or \"pass_fd\", not both");
         goto out;
     }
+    if (!c->pass_file && c->pass_fd < 0 && s_cred("passphrase") &&
+        !(c->pass_file = s_path(getenv("CREDENTIALS_DIRECTORY"), "passphrase")))
+        goto oom;
     if ((rc = s_str(root, "listen", &s, err)) != VL_OK)
         goto out;
     if (s) {

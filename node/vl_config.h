@@ -25,8 +25,11 @@
  *
  * Unknown keys are refused (a typo must not silently change behaviour).
  * Relative paths are taken relative to the directory of the config file.
- * Without pass_file and pass_fd the passphrase comes from $VALISE_PASSPHRASE;
- * the daemon never prompts.
+ * Under systemd's LoadCredential= ($CREDENTIALS_DIRECTORY set, an absolute
+ * path): without "key", the key file is the credential "key"
+ * ($CREDENTIALS_DIRECTORY/key) if it exists; without pass_file and pass_fd,
+ * the passphrase file is the credential "passphrase" if it exists. Else the
+ * passphrase comes from $VALISE_PASSPHRASE; the daemon never prompts.
  *
  * vl_config_t is a plain data carrier (read-only settings consumed by main,
  * the node and the transport; accessors would add nothing): its fields are

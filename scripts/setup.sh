@@ -16,6 +16,10 @@ PACKAGES=(
   openssl                              # independent Ed25519 check of the test vectors
   python3                              # the test scripts read JSON with /usr/bin/python3
   poppler-utils                        # t_edition_pdf reads the PDF Chromium prints (pdfinfo, pdftotext)
+  help2man                             # the man pages, generated from --help at build time
+  dpkg-dev                             # cpack -G DEB: dpkg-shlibdeps computes the package's Depends
+  systemd                              # build_t_package: systemd-analyze verify of the unit
+  man-db                               # build_t_package reads the man pages with man -l
 )
 
 missing=()

@@ -11,7 +11,10 @@ B=${1:-build-release}
 fail() { echo "check-release: FAIL: $*" >&2; exit 1; }
 
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DVL_WERROR=ON >/dev/null
-cmake --build "$B" -j "$(nproc 2>/dev/null || echo 2)" --target valise valise-node >/dev/null
+# vl_man: the man pages cmake --install installs (a target only with help2man)
+targets=(valise valise-node)
+if command -v help2man >/dev/null; then targets+=(vl_man); fi
+cmake --build "$B" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}" >/dev/null
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$B" --prefix "$prefix" >/dev/null

@@ -6,7 +6,10 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vl_check.h"
 #include "vl_config.h"
@@ -26,6 +29,61 @@ s_try(const char *text, int want, const char *want_err)
         fprintf(stderr, "vl_config_test: %s -> %d \"%s\", want %d \"%s\"\n", text, rc, err,
                 want, want_err ? want_err : "");
     vl_config_destroy(&c);
+    return bad;
+}
+
+/* systemd credentials: $CREDENTIALS_DIRECTORY/key and /passphrase stand in
+ * for a missing "key" and a missing passphrase source, and only then. */
+static int
+s_credentials(void)
+{
+    char dir[512], key[600], pass[600];
+    const char *tmp = getenv("VL_TEST_TMP");
+    int bad = 0;
+    vl_config_t *c = NULL;
+    char err[VL_ERRMSG_MAX] = "";
+    if (!tmp || tmp[0] != '/')
+        tmp = "/tmp";
+    (void)mkdir(tmp, 0700); /* the first test of a fresh build directory makes it */
+    snprintf(dir, sizeof dir, "%s/cred.XXXXXX", tmp);
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "vl_config_test: mkdtemp %s failed\n", dir);
+        return 1;
+    }
+    snprintf(key, sizeof key, "%s/key", dir);
+    snprintf(pass, sizeof pass, "%s/passphrase", dir);
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    /* no files yet: "key" is still required, and the message names the credential */
+    bad |= s_try("{\"store\": \"s\"}", VL_EINVAL, "or a systemd credential \"key\"");
+    FILE *f1 = fopen(key, "w"), *f2 = fopen(pass, "w");
+    if (f1)
+        fclose(f1);
+    if (f2)
+        fclose(f2);
+    bad |= !f1 || !f2;
+    static const char bare[] = "{\"store\": \"s\"}";
+    if (vl_config_parse(bare, strlen(bare), "/etc/valise", &c, err) != VL_OK || !c ||
+        strcmp(c->key, key) != 0 || !c->pass_file || strcmp(c->pass_file, pass) != 0) {
+        fprintf(stderr, "vl_config_test: credentials not used: %s\n", err);
+        bad = 1;
+    }
+    vl_config_destroy(&c);
+    /* the configuration wins: its key, and its pass_fd (no pass_file added) */
+    static const char own[] = "{\"store\": \"s\", \"key\": \"k\", \"pass_fd\": 3}";
+    if (vl_config_parse(own, strlen(own), "/etc/valise", &c, err) != VL_OK || !c ||
+        strcmp(c->key, "/etc/valise/k") != 0 || c->pass_file || c->pass_fd != 3) {
+        fprintf(stderr, "vl_config_test: config did not win over credentials: %s\n", err);
+        bad = 1;
+    }
+    vl_config_destroy(&c);
+    /* a relative CREDENTIALS_DIRECTORY is not systemd's: ignored */
+    setenv("CREDENTIALS_DIRECTORY", dir + 1, 1);
+    bad |= s_try(bare, VL_EINVAL, "is required");
+    unsetenv("CREDENTIALS_DIRECTORY");
+    bad |= s_try(bare, VL_EINVAL, "is required");
+    unlink(key);
+    unlink(pass);
+    rmdir(dir);
     return bad;
 }
 
@@ -185,6 +243,7 @@ vl_config_test(bool verbose)
             VL_CHECK(false); /* vl_testnet_init failed */
         }
     }
+    VL_CHECK(!s_credentials());
     if (verbose)
         printf("config: ok\n");
     return VL_TEST_END;
