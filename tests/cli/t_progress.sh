@@ -87,6 +87,18 @@ tty verify --json --key "$T/node.key" || fail "verify --json on a terminal"
 screen | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' ||
     fail "verify --json output is not JSON once the progress line is erased"
 
+# restore checks its copy with verify's walk, in a child process.
+ok backup --out "$T/full.vlbak" --key "$T/node.key"
+"$VALISE" restore "$T/full.vlbak" --store "$T/r1" --key "$T/node.key" >"$T/out" 2>"$T/err" ||
+    fail "restore: $(cat "$T/err")"
+progress_free "$T/err"
+progress_free "$T/out"
+cp "$T/out" "$T/restore.plain"
+tty restore "$T/full.vlbak" --store "$T/r2" --key "$T/node.key" || fail "restore on a terminal: $(cat "$T/tty")"
+grep -q "restore: $nfmt of $nfmt records" "$T/tty" || fail "no records progress in restore: $(od -c "$T/tty" | head)"
+screen | sed 's/r2/r1/g' >"$T/screen"
+cmp -s "$T/screen" "$T/restore.plain" || fail "restore shows other lines on a terminal: $(diff "$T/screen" "$T/restore.plain")"
+
 # bundle import into a fresh store of the same network.
 ok bundle create --out "$T/all.vlb" --key "$T/node.key"
 mkdir -p "$T/s3"
