@@ -53,6 +53,8 @@
 #define VN_MAX_IN (2u * VL_MAX_NODES)
 /* Linger for the last `error` to a peer we drop or revoke. */
 #define VN_DROP_LINGER_MS 200
+/** Shortest interval between two answered `have`s of one session (ms). */
+#define VN_HAVE_IN_MIN_MS 25u
 
 /* Drops are counted per error code: slot -code for VL_EINVAL (-1) ..
  * VL_EFORK (-18), slot 0 for anything else. */
@@ -92,6 +94,7 @@ struct vl_node {
     uint64_t zap_saved;             /* refused count last persisted */
     uint64_t zap_saved_at;          /* when */
     uint64_t bad_frames;            /* frames that failed to decode or frame */
+    uint64_t haves_ignored;         /* `have`s that came too soon to be answered */
     uint64_t drops;                 /* sessions dropped for invalid input */
     uint64_t drops_by[VN_DROP_SLOTS];/* ... per error code (VN_DROP_SLOTS) */
     uint64_t bytes_rx;              /* frame bytes received from peers (valid or not) */

@@ -504,7 +504,18 @@ vn_on_have(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     size_t np = 0, nr = 0, nown = 0, budget = VL_SYNC_BYTES;
     uint8_t *out = NULL;
     size_t out_len = 0;
-    (void)now;
+
+    /* Each answer may cost up to VL_SYNC_BYTES of reads and sends: a peer
+     * gets at most one every quarter anti-entropy interval. A well-behaved
+     * one sends at most one every half interval of its own; one that comes
+     * sooner is ignored, not blamed, and its sender's next round repeats it. */
+    uint32_t min_ms = self->cfg->anti_entropy_ms / 4;
+    if (min_ms < VN_HAVE_IN_MIN_MS)
+        min_ms = VN_HAVE_IN_MIN_MS;
+    if (!vl_peer_have_in_allowed(p, now, min_ms)) {
+        self->haves_ignored++;
+        return;
+    }
 
     /* Both lists are sorted: one merge walk finds ours-not-theirs
      * (proposals to send) and theirs-not-ours (candidates for rejections). */

@@ -589,6 +589,16 @@ vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms)
     return true;
 }
 
+bool
+vl_peer_have_in_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms)
+{
+    assert(self);
+    if (self->last_have_in != 0 && now - self->last_have_in < min_ms)
+        return false;
+    self->last_have_in = now;
+    return true;
+}
+
 /* ---- contact, counters, status --------------------------------------------------- */
 
 void

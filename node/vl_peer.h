@@ -223,6 +223,10 @@ void vl_peer_on_revoked(vl_peer_t *self, const char *why);
 /** @brief Rate limit for `have`: true (and noted) if none was sent in the
  *  last min_ms. */
 bool vl_peer_have_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms);
+/** @brief Rate limit for answering the peer's `have`: true (and noted) if
+ *  none was answered in the last min_ms (protocol.md §3: a `have` that comes
+ *  sooner is ignored, not blamed; the sender's next round repeats it). */
+bool vl_peer_have_in_allowed(vl_peer_t *self, uint64_t now, uint32_t min_ms);
 
 /* ---- contact, counters, status --------------------------------------------------- */
 

@@ -31,6 +31,7 @@ struct vl_peer {
     uint32_t backoff_ms;          /* next back-off */
     uint64_t retry_at;            /* BAD/REFUSED: reconnect after */
     uint64_t last_have;           /* last `have` sent (rate limit) */
+    uint64_t last_have_in;        /* last `have` of the peer answered (rate limit) */
     uint64_t probe_seq;           /* outstanding fork probe get(seq, 1), 0 none */
     uint64_t probe_deadline;      /* give up waiting for its answer then */
     bool probe_chain;             /* it follows a batch that did not chain */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 enum {
-    VL_OK        = 0,
+    VL_OK        = 0,   /**< success */
     VL_EINVAL    = -1,  /**< bad argument or user input */
     VL_ENOMEM    = -2,  /**< out of memory */
     VL_EPROTO    = -3,  /**< malformed, truncated or non-canonical bytes */

@@ -399,6 +399,18 @@ vl_keyfile_check_mode(const char *what, const char *path, unsigned mode, char *e
 /* ---- public key files ------------------------------------------------------------- */
 
 int
+vl_pubfile_check_label(const char *label, char *err)
+{
+    size_t ll = strnlen(label, VL_MAX_NAME + 1);
+    if (ll > VL_MAX_NAME)
+        return vl_err(err, VL_EINVAL, "label longer than %u bytes", VL_MAX_NAME);
+    if (!s_printable(label, ll) || label[0] == ' ')
+        return vl_err(err, VL_EINVAL,
+                      "label must be printable ASCII on one line, not starting with a space");
+    return VL_OK;
+}
+
+int
 vl_pubfile_write(const char *path, const uint8_t pk[VL_PK_LEN], const char *label, char *err)
 {
     int rc = VL_EINVAL;
@@ -411,15 +423,10 @@ vl_pubfile_write(const char *path, const uint8_t pk[VL_PK_LEN], const char *labe
 
     if (!label)
         label = "";
-    ll = strnlen(label, VL_MAX_NAME + 1);
-    if (ll > VL_MAX_NAME) {
-        rc = vl_err(err, VL_EINVAL, "label longer than %u bytes", VL_MAX_NAME);
+    if ((rc = vl_pubfile_check_label(label, err)) != VL_OK)
         goto out;
-    }
-    if (!s_printable(label, ll)) {
-        rc = vl_err(err, VL_EINVAL, "label must be printable ASCII on one line");
-        goto out;
-    }
+    rc = VL_EINVAL;
+    ll = strlen(label);
     vl_hex(pk, VL_PK_LEN, hex);
     if (ll > 0)
         len = snprintf(line, sizeof line, KF_PK_PREFIX "%s %s\n", hex, label);
@@ -485,6 +492,8 @@ s_publine_parse(const char *path, const char *buf, size_t n, uint8_t pk[VL_PK_LE
         if (!s_printable(p + 1, ll))
             return vl_err(err, VL_EPROTO,
                           "%s: one line only, and the label must be printable ASCII", path);
+        if (p[1] == ' ')
+            return vl_err(err, VL_EPROTO, "%s: want one space, then the label", path);
     }
     if (vl_unhex(hex, pk, VL_PK_LEN) != VL_OK)
         return vl_err(err, VL_EPROTO, "%s: bad hex", path);

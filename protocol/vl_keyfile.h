@@ -56,8 +56,13 @@ int vl_keyfile_seal(const vl_keypair_t *kp, const char *pass, size_t passlen,
 int vl_keyfile_open(const uint8_t *buf, size_t len, const char *pass,
                     size_t passlen, vl_keypair_t **out, char *err);
 
-/** @brief Write "valise-pk1 <hex> <label>\n" (label: printable ASCII, no
- *  newline, at most VL_MAX_NAME bytes; may be empty). Overwrites.
+/** @brief Whether label may name a key in a public key file: printable ASCII,
+ *  at most VL_MAX_NAME bytes, not starting with a space (docs/keyfiles.md §2);
+ *  may be empty. @return VL_OK or VL_EINVAL (err says why). */
+int vl_pubfile_check_label(const char *label, char *err);
+
+/** @brief Write "valise-pk1 <hex> <label>\n" (label: see
+ *  vl_pubfile_check_label). Overwrites.
  *  @return VL_OK, VL_EINVAL, VL_EIO. */
 int vl_pubfile_write(const char *path, const uint8_t pk[VL_PK_LEN],
                      const char *label, char *err);

@@ -61,19 +61,26 @@
 
 /* ---- policy ------------------------------------------------------------------ */
 
+/** Most approvers in one policy (the Secretariat's k-of-n signers). */
 #define VL_MAX_APPROVERS      32u
+/** Most central-authority keys in one policy (about 500 authorities of 170
+ *  States today, with room for rotations). */
 #define VL_MAX_AUTHORITIES    1024u
+/** Most node keys in one policy. */
 #define VL_MAX_NODES          256u
 /** Most readers (the optional "readers" list of a policy: keys that receive
  *  the content keys and may do nothing else, docs/trust.md §8). */
 #define VL_MAX_READERS        1024u
-/** Argon2id limits accepted from a key file (a crafted file must not demand
- *  many GiB): at most libsodium's SENSITIVE (1 GiB, 4 passes). */
+/** Most Argon2id memory a key file may ask for, bytes (a crafted file must
+ *  not demand many GiB): libsodium's SENSITIVE level, 1 GiB. */
 #define VL_MAX_KDF_MEM        (1024ull * 1024ull * 1024ull)
+/** Most Argon2id passes a key file may ask for (SENSITIVE uses 4). */
 #define VL_MAX_KDF_OPS        8ull
 
 /** Longest passphrase (first line of a passphrase file). */
 #define VL_MAX_PASSPHRASE     1024u
+/** Largest public key file ("valise-pk1 <hex> <label>\n"). */
+#define VL_MAX_PUBFILE        512u
 /** Most content-key epochs in one policy (every epoch is sealed to every
  *  member key: docs/trust.md §2). */
 #define VL_MAX_EPOCHS         16u
@@ -92,9 +99,6 @@
 #define VL_FRESH_MAX_TTL      (30u * 24u * 3600u)
 /** Largest freshness statement document (one is about 250 bytes). */
 #define VL_FRESH_MAX          512u
-
-/** Largest public key file ("valise-pk1 <hex> <label>\n"). */
-#define VL_MAX_PUBFILE        512u
 
 /* ---- federation (docs/protocol.md) ---------------------------------------------- */
 

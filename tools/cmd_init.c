@@ -18,6 +18,7 @@
 
 static const char s_usage[] =
     "usage: valise init --genesis FILE [--policy FILE...] --key MEMBER.key [--store DIR]\n"
+    "                   [--json]\n"
     "\n"
     "Create a new store in DIR (created if missing; must not hold a store) from a\n"
     "genesis signed by at least the threshold of its approvers. The key must be a\n"
@@ -42,7 +43,7 @@ cmd_init(int argc, char **argv)
         { "policy", VL_OPT_MULTI, &policies },
         { NULL, VL_OPT_FLAG, NULL },
     };
-    int ret = vl_cli_parse(&cli, argc, argv, opts, false);
+    int ret = vl_cli_parse(&cli, argc, argv, opts, true);
     if (ret != VL_EXIT_OK || cli.help)
         return ret;
     if (cli.args.n > 0)
@@ -112,11 +113,17 @@ cmd_init(int argc, char **argv)
     }
     char net[2 * VL_NETID_LEN + 1];
     vl_hex(vl_policy_net(pol), VL_NETID_LEN, net);
-    printf("initialised store %s for network \"%s\" (id %s)", vl_cli_esc(cli.store_dir),
-           vl_cli_esc(vl_policy_name(pol)), net);
-    if (policies.n)
-        printf(" at policy version %llu", (unsigned long long)vl_policy_version(prev));
-    putchar('\n');
+    if (cli.json) {
+        vl_cli_print_json(json_pack("{s:s, s:{s:s, s:s}, s:I}", "store", cli.store_dir,
+                                    "network", "name", vl_policy_name(pol), "id", net,
+                                    "policy_version", (json_int_t)vl_policy_version(prev)));
+    } else {
+        printf("initialised store %s for network \"%s\" (id %s)", vl_cli_esc(cli.store_dir),
+               vl_cli_esc(vl_policy_name(pol)), net);
+        if (policies.n)
+            printf(" at policy version %llu", (unsigned long long)vl_policy_version(prev));
+        putchar('\n');
+    }
     ret = VL_EXIT_OK;
 out:
     vl_store_close(&cli.store);

@@ -92,6 +92,10 @@ cmd_keygen(int argc, char **argv)
         char *slash = strrchr(pcopy, '/');
         label = slash ? slash + 1 : pcopy;
     }
+    if (vl_pubfile_check_label(label, cli.err) != VL_OK) {
+        ret = vl_cli_usage(&cli, "--label: %s", cli.err);
+        goto out;
+    }
     if (access(keypath, F_OK) == 0) {
         vl_cli_fail(&cli, VL_EEXIST, "%s (refusing to overwrite a key file)", keypath);
         goto out;

@@ -9,9 +9,10 @@
 
 #include "vl_cli.h"
 #include "vl_limits.h"
+#include "vl_view.h"
 
 static const char s_usage[] =
-    "usage: valise reject ID-PREFIX --reason TEXT --key APPROVER.key\n"
+    "usage: valise reject ID-PREFIX --reason TEXT --key APPROVER.key [--json]\n"
     "\n"
     "Reject the pending proposal whose id starts with ID-PREFIX (at least 4 hex\n"
     "digits). One approver suffices. The reason (1 to 1024 bytes) is signed and kept\n"
@@ -27,7 +28,7 @@ cmd_reject(int argc, char **argv)
         { "reason", VL_OPT_ARG, &reason },
         { NULL, VL_OPT_FLAG, NULL },
     };
-    int ret = vl_cli_parse(&cli, argc, argv, opts, false);
+    int ret = vl_cli_parse(&cli, argc, argv, opts, true);
     if (ret != VL_EXIT_OK || cli.help)
         return ret;
     if (cli.args.n != 1)
@@ -51,7 +52,14 @@ cmd_reject(int argc, char **argv)
         vl_cli_fail(&cli, rc, "proposal %.16s", hex);
         goto out;
     }
-    printf("rejected %s: %s\n", hex, vl_cli_esc(reason));
+    if (cli.json) {
+        vl_cli_print_json(json_pack("{s:s, s:s, s:s, s:o}", "id", hex, "state", "rejected",
+                                    "reason", reason, "rejected_by",
+                                    vl_view_identity(vl_store_policy(cli.store),
+                                                     vl_keypair_pk(cli.kp))));
+    } else {
+        printf("rejected %s: %s\n", hex, vl_cli_esc(reason));
+    }
     ret = VL_EXIT_OK;
 out:
     vl_cli_done(&cli);

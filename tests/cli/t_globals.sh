@@ -51,8 +51,9 @@ export VALISE_STORE="$T/elsewhere"
 
 # Refusals are the same too: --json on a command without it, a flag given a
 # value, an option that is not global, a missing value.
-refused 2 "valise reject: unknown option --json" reject --json abcd --reason x --key "$K"
-refused 2 "valise reject: unknown option --json" --json reject abcd --reason x --key "$K"
+refused 2 "valise edition: unknown option --json" edition --json --out "$T/e.html" --key "$K"
+refused 2 "valise edition: unknown option --json" --json edition --out "$T/e.html" --key "$K"
+[ ! -e "$T/e.html" ] || fail "a refused edition wrote its file"
 refused 2 "option --json takes no value" --json=1 status
 refused 2 "unknown option --state" --state MU find
 refused 2 "unknown option --bogus" --bogus status

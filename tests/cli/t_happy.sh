@@ -12,6 +12,11 @@ grep -q '^valise-pk1 [0-9a-f]\{64\} Alice Example$' "$T/alice.pub" || fail "alic
 ok keygen --out "$T/bob" --kdf interactive --json
 [ "$(json_get 'd["label"]' <"$T/out")" = bob ] || fail "default label is not the basename"
 refused 1 "already exists" keygen --out "$T/bob" --kdf interactive
+# A label the public key file cannot hold: a usage error, nothing written.
+refused 2 "not starting with a space" keygen --out "$T/carol" --label " Carol" --kdf interactive
+refused 2 "longer than 128" keygen --out "$T/carol" --label "$(printf 'c%.0s' $(seq 129))" \
+    --kdf interactive
+[ ! -e "$T/carol.key" ] && [ ! -e "$T/carol.pub" ] || fail "keygen wrote files for a bad label"
 
 vl_keys sec1 sec2 mu mg node
 
@@ -34,6 +39,9 @@ ok genesis show "$T/g.vlg" --json
     fail "MG authority"
 
 # init; status of the empty store.
+ok init --genesis "$T/g.vlg" --key "$T/node.key" --store "$T/json-store" --json
+[ "$(json_get 'd["network"]["name"], len(d["network"]["id"]), d["policy_version"]' <"$T/out")" \
+    = "('IOC judicial platform (test)', 32, 1)" ] || fail "init --json: $(cat "$T/out")"
 ok init --genesis "$T/g.vlg" --key "$T/node.key"
 has 'initialised store'
 ok status --key "$T/node.key"
@@ -128,6 +136,11 @@ has 'delete MG-01 \(authority, base revision 1\)'
 has '- contact: '
 ok reject "${id4:0:6}" --reason "keep it until the new authority is designated" --key "$T/sec2.key"
 has "^rejected $id4: keep it"
+id4b=$(VALISE_NOW=1717200100 propose_id --delete MG-01 --key "$T/mg.key")
+[ "$id4b" != "$id4" ] || fail "the second proposal has the first one's id"
+ok reject "${id4b:0:6}" --reason "again: not yet" --key "$T/sec1.key" --json
+[ "$(json_get 'd["id"], d["state"], d["reason"], d["rejected_by"]["name"]' <"$T/out")" \
+    = "('$id4b', 'rejected', 'again: not yet', 'sec1')" ] || fail "reject --json: $(cat "$T/out")"
 refused 1 "not found" approve "$id4" --key "$T/sec1.key"
 id5=$(propose_id --delete IOC-BIL-MU-MG --key "$T/sec2.key")
 approve_both "$id5"

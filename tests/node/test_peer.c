@@ -144,6 +144,12 @@ vl_peer_test(bool verbose)
     VL_CHECK(vl_peer_have_allowed(p, 2000, 500));
     VL_CHECK(!vl_peer_have_allowed(p, 2400, 500));
     VL_CHECK(vl_peer_have_allowed(p, 2500, 500));
+    /* Answering the peer's have: a limit of its own, apart from sending ours. */
+    VL_CHECK(vl_peer_have_in_allowed(p, 2500, 500));
+    VL_CHECK(!vl_peer_have_in_allowed(p, 2999, 500));
+    VL_CHECK(vl_peer_have_in_allowed(p, 3000, 500));
+    VL_CHECK(!vl_peer_have_in_allowed(p, 3001, 500));
+    VL_CHECK(vl_peer_have_allowed(p, 3001, 500));
 
     /* Back-off doubles to the ceiling and resets after a healthy period. */
     vl_peer_on_bad(p, 10000, 1000, "bad entries");

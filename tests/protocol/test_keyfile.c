@@ -579,6 +579,7 @@ vl_keyfile_test(bool verbose)
         VL_CHECK_RC(vl_pubfile_write(path, vl_keypair_pk(kp), "tab\there", err), VL_EINVAL);
         VL_CHECK_RC(vl_pubfile_write(path, vl_keypair_pk(kp), "del\x7f", err), VL_EINVAL);
         VL_CHECK_RC(vl_pubfile_write(path, vl_keypair_pk(kp), "caf\xc3\xa9", err), VL_EINVAL);
+        VL_CHECK_RC(vl_pubfile_write(path, vl_keypair_pk(kp), " lead", err), VL_EINVAL);
 
         /* Malformed files. */
         char up[2 * VL_PK_LEN + 1];
@@ -594,7 +595,7 @@ vl_keyfile_test(bool verbose)
         memset(toolong + tl, 'z', sizeof toolong - tl - 2);
         toolong[sizeof toolong - 2] = '\n';
         toolong[sizeof toolong - 1] = '\0';
-        char bad[20][300];
+        char bad[24][300];
         int nbad = 0;
         snprintf(bad[nbad++], 300, "valise-pk1 %s", hex);              /* no newline */
         snprintf(bad[nbad++], 300, "valise-pk1 %s label", hex);        /* no newline */
@@ -604,6 +605,7 @@ vl_keyfile_test(bool verbose)
         snprintf(bad[nbad++], 300, "valise-pk1 %s\nmore\n", hex);      /* a second line */
         snprintf(bad[nbad++], 300, "valise-pk1 %s lbl\nmore\n", hex);  /* a second line */
         snprintf(bad[nbad++], 300, "valise-pk1 %s\tlbl\n", hex);       /* tab separator */
+        snprintf(bad[nbad++], 300, "valise-pk1 %s  lbl\n", hex);       /* label starts with a space */
         snprintf(bad[nbad++], 300, "valise-pk1  %s\n", hex);           /* two spaces */
         snprintf(bad[nbad++], 300, "valise-pk2 %s\n", hex);            /* version */
         snprintf(bad[nbad++], 300, "VALISE-PK1 %s\n", hex);            /* case */
