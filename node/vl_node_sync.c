@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vl_log.h"
 #include "vl_mark.h"
@@ -319,8 +320,14 @@ s_sent(const uint8_t *const *ptrs, const size_t *lens, size_t n, char *out, size
 
 static void
 s_catchup_log(vl_node_t *self, vl_peer_t *p, uint64_t before, uint64_t their_seq,
-              uint64_t now)
+              uint64_t loop_now)
 {
+    /* The loop's time was taken before the batch was applied (which may take
+     * most of a second): read the clock now, so lines are a second apart. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    (void)loop_now;
     uint64_t at = self->ours.seq;
     if (!self->catchup_t0 || now - self->catchup_last > S_CATCHUP_GAP_MS ||
         at < self->catchup_seq0) {
@@ -340,9 +347,9 @@ s_catchup_log(vl_node_t *self, vl_peer_t *p, uint64_t before, uint64_t their_seq
     }
     double rate = (double)(at - self->catchup_seq0) * 1000.0 / (double)ms;
     double left = (double)(their_seq - at) / rate;
-    vl_info("peer %s: at seq %llu of %llu, %.0f entries/s, about %.0f s left",
+    vl_info("peer %s: at seq %llu of %llu, %.0f entries/s, about %llu s left",
             vl_peer_label(p), (unsigned long long)at, (unsigned long long)their_seq, rate,
-            left < 1 ? 1.0 : left + 0.5);
+            left < 1 ? 1ull : (unsigned long long)(left + 0.5));
 }
 
 void

@@ -66,7 +66,8 @@ s_draw(vl_progress_t *p, uint64_t now)
         if (p->done < p->total && n > 0 && (size_t)n < sizeof line) {
             double left = (double)(p->total - p->done) / per_s;
             m = (size_t)n;
-            snprintf(line + m, sizeof line - m, ", %.0f s left", left < 1 ? 1.0 : left + 0.5);
+            snprintf(line + m, sizeof line - m, ", %llu s left",
+                     left < 1 ? 1ull : (unsigned long long)(left + 0.5));
         }
     }
     fflush(stdout); /* what the command printed goes first */
