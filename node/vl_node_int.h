@@ -102,6 +102,10 @@ struct vl_node {
     vl_metrics_t *metrics;          /* the metrics endpoint, or NULL (off) */
     uint64_t applied;               /* entries applied from peers */
     uint64_t pulled_to;             /* head after our last applied batch */
+    uint64_t catchup_t0;            /* a catch-up's first batch (monotonic ms), 0 none */
+    uint64_t catchup_seq0;          /* our head before it */
+    uint64_t catchup_last;          /* its last batch (monotonic ms) */
+    uint64_t catchup_logged;        /* its last "at seq" line (monotonic ms) */
     uint64_t served;                /* entries sent to peers */
     uint64_t fork_seq;              /* lowest seq with evidence, 0 none: no pulls */
     uint64_t revoked_pv;            /* the version that revokes our key (logged), 0 none */

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vl_log.h"
 #include "vl_mark.h"
@@ -310,6 +311,47 @@ s_sent(const uint8_t *const *ptrs, const size_t *lens, size_t n, char *out, size
     snprintf(out, cap, "entries %s..%s", a, b);
 }
 
+/* A catch-up is under way (a batch applied, the peer is further ahead): log
+ * "at seq N of M" on its first batch and then at most once a second
+ * (S_CATCHUP_LOG_MS), with the rate since its first batch and the time left.
+ * A pause of S_CATCHUP_GAP_MS without a batch starts a new catch-up. */
+#define S_CATCHUP_LOG_MS 1000u
+#define S_CATCHUP_GAP_MS 10000u
+
+static void
+s_catchup_log(vl_node_t *self, vl_peer_t *p, uint64_t before, uint64_t their_seq,
+              uint64_t loop_now)
+{
+    /* The loop's time was taken before the batch was applied (which may take
+     * most of a second): read the clock now, so lines are a second apart. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    (void)loop_now;
+    uint64_t at = self->ours.seq;
+    if (!self->catchup_t0 || now - self->catchup_last > S_CATCHUP_GAP_MS ||
+        at < self->catchup_seq0) {
+        self->catchup_t0 = now;
+        self->catchup_seq0 = before;
+        self->catchup_logged = 0;
+    }
+    self->catchup_last = now;
+    if (self->catchup_logged && now - self->catchup_logged < S_CATCHUP_LOG_MS)
+        return;
+    self->catchup_logged = now ? now : 1;
+    uint64_t ms = now - self->catchup_t0;
+    if (ms < 100 || at <= self->catchup_seq0) {
+        vl_info("peer %s: at seq %llu of %llu", vl_peer_label(p), (unsigned long long)at,
+                (unsigned long long)their_seq);
+        return;
+    }
+    double rate = (double)(at - self->catchup_seq0) * 1000.0 / (double)ms;
+    double left = (double)(their_seq - at) / rate;
+    vl_info("peer %s: at seq %llu of %llu, %.0f entries/s, about %llu s left",
+            vl_peer_label(p), (unsigned long long)at, (unsigned long long)their_seq, rate,
+            left < 1 ? 1ull : (unsigned long long)(left + 0.5));
+}
+
 void
 vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
 {
@@ -437,15 +479,22 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         self->pulled_to = from + n - 1;
         s_mark_seen(self, now);
     }
+    uint64_t before = self->ours.seq;
     vn_refresh_ours(self, now);
     vn_pull_end(self, p);
     if (their_seq > self->ours.seq) {
-        vl_info("peer %s: at seq %llu of %llu", vl_peer_label(p),
-                (unsigned long long)self->ours.seq, (unsigned long long)their_seq);
+        s_catchup_log(self, p, before, their_seq, now);
         s_pull_from(self, p, their_seq, now);
     } else {
-        vl_info("peer %s: synced to seq %llu", vl_peer_label(p),
-                (unsigned long long)self->ours.seq);
+        if (self->catchup_t0 && now > self->catchup_t0 && self->ours.seq > self->catchup_seq0)
+            vl_info("peer %s: synced to seq %llu (%llu entries in %.1f s)", vl_peer_label(p),
+                    (unsigned long long)self->ours.seq,
+                    (unsigned long long)(self->ours.seq - self->catchup_seq0),
+                    (double)(now - self->catchup_t0) / 1000.0);
+        else
+            vl_info("peer %s: synced to seq %llu", vl_peer_label(p),
+                    (unsigned long long)self->ours.seq);
+        self->catchup_t0 = 0;
         vn_pull_pick(self, now);
     }
 }

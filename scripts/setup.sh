@@ -20,6 +20,7 @@ PACKAGES=(
   dpkg-dev                             # cpack -G DEB: dpkg-shlibdeps computes the package's Depends
   systemd                              # build_t_package: systemd-analyze verify of the unit
   man-db                               # build_t_package reads the man pages with man -l
+  bsdutils                             # script(1): t_progress runs commands under a pseudo-terminal
 )
 
 missing=()

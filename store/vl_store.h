@@ -397,6 +397,17 @@ int vl_store_outcomes(vl_store_t *self, const uint8_t author[VL_PK_LEN], unsigne
 int vl_store_outcome_get(vl_store_t *self, const char *hex_prefix,
                          int (*cb)(void *ctx, const vl_outcome_t *o), void *ctx, char *err);
 
+/* ---- progress ------------------------------------------------------------------- */
+
+/** @brief Progress of a long store walk: `done` of `total` items of the step
+ *  named `what` (a fixed phrase the store wrote, e.g. "log entries"; it may
+ *  change as the walk moves to its next step). Called once per item (so it
+ *  must be cheap: the caller throttles any drawing), with done == total at
+ *  the end of each step; total may be 0 (an empty step) and done never passes
+ *  total. A NULL vl_progress_fn means no progress is wanted. The store never
+ *  calls it after the function that took it returns. */
+typedef void (*vl_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
+
 /* ---- verification --------------------------------------------------------------- */
 
 /** @brief Recompute everything from the log: every entry's hash, chain
@@ -420,6 +431,19 @@ int vl_store_verify(vl_store_t *self, void (*report)(void *ctx, const char *line
 int vl_store_verify_phases(vl_store_t *self, void (*report)(void *ctx, const char *line),
                            void (*phase)(void *ctx, const char *db), void *ctx,
                            size_t *problems);
+
+/** The callbacks of vl_store_verify_ex (each may be NULL), all given ctx. */
+typedef struct {
+    void (*report)(void *ctx, const char *line);  /**< a problem line */
+    void (*phase)(void *ctx, const char *db);     /**< as vl_store_verify_phases */
+    vl_progress_fn progress;  /**< steps "log entries", "records", "index terms" */
+    void *ctx;
+} vl_verify_cb_t;
+
+/** @brief vl_store_verify_phases() with progress: each log entry, record and
+ *  index key walked is one item of its step (totals from LMDB's counts).
+ *  Same results. */
+int vl_store_verify_ex(vl_store_t *self, const vl_verify_cb_t *cb, size_t *problems);
 
 /* ---- federation support (docs/protocol.md) ---------------------------------- */
 
@@ -612,5 +636,14 @@ int vl_store_bundle_create(vl_store_t *self, FILE *f, const vl_want_t *want, uin
  *          "entry N: ..."); the errors of the object parsers; VL_ESTORE. */
 int vl_store_bundle_import(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
                            bool check_only, vl_bundle_sum_t *sum, char *err);
+
+/** @brief vl_store_bundle_import() with progress (may be NULL): phase 1 walks
+ *  the bundle's items as the step "items checked", phase 2 as "items
+ *  applied" (each item one step, total vl_bundle_count()), then the signature
+ *  audit of the new entries as "signatures audited" (one item per entry).
+ *  Same results. */
+int vl_store_bundle_import_ex(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
+                              bool check_only, vl_progress_fn progress, void *pctx,
+                              vl_bundle_sum_t *sum, char *err);
 
 #endif

@@ -294,7 +294,18 @@ typedef struct {
     size_t e0, ne;               /* items of the entries: [e0, e0 + ne) */
     size_t first_new;            /* item index of the first entry beyond our head */
     bool *skip_ev;               /* evidence the store cannot check yet */
+    vl_progress_fn progress;     /* may be NULL */
+    void *pctx;
 } s_imp_t;
+
+/* Progress: item `done` of the bundle's items in step `what`. */
+static void
+s_prog(const s_imp_t *c, const char *what, size_t done)
+{
+    size_t n = vl_bundle_count(c->b);
+    if (c->progress)
+        c->progress(c->pctx, what, done < n ? done : n, n);
+}
 
 static const vl_policy_t *
 s_newest(const s_imp_t *c)
@@ -347,6 +358,7 @@ s_check_policies(s_imp_t *c, char *err)
     for (size_t i = 0; i < np; i++) {
         vl_bundle_item_t it;
         uint64_t ver = 0;
+        s_prog(c, "items checked", i);
         vl_bundle_item(c->b, i, &it);
         if ((rc = vl_envelope_peek_uint(it.a, it.alen, "version", &ver, err)) != VL_OK)
             goto out;
@@ -449,6 +461,7 @@ s_check_entries(s_imp_t *c, char *err)
     for (size_t i = 0; i < c->ne; i++) {
         vl_bundle_item_t it;
         uint64_t seq = h->from + i;
+        s_prog(c, "items checked", c->e0 + i);
         vl_bundle_item(c->b, c->e0 + i, &it);
         if (seq <= c->head.seq) {
             /* Held here: it must be ours, byte for byte (the link covers
@@ -531,6 +544,7 @@ s_check_rest(s_imp_t *c, char *err)
         return VL_ENOMEM;
     for (size_t i = c->e0 + c->ne; i < n; i++) {
         vl_bundle_item_t it;
+        s_prog(c, "items checked", i);
         vl_bundle_item(c->b, i, &it);
         why[0] = '\0';
         switch (it.kind) {
@@ -592,6 +606,7 @@ s_apply_entries(s_imp_t *c, vl_bundle_sum_t *sum, char *err)
     int rc;
     while (i < end) {
         vl_head_t hd;
+        s_prog(c, "items applied", i);
         if ((rc = vl_store_head(c->self, &hd)) != VL_OK)
             return vl_err(err, rc, "cannot read the head");
         uint64_t seq = h->from + (i - c->e0);
@@ -640,6 +655,7 @@ s_apply_rest(s_imp_t *c, uint64_t now, vl_bundle_sum_t *sum, char *err)
     static const vl_bkind_t order[] = { VL_BK_EVIDENCE, VL_BK_FRESH, VL_BK_REJECTION,
                                         VL_BK_PROPOSAL };
     size_t n = vl_bundle_count(c->b);
+    size_t done = c->e0 + c->ne;
     char why[VL_ERRMSG_MAX];
     for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
         for (size_t i = c->e0 + c->ne; i < n; i++) {
@@ -647,6 +663,7 @@ s_apply_rest(s_imp_t *c, uint64_t now, vl_bundle_sum_t *sum, char *err)
             vl_bundle_item(c->b, i, &it);
             if (it.kind != order[o])
                 continue;
+            s_prog(c, "items applied", done++);
             int rc;
             bool took = false;
             why[0] = '\0';
@@ -700,9 +717,49 @@ s_apply_rest(s_imp_t *c, uint64_t now, vl_bundle_sum_t *sum, char *err)
     return VL_OK;
 }
 
+/* The signature audit of the new entries (and any backlog); with progress,
+ * in slices of S_AUDIT_SLICE entries, each one call of vl_store_check_sigs
+ * (the same checks; the watermark saved after each slice). One item per
+ * entry between the watermark and the head. */
+#define S_AUDIT_SLICE 64u
+
+static int
+s_audit(const s_imp_t *c, char *why)
+{
+    uint64_t w0 = 0, w = 0;
+    vl_head_t hd;
+    if (!c->progress)
+        return vl_store_check_sigs(c->self, (size_t)-1, &w, why);
+    int rc = vl_store_check_sigs(c->self, 0, &w0, why);
+    if (rc == VL_OK && (rc = vl_store_head(c->self, &hd)) != VL_OK)
+        snprintf(why, VL_ERRMSG_MAX, "cannot read the head");
+    if (rc != VL_OK)
+        return rc;
+    uint64_t total = hd.seq > w0 ? hd.seq - w0 : 0;
+    for (w = w0;;) {
+        uint64_t before = w;
+        c->progress(c->pctx, "signatures audited", w - w0 < total ? w - w0 : total, total);
+        if (w >= hd.seq)
+            break;
+        if ((rc = vl_store_check_sigs(c->self, S_AUDIT_SLICE, &w, why)) != VL_OK)
+            return rc;
+        if (w <= before)
+            return vl_store_check_sigs(c->self, (size_t)-1, &w, why); /* say why */
+    }
+    return VL_OK;
+}
+
 int
 vl_store_bundle_import(vl_store_t *self, const vl_bundle_t *b, uint64_t now, bool check_only,
                        vl_bundle_sum_t *sum, char *err)
+{
+    return vl_store_bundle_import_ex(self, b, now, check_only, NULL, NULL, sum, err);
+}
+
+int
+vl_store_bundle_import_ex(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
+                          bool check_only, vl_progress_fn progress, void *pctx,
+                          vl_bundle_sum_t *sum, char *err)
 {
     assert(self && b && sum);
     memset(sum, 0, sizeof *sum);
@@ -712,6 +769,8 @@ vl_store_bundle_import(vl_store_t *self, const vl_bundle_t *b, uint64_t now, boo
     c.self = self;
     c.b = b;
     c.check_only = check_only;
+    c.progress = progress;
+    c.pctx = pctx;
     int rc;
     if (!check_only && self->rdonly)
         return vl_err(err, VL_EINVAL, "the store is open read-only");
@@ -744,12 +803,14 @@ vl_store_bundle_import(vl_store_t *self, const vl_bundle_t *b, uint64_t now, boo
     }
     if ((rc = s_check_entries(&c, err)) != VL_OK || (rc = s_check_rest(&c, err)) != VL_OK)
         goto out;
+    s_prog(&c, "items checked", vl_bundle_count(b));
     sum->head = c.head.seq;
     if (check_only)
         goto out;
 
     /* Phase 2. */
     for (size_t i = 0; i < c.nnew; i++) {
+        s_prog(&c, "items applied", i);
         rc = vl_store_policy_adopt(self, c.newdoc[i], c.newlen[i], err);
         if (rc == VL_EEXIST)
             continue;
@@ -763,12 +824,12 @@ vl_store_bundle_import(vl_store_t *self, const vl_bundle_t *b, uint64_t now, boo
     sum->known[VL_BK_ENTRY] = h->counts[VL_BK_ENTRY] - sum->counts[VL_BK_ENTRY];
     if ((rc = s_apply_rest(&c, now, sum, err)) != VL_OK)
         goto out;
+    s_prog(&c, "items applied", vl_bundle_count(b));
     if (sum->counts[VL_BK_ENTRY]) {
         /* The audit a daemon runs in the background, now: every signature
          * of the new entries (and any older backlog) is checked. */
-        uint64_t checked = 0;
         char why[VL_ERRMSG_MAX] = "";
-        rc = vl_store_check_sigs(self, (size_t)-1, &checked, why);
+        rc = s_audit(&c, why);
         if (rc != VL_OK) {
             rc = vl_err(err, rc, "signature audit after the import: %s",
                         why[0] ? why : vl_strerror(rc));

@@ -155,7 +155,10 @@ typedef struct {
     MDB_txn *txn;
     void (*report)(void *ctx, const char *line);
     void (*phase)(void *ctx, const char *db);
+    vl_progress_fn progress;
     void *ctx;
+    const char *step;        /* the progress step under way */
+    uint64_t done, total;    /* its items */
     size_t problems;
     s_map_t map;             /* id -> what the log says */
     vl_root_t acc;           /* accumulator replayed from the log */
@@ -170,6 +173,38 @@ typedef struct {
 } s_verify_t;
 
 static void s_problem(s_verify_t *vf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Starts progress step `what` over the items of database db. */
+static void
+s_step(s_verify_t *vf, const char *what, int db)
+{
+    MDB_stat st;
+    vf->step = what;
+    vf->done = 0;
+    vf->total = 0;
+    if (!vf->progress)
+        return;
+    if (mdb_stat(vf->txn, vf->self->dbi[db], &st) == 0)
+        vf->total = st.ms_entries;
+    vf->progress(vf->ctx, what, 0, vf->total);
+}
+
+/* One more item of the step (never past its total: LMDB's count is the
+ * walk's, but a damaged file may disagree). */
+static void
+s_tick(s_verify_t *vf)
+{
+    if (vf->progress && vf->done < vf->total)
+        vf->progress(vf->ctx, vf->step, ++vf->done, vf->total);
+}
+
+/* Ends the step: done == total. */
+static void
+s_step_end(s_verify_t *vf)
+{
+    if (vf->progress && vf->done < vf->total)
+        vf->progress(vf->ctx, vf->step, vf->total, vf->total);
+}
 
 /* Names the database about to be walked (vl_store_verify_phases). */
 static void
@@ -340,6 +375,7 @@ s_verify_entry(void *ctx, const MDB_val *k, const MDB_val *v)
     vl_entry_t *e = NULL;
     char why[VL_ERRMSG_MAX];
     int rc;
+    s_tick(vf);
     if (k->mv_size != 8) {
         s_problem(vf, "log: a key is not a sequence number");
         vf->state_ok = w->prev_known = vf->last_known = false;
@@ -429,12 +465,15 @@ s_verify_log(s_verify_t *vf)
 {
     s_log_walk_t w = { .vf = vf, .prev_known = true, .expect = 1 };
     memcpy(w.prev, vl_policy_hash(vls_genesis(vf->self)), VL_HASH_LEN);
+    s_step(vf, "log entries", S_LOG);
     vl_root_clear(&vf->acc);
     vl_root_digest(&vf->acc, vf->last_root);
     memcpy(vf->last_hash, w.prev, VL_HASH_LEN);
     vf->last_known = true;
     vf->state_ok = true;
-    return vls_scan(vf->self, vf->txn, S_LOG, NULL, 0, s_verify_entry, &w);
+    int rc = vls_scan(vf->self, vf->txn, S_LOG, NULL, 0, s_verify_entry, &w);
+    s_step_end(vf);
+    return rc;
 }
 
 /* A meta name format 1 does not know is a problem. */
@@ -548,6 +587,7 @@ s_verify_record(void *ctx, const MDB_val *k, const MDB_val *v)
     vl_record_t *rec = NULL;
     char why[VL_ERRMSG_MAX], id[VL_MAX_ID + 1];
     int rc;
+    s_tick(vf);
     if (!vl_record_id_valid(k->mv_data, k->mv_size)) {
         char shown[48];
         s_show_key(shown, k);
@@ -603,7 +643,9 @@ s_verify_records(s_verify_t *vf, const vl_root_t *meta_acc, bool meta_acc_ok)
 {
     s_rec_walk_t w = { .vf = vf };
     vl_root_clear(&w.racc);
+    s_step(vf, "records", S_RECORDS);
     int rc = vls_scan(vf->self, vf->txn, S_RECORDS, NULL, 0, s_verify_record, &w);
+    s_step_end(vf);
     if (rc != VL_OK)
         return rc;
     if (vf->state_ok)
@@ -665,6 +707,7 @@ s_verify_index(s_verify_t *vf)
         return VL_ESTORE;
     MDB_val k, v;
     size_t i = 0;
+    s_step(vf, "index terms", S_INDEX);
     mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     while (mrc == 0 || i < ks->n) {
         const uint8_t *exp = i < ks->n ? ks->buf + ks->off[i] : NULL;
@@ -681,12 +724,14 @@ s_verify_index(s_verify_t *vf)
                 s_problem(vf, "index: %s carries a value", shown);
             }
             i++;
+            s_tick(vf);
             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         } else if (c < 0) {
             if (!s_idx_bad_id(vf, k.mv_data, k.mv_size)) {
                 s_idx_show(shown, sizeof shown, k.mv_data, k.mv_size);
                 s_problem(vf, "index: %s does not belong to any current record", shown);
             }
+            s_tick(vf);
             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         } else {
             s_idx_show(shown, sizeof shown, exp + 1, exp[0]);
@@ -697,6 +742,7 @@ s_verify_index(s_verify_t *vf)
             break;
     }
     mdb_cursor_close(cur);
+    s_step_end(vf);
     return (mrc == 0 || mrc == MDB_NOTFOUND) ? VL_OK : VL_ESTORE;
 }
 
@@ -866,14 +912,24 @@ int
 vl_store_verify_phases(vl_store_t *self, void (*report)(void *ctx, const char *line),
                        void (*phase)(void *ctx, const char *db), void *ctx, size_t *problems)
 {
-    assert(self);
+    const vl_verify_cb_t cb = { .report = report, .phase = phase, .ctx = ctx };
+    return vl_store_verify_ex(self, &cb, problems);
+}
+
+int
+vl_store_verify_ex(vl_store_t *self, const vl_verify_cb_t *cb, size_t *problems)
+{
+    assert(self && cb);
+    void (*report)(void *ctx, const char *line) = cb->report;
+    void *ctx = cb->ctx;
     s_verify_t vf;
     vl_root_t meta_acc;
     bool meta_acc_ok = false;
     memset(&vf, 0, sizeof vf);
     vf.self = self;
     vf.report = report;
-    vf.phase = phase;
+    vf.phase = cb->phase;
+    vf.progress = cb->progress;
     vf.ctx = ctx;
     if (problems)
         *problems = 0;

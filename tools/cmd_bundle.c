@@ -22,6 +22,7 @@
 #include "vl_envelope.h"
 #include "vl_fresh.h"
 #include "vl_limits.h"
+#include "vl_progress.h"
 
 static const char s_usage[] =
     "usage: valise bundle want   --out FILE --key MEMBER.key\n"
@@ -280,8 +281,12 @@ s_import(int argc, char **argv)
     if (vl_cli_open_store(&cli, 0) != VL_OK)
         goto out;
     vl_bundle_sum_t sum;
+    vl_progress_t prog;
+    vl_progress_init(&prog, "bundle import");
     cli.err[0] = '\0';
-    int rc = vl_store_bundle_import(cli.store, b, vl_cli_now(), false, &sum, cli.err);
+    int rc = vl_store_bundle_import_ex(cli.store, b, vl_cli_now(), false, vl_progress_cb, &prog,
+                                       &sum, cli.err);
+    vl_progress_end(&prog);
     if (rc != VL_OK) {
         vl_cli_fail(&cli, rc, "%s", path);
         goto out;

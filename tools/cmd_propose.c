@@ -21,6 +21,7 @@
 #include "vl_change.h"
 #include "vl_cli.h"
 #include "vl_limits.h"
+#include "vl_progress.h"
 #include "vl_record.h"
 
 static const char s_usage[] =
@@ -66,6 +67,7 @@ typedef struct {
     s_item_t *items;
     size_t n, cap;
     size_t skipped;      /* records equal to their current version */
+    vl_progress_t prog;  /* the progress line (a terminal only) */
 } s_batch_t;
 
 static void
@@ -213,8 +215,10 @@ s_from_file(s_batch_t *b, const char *path)
     } else if (json_is_array(root) && json_array_size(root) > 0) {
         size_t i;
         json_t *obj;
+        size_t nrec = json_array_size(root);
         json_array_foreach(root, i, obj) {
             char where[512];
+            vl_progress_update(&b->prog, "records read", i, nrec);
             snprintf(where, sizeof where, "%s: record %zu", path, i + 1);
             if (!json_is_object(obj)) {
                 rc = VL_ESCHEMA;
@@ -225,6 +229,7 @@ s_from_file(s_batch_t *b, const char *path)
             if (rc != VL_OK)
                 goto out;
         }
+        vl_progress_update(&b->prog, "records read", nrec, nrec);
     } else {
         rc = VL_ESCHEMA;
         vl_cli_fail(cli, rc, "%s: want a record object or a non-empty array of them", path);
@@ -527,9 +532,9 @@ s_print_ops(const vl_proposal_t *p)
     putchar('\n');
 }
 
-/* Submit one signed proposal; print its id. */
+/* Submit one signed proposal; print its id (erasing the progress line). */
 static int
-s_submit(vl_cli_t *cli, const uint8_t *buf, size_t len, json_t *jout)
+s_submit(vl_cli_t *cli, vl_progress_t *prog, const uint8_t *buf, size_t len, json_t *jout)
 {
     uint8_t id[VL_HASH_LEN];
     vl_proposal_t *p = NULL;
@@ -546,6 +551,7 @@ s_submit(vl_cli_t *cli, const uint8_t *buf, size_t len, json_t *jout)
         json_array_append_new(jout, json_pack("{s:s, s:o}", "id", hex, "ops",
                                               p ? s_ops_json(p) : json_array()));
     } else {
+        vl_progress_clear(prog);
         printf("proposed %s: ", hex);
         if (p)
             s_print_ops(p);
@@ -596,6 +602,9 @@ cmd_propose(int argc, char **argv)
     json_t *jout = cli.json ? json_array() : NULL;
     vl_proposal_t *p = NULL;
     int rc;
+    vl_progress_init(&b.prog, "propose");
+    if (!file)
+        vl_progress_end(&b.prog); /* one proposal of a few records: no line */
 
     if (cli.json && !jout) {
         vl_cli_fail(&cli, VL_ENOMEM, NULL);
@@ -609,7 +618,7 @@ cmd_propose(int argc, char **argv)
         }
         if (vl_cli_open_store(&cli, 0) != VL_OK)
             goto out;
-        if (s_submit(&cli, filebuf, filelen, jout) != VL_OK)
+        if (s_submit(&cli, &b.prog, filebuf, filelen, jout) != VL_OK)
             goto out;
         if (jout) {
             vl_cli_print_json(jout);
@@ -691,6 +700,7 @@ cmd_propose(int argc, char **argv)
     /* Make (and so authorise) every proposal before submitting any. */
     uint64_t now = vl_cli_now();
     for (size_t d = 0; d < ndocs; d++) {
+        vl_progress_update(&b.prog, "proposals made", d, ndocs);
         size_t first = starts[d];
         size_t n = starts[d + 1] - first;
         vl_op_t *ops = calloc(n, sizeof *ops);
@@ -719,6 +729,7 @@ cmd_propose(int argc, char **argv)
             goto out;
         }
     }
+    vl_progress_update(&b.prog, "proposals made", ndocs, ndocs);
 
 emit:
     if (outpath) {
@@ -743,11 +754,14 @@ emit:
         }
     } else {
         for (size_t d = 0; d < ndocs; d++) {
+            vl_progress_update(&b.prog, "proposals submitted", d, ndocs);
             /* Ids of proposals already submitted are on stdout. */
-            if (s_submit(&cli, docs[d], doclens[d], jout) != VL_OK)
+            if (s_submit(&cli, &b.prog, docs[d], doclens[d], jout) != VL_OK)
                 goto out;
         }
+        vl_progress_update(&b.prog, "proposals submitted", ndocs, ndocs);
     }
+    vl_progress_end(&b.prog);
     if (b.skipped && !jout)
         printf("%zu unchanged record%s skipped\n", b.skipped, b.skipped == 1 ? "" : "s");
     if (jout) {
@@ -756,6 +770,7 @@ emit:
     }
     ret = VL_EXIT_OK;
 out:
+    vl_progress_end(&b.prog);
     vl_proposal_destroy(&p);
     for (size_t d = 0; docs && d < ndocs; d++)
         free(docs[d]);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "vl_cli.h"
+#include "vl_progress.h"
 #include "vl_mark.h"
 
 static const char s_usage[] =
@@ -68,6 +69,7 @@ enum { S_F_PHASE = 'D', S_F_END = 'E' };
 typedef struct {
     int fd;
     s_result_t *res;
+    vl_progress_t *prog;
 } s_child_t;
 
 static void
@@ -118,18 +120,32 @@ s_child_line(void *ctx, const char *line)
         snprintf(c->res->err, sizeof c->res->err, "%s", line ? line : "");
 }
 
+static void
+s_child_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    vl_progress_update(((s_child_t *)ctx)->prog, what, done, total);
+}
+
 /* The child: open the copy, verify it, judge it against DIR's mark. */
 static int
 s_child(int fd, const char *tmpdir, const char *dir, const vl_keypair_t *kp)
 {
     static s_result_t res;
-    s_child_t c = { fd, &res };
+    s_child_t c = { fd, &res, NULL };
     vl_store_t *st = NULL;
     memset(&res, 0, sizeof res);
     s_child_phase(&c, "");
     res.rc = vl_store_open(tmpdir, kp, VL_STORE_RDONLY, &st, res.err);
     if (res.rc == VL_OK) {
-        res.rc = vl_store_verify_phases(st, s_child_line, s_child_phase, &c, &res.problems);
+        /* The child draws its own progress line (the parent prints nothing
+         * while it waits) and erases it before it ends. */
+        vl_progress_t prog;
+        vl_progress_init(&prog, "restore");
+        const vl_verify_cb_t cb = { .report = s_child_line, .phase = s_child_phase,
+                                    .progress = prog.on ? s_child_progress : NULL, .ctx = &c };
+        c.prog = &prog;
+        res.rc = vl_store_verify_ex(st, &cb, &res.problems);
+        vl_progress_end(&prog);
         vl_head_t head = { 0 };
         char why[VL_ERRMSG_MAX];
         s_child_phase(&c, "meta");
@@ -196,6 +212,11 @@ s_check(vl_cli_t *cli, const char *tmpdir, const char *dir, s_result_t *res)
         if (errno != EINTR)
             return vl_err(cli->err, VL_EIO, "waitpid: %s", strerror(errno));
     if (WIFSIGNALED(status) || !end) {
+        /* A crashed child may have left its progress line: erase it. */
+        vl_progress_t prog;
+        vl_progress_init(&prog, "restore");
+        prog.shown = prog.on;
+        vl_progress_end(&prog);
         char where[64];
         if (phase[0])
             snprintf(where, sizeof where, "reading the database \"%s\"", phase);

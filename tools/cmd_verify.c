@@ -19,9 +19,11 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vl_cli.h"
+#include "vl_progress.h"
 
 static const char s_usage[] =
     "usage: valise verify [--json] --key MEMBER.key\n"
@@ -44,8 +46,11 @@ static const char s_usage[] =
     "an older copy?) is reported as \"verify: warning: this store is behind ...\"\n"
     "(exit status unchanged: the store itself is sound; docs/store.md section 8).\n";
 
-/* Frames of the pipe from the child: kind, u32 length (host order), bytes. */
-enum { S_F_PHASE = 'D', S_F_LINE = 'P', S_F_MARK = 'M', S_F_END = 'E' };
+/* Frames of the pipe from the child: kind, u32 length (host order), bytes.
+ * S_F_PROGRESS is "DONE TOTAL STEP" (STEP: a-z and spaces), sent only when
+ * stderr is a terminal, at most every S_PROGRESS_MS and at each step's ends. */
+enum { S_F_PHASE = 'D', S_F_LINE = 'P', S_F_MARK = 'M', S_F_END = 'E', S_F_PROGRESS = 'G' };
+#define S_PROGRESS_MS 50
 #define S_FRAME_MAX (4 * VL_ERRMSG_MAX)
 
 typedef struct {
@@ -58,6 +63,7 @@ typedef struct {
     unsigned long long seq, records;
     char root[2 * VL_HASH_LEN + 1];
     json_t *seen;            /* the high-water mark judgement (vl_cli_mark_json) */
+    vl_progress_t prog;      /* the progress line (a terminal only) */
 } s_report_t;
 
 static void
@@ -65,6 +71,7 @@ s_report(void *ctx, const char *line)
 {
     s_report_t *r = ctx;
     r->n++;
+    vl_progress_clear(&r->prog);
     if (r->problems)
         json_array_append_new(r->problems, json_string(line ? line : ""));
     else
@@ -98,16 +105,42 @@ s_send(int fd, char kind, const char *s)
     }
 }
 
+/* The child's end of the pipe and its progress throttle. */
+typedef struct {
+    int fd;
+    bool progress;           /* stderr is a terminal: send progress */
+    uint64_t sent_ms;        /* last progress frame (monotonic ms) */
+    char step[48];           /* its step */
+} s_child_t;
+
 static void
 s_child_line(void *ctx, const char *line)
 {
-    s_send(*(int *)ctx, S_F_LINE, line ? line : "");
+    s_send(((s_child_t *)ctx)->fd, S_F_LINE, line ? line : "");
 }
 
 static void
 s_child_phase(void *ctx, const char *db)
 {
-    s_send(*(int *)ctx, S_F_PHASE, db);
+    s_send(((s_child_t *)ctx)->fd, S_F_PHASE, db);
+}
+
+static void
+s_child_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    s_child_t *c = ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    bool fresh = strncmp(c->step, what, sizeof c->step - 1) != 0;
+    if (!fresh && done < total && now - c->sent_ms < S_PROGRESS_MS)
+        return;
+    snprintf(c->step, sizeof c->step, "%s", what);
+    c->sent_ms = now;
+    char frame[128];
+    snprintf(frame, sizeof frame, "%llu %llu %s", (unsigned long long)done,
+             (unsigned long long)total, c->step);
+    s_send(c->fd, S_F_PROGRESS, frame);
 }
 
 /* Opens the store read-only, walks it, sends every line and the verdict.
@@ -119,12 +152,15 @@ s_child(vl_cli_t *cli, int fd)
     if (vl_cli_open_store(cli, VL_STORE_RDONLY) != VL_OK)
         goto out;
     size_t problems = 0;
-    int rc = vl_store_verify_phases(cli->store, s_child_line, s_child_phase, &fd, &problems);
+    s_child_t c = { .fd = fd, .progress = isatty(STDERR_FILENO) == 1 };
+    const vl_verify_cb_t cb = { .report = s_child_line, .phase = s_child_phase,
+                                .progress = c.progress ? s_child_progress : NULL, .ctx = &c };
+    int rc = vl_store_verify_ex(cli->store, &cb, &problems);
     if (rc != VL_OK && rc != VL_ECORRUPT) {
         vl_cli_fail(cli, rc, NULL);
         goto out;
     }
-    s_child_phase(&fd, "meta");
+    s_child_phase(&c, "meta");
     json_t *mj = vl_cli_mark_json(vl_cli_mark());
     char *mark = mj ? json_dumps(mj, JSON_COMPACT) : NULL;
     json_decref(mj);
@@ -179,6 +215,16 @@ s_collect(int fd, s_report_t *r)
         } else if (hdr[0] == S_F_PHASE && len < sizeof r->phase &&
                    strspn(s_buf, "abcdefghijklmnopqrstuvwxyz") == len) {
             memcpy(r->phase, s_buf, len + 1); /* a database name: a-z only */
+        } else if (hdr[0] == S_F_PROGRESS) {
+            unsigned long long done, total;
+            char step[48];
+            int at = 0;
+            if (sscanf(s_buf, "%llu %llu %n", &done, &total, &at) == 2 && at > 0 &&
+                strlen(s_buf + at) < sizeof step &&
+                strspn(s_buf + at, "abcdefghijklmnopqrstuvwxyz ") == strlen(s_buf + at)) {
+                memcpy(step, s_buf + at, strlen(s_buf + at) + 1); /* fixed words only */
+                vl_progress_update(&r->prog, step, done, total);
+            }
         } else if (hdr[0] == S_F_MARK && !r->seen) {
             json_t *j = json_loads(s_buf, 0, NULL);
             if (json_is_object(j))
@@ -308,7 +354,9 @@ cmd_verify(int argc, char **argv)
     }
     close(fds[1]);
     fds[1] = -1;
+    vl_progress_init(&r.prog, "verify");
     s_collect(fds[0], &r);
+    vl_progress_end(&r.prog);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {

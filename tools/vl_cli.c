@@ -22,6 +22,7 @@
 
 #include "vl_keyfile.h"
 #include "vl_limits.h"
+#include "vl_progress.h"
 
 /* The global options given before the command name (vl_cli_globals): every
  * vl_cli_parse reads them first, with the same loop as its own argv. */
@@ -160,6 +161,7 @@ s_vmsg(const char *cmd, const char *fmt, va_list ap)
 {
     char msg[2 * VL_ERRMSG_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    vl_progress_clear_active();
     fprintf(stderr, "valise %s: ", cmd);
     vl_cli_fputs(msg, stderr);
 }
@@ -217,6 +219,7 @@ vl_cli_usage(const vl_cli_t *cli, const char *fmt, ...)
 int
 vl_cli_fail(vl_cli_t *cli, int rc, const char *fmt, ...)
 {
+    vl_progress_clear_active();
     fprintf(stderr, "valise %s: %s", cli->cmd, vl_strerror(rc));
     if (fmt) {
         va_list ap;
@@ -792,6 +795,7 @@ vl_cli_freshness_warn(const vl_freshness_t *f, const char *text)
     if (!s_fresh_warns(f))
         return;
     fflush(stdout);
+    vl_progress_clear_active();
     fputs("valise: warning: ", stderr);
     vl_cli_fputs(text, stderr);
     fputc('\n', stderr);

@@ -36,6 +36,36 @@ mkfork bulk sec 300 --fat
     fail "append at sec"
 N=$(head_seq sec)
 wait_until 60 at_seq "$N" sec ra rb io
+# The catch-up logs "at seq N of M" at most once a second per peer (the
+# 300-entry pull above takes seconds and many batches: one line per batch
+# would be several a second); each line after a catch-up's first carries its
+# rate and time left, and "synced to" ends it.
+/usr/bin/python3 - "$(fed_log ra)" "$(fed_log rb)" "$(fed_log io)" <<'PY' || fail "catch-up progress lines"
+import datetime, re, sys
+pat = re.compile(r"^(\S+) INFO  peer (.*): (at seq \d+ of \d+|synced to seq \d+)(.*)$")
+rate = re.compile(r"^, \d+ entries/s, about \d+ s left$")
+lines = 0
+for path in sys.argv[1:]:
+    last = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = pat.match(line.rstrip("\n"))
+        if not m:
+            continue
+        peer = m.group(2)
+        if m.group(3).startswith("synced"):
+            last.pop(peer, None)
+            continue
+        lines += 1
+        t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+        if peer in last:
+            if t - last[peer] < 0.99:
+                sys.exit(f"{path}: two 'at seq' lines for {peer} {t - last[peer]:.3f} s apart")
+            if not rate.match(m.group(4)):
+                sys.exit(f"{path}: no rate and time left: {line.strip()}")
+        last[peer] = t
+if lines == 0:
+    sys.exit("no 'at seq' line at all")
+PY
 note "the field office restarts and syncs $N entries (~45 KB each) from io; kill -9 in the middle"
 fed_start field
 s_partly() { log_has field 'at seq [0-9]+ of'; }
