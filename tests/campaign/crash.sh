@@ -35,7 +35,7 @@ source "$(dirname "$0")/../fed/lib.sh"
 
 KILLS=${1:-${CRASH_KILLS:-20}}
 SEED=${2:-${CRASH_SEED:-13}}
-: "${CRASH_BULK:=40}"    # large entries the sync rounds pull (beyond the rest)
+: "${CRASH_BULK:=60}"    # large entries the sync rounds pull (beyond the rest)
 [[ $KILLS =~ ^[1-9][0-9]*$ ]] || { echo "usage: crash.sh [KILLS] [SEED]" >&2; exit 2; }
 [[ $SEED =~ ^[0-9]+$ ]] || { echo "usage: crash.sh [KILLS] [SEED] (SEED a whole number)" >&2; exit 2; }
 RANDOM=$SEED
@@ -289,7 +289,7 @@ op_sync() {
         fed_start c
         wait_until 120 at_seq "$n" c
         DUR[sync]=$((($(now_ms) - t) * 1000))
-        OPEN[sync]=$((DUR[sync] * 9 / 10))  # kills from the first "at seq" line: 0 to 0.12 x the run
+        OPEN[sync]=$((DUR[sync] * 19 / 20))  # from the first "at seq" line: 0 to 0.06 x the run
         fed_stop c
         rm -rf "$(store c)"
         return 0
@@ -299,8 +299,13 @@ op_sync() {
     "$VALISE_NODE" --config "$T/c/node.json" >>"$(fed_log c)" 2>&1 &
     FED_PID[c]=$!
     if [ "${1:0:1}" = o ]; then
-        s_partly() { tail -n +"$(cat "$T/c/log.from")" "$(fed_log c)" | grep -E 'at seq [0-9]+ of|synced to' >/dev/null; }
-        wait_until 60 s_partly
+        # Every 5 ms, up to 60 s: the daemon logged its first synced batch.
+        local from i
+        from=$(cat "$T/c/log.from")
+        for i in $(seq 12000); do
+            tail -n +"$from" "$(fed_log c)" | grep -E 'at seq [0-9]+ of|synced to' >/dev/null && break
+            sleep 0.005
+        done
     fi
     usleep "${1:1}"
     KILLED[sync]=$((KILLED[sync] + 1))
