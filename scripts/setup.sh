@@ -16,6 +16,7 @@ PACKAGES=(
   openssl                              # independent Ed25519 check of the test vectors
   python3                              # the test scripts read JSON with /usr/bin/python3
   poppler-utils                        # t_edition_pdf reads the PDF Chromium prints (pdfinfo, pdftotext)
+  clang libclang-rt-14-dev             # fuzz_replay (ASan build): the libFuzzer harnesses of tests/fuzz/
 )
 
 missing=()
