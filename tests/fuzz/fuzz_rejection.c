@@ -21,7 +21,7 @@ s_check(const uint8_t *data, size_t size)
     char err[VL_ERRMSG_MAX] = "";
     vl_rejection_t *r = NULL;
     int rc = vl_rejection_parse(s_pol, data, size, &r, err);
-    FUZZ_CONTRACT(rc, err, VL_OK, VL_EPROTO, VL_EPERM, VL_EAUTH, VL_ENOMEM);
+    FUZZ_CONTRACT(rc, err, VL_OK, VL_EPROTO, VL_ELIMIT, VL_EPERM, VL_EAUTH, VL_ENOMEM);
     FUZZ_CHECK((rc == VL_OK) == (r != NULL));
     if (r) {
         size_t n = strlen(vl_rejection_reason(r));
