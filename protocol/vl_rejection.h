@@ -29,7 +29,8 @@ typedef struct vl_rejection vl_rejection_t;
 int vl_rejection_make(const vl_policy_t *pol, const vl_keypair_t *approver,
                       const uint8_t prop_id[VL_HASH_LEN], const char *reason, uint64_t now,
                       uint8_t **out, size_t *out_len, char *err);
-/** @return VL_OK, VL_EPROTO, VL_EPERM, VL_EAUTH, VL_ENOMEM. */
+/** @return VL_OK, VL_EPROTO, VL_ELIMIT (a msgpack count or size over vl_limits.h),
+ *          VL_EPERM, VL_EAUTH, VL_ENOMEM. */
 int vl_rejection_parse(const vl_policy_t *pol, const uint8_t *buf, size_t len,
                        vl_rejection_t **out, char *err);
 void vl_rejection_destroy(vl_rejection_t **self_p);

@@ -21,6 +21,7 @@ PACKAGES=(
   systemd                              # build_t_package: systemd-analyze verify of the unit
   man-db                               # build_t_package reads the man pages with man -l
   bsdutils                             # script(1): t_progress runs commands under a pseudo-terminal
+  clang libclang-rt-14-dev             # fuzz_replay (ASan build): the libFuzzer harnesses of tests/fuzz/
 )
 
 missing=()
