@@ -205,8 +205,8 @@ s_peer(json_t *p, size_t i, vl_config_peer_t *out, char *err)
     return VL_OK;
 }
 
-/* The path of systemd credential NAME ($CREDENTIALS_DIRECTORY/NAME, set by
- * LoadCredential= in the unit) if that file exists, else NULL. */
+/* Whether systemd credential NAME exists: $CREDENTIALS_DIRECTORY/NAME, set by
+ * LoadCredential= in the unit (an absolute directory only). */
 static bool
 s_cred(const char *name)
 {
