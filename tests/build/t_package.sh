@@ -32,9 +32,13 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Package)" = valise ] || fail "Package: $(field Package)"
 [ "$(field Version)" = "$version" ] || fail "Version: $(field Version), project says $version"
 [ -n "$(field Maintainer)" ] || fail "no Maintainer"
-field Description | grep -q 'competent' || fail "Description: $(field Description)"
+# Fields are read into variables first: `field X | grep -q` fails under
+# pipefail whenever grep exits before dpkg-deb has written everything.
+desc=$(field Description)
+grep -q 'competent' <<<"$desc" || fail "Description: $desc"
+depends=$(field Depends)
 for lib in libsodium23 liblmdb0 libmsgpackc2 libjansson4 libzmq5 libmicrohttpd12; do
-    field Depends | grep -Eq "(^|, )$lib( |,|$)" || fail "Depends lacks $lib: $(field Depends)"
+    grep -Eq "(^|, )$lib( |,|$)" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 grep -q ' postinst' "$T/info" || fail "no postinst (creates the valise user)"
 
@@ -115,8 +119,8 @@ for m in man1/valise.1.gz man8/valise-node.8.gz; do
     grep -q 'NAME' "$T/man" || fail "$m has no NAME section"
     grep -q -- '--help' "$T/man" || fail "$m does not show the options"
 done
-zcat "$R/usr/share/man/man1/valise.1.gz" | grep -q 'valise approve' ||
-    fail "valise(1) lacks the commands' help"
+zcat "$R/usr/share/man/man1/valise.1.gz" >"$T/valise.1"
+grep -q 'valise approve' "$T/valise.1" || fail "valise(1) lacks the commands' help"
 
 # 7. Completion: parses, and completes commands and a command's options.
 for c in valise valise-node; do
