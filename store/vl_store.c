@@ -61,27 +61,73 @@ s_dbi_txn(vl_store_t *self, MDB_txn *txn, void *ctx, char *err)
     return VL_OK;
 }
 
-/* Open the environment of dir and every named database. */
+/* Create and open the LMDB environment of dir, read-only or not. */
 static int
-s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
+s_env_make(vl_store_t *self, const char *dir, bool create, bool rdonly, char *err)
 {
     int mrc;
-    uint64_t initial = s_map_initial();
     if ((mrc = mdb_env_create(&self->env)) != 0) {
         self->env = NULL;
         return vls_lmdb(mrc, err, "create environment");
     }
     if ((mrc = mdb_env_set_maxdbs(self->env, S_MAXDBS)) != 0 ||
         (mrc = mdb_env_set_maxreaders(self->env, S_MAXREADERS)) != 0 ||
-        (create && (mrc = mdb_env_set_mapsize(self->env, (size_t)initial)) != 0))
+        (create && (mrc = mdb_env_set_mapsize(self->env, (size_t)s_map_initial())) != 0))
         return vls_lmdb(mrc, err, "configure environment");
-    if ((mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (self->rdonly ? MDB_RDONLY : 0),
-                            0600)) != 0) {
+    if ((mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {
         int rc = vls_lmdb(mrc, err, "open environment");
         mdb_env_close(self->env);
         self->env = NULL;
         return rc;
     }
+    return VL_OK;
+}
+
+/* A writer killed after LMDB wrote its meta page but before it published the
+ * transaction id in lock.mdb leaves a durable commit that readers do not see
+ * while another process (a daemon) keeps the environment open: they take
+ * the id from lock.mdb. The next process to begin a write transaction
+ * repairs lock.mdb (LMDB's robust-mutex recovery), which a read-write open
+ * does (s_dbi_txn). A read-only opener cannot write, so when its snapshot is
+ * older than the newest meta page it reopens the environment read-write for
+ * one empty write transaction, then read-only again. If it may not write
+ * (a read-only directory) it goes on with the older snapshot. */
+static int
+s_env_settle(vl_store_t *self, const char *dir, char *err)
+{
+    MDB_txn *txn = NULL;
+    MDB_envinfo info;
+    int mrc;
+    if ((mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn)) != 0)
+        return vls_lmdb(mrc, err, "begin");
+    size_t seen = mdb_txn_id(txn);
+    mdb_txn_abort(txn);
+    if ((mrc = mdb_env_info(self->env, &info)) != 0)
+        return vls_lmdb(mrc, err, "env info");
+    if (seen >= info.me_last_txnid)
+        return VL_OK;
+    mdb_env_close(self->env);
+    self->env = NULL;
+    if (s_env_make(self, dir, false, false, err) == VL_OK) {
+        if (mdb_txn_begin(self->env, NULL, 0, &txn) == 0)
+            mdb_txn_abort(txn);
+        mdb_env_close(self->env);
+        self->env = NULL;
+    }
+    err[0] = '\0';
+    return s_env_make(self, dir, false, true, err);
+}
+
+/* Open the environment of dir and every named database. */
+static int
+s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
+{
+    int mrc, rc;
+    uint64_t initial = s_map_initial();
+    if ((rc = s_env_make(self, dir, create, self->rdonly, err)) != VL_OK)
+        return rc;
+    if (self->rdonly && (rc = s_env_settle(self, dir, err)) != VL_OK)
+        return rc;
     int dead = 0;
     if ((mrc = mdb_reader_check(self->env, &dead)) != 0)
         return vls_lmdb(mrc, err, "reader check");
@@ -92,13 +138,12 @@ s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
         if (info.me_mapsize < initial &&
             (mrc = mdb_env_set_mapsize(self->env, (size_t)initial)) != 0)
             return vls_lmdb(mrc, err, "set map size");
-        int rc = vls_write(self, s_dbi_txn, NULL, err);
+        rc = vls_write(self, s_dbi_txn, NULL, err);
         self->dbs_open = rc == VL_OK;
         return rc;
     }
     MDB_txn *txn = NULL;
-    int rc = vls_txn_begin(self, true, &txn, err);
-    if (rc != VL_OK)
+    if ((rc = vls_txn_begin(self, true, &txn, err)) != VL_OK)
         return rc;
     for (int i = 0; i < S_NDBS; i++) {
         if ((mrc = mdb_dbi_open(txn, s_db_name[i], 0, &self->dbi[i])) != 0) {
