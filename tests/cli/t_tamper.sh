@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The LMDB file altered behind valise's back: a record body, its revision,
-# an index entry (changed, removed, added), a log entry (broken hash chain).
+# an index entry (changed, removed, added), a log entry (broken hash chain),
+# a candidate entry's signature.
 # `valise verify` must exit 1 and name what is wrong.
 set -euo pipefail
 source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.sh"
@@ -71,6 +72,17 @@ restore
 # 8. A log entry removed: the chain has a hole.
 lmdb_edit log 0000000000000001 drop
 verify_names 'entry 1 is missing'
+restore
+
+# 9. A candidate entry (a pending proposal with one approval) altered: the
+# last byte is inside its approver's signature, which no longer verifies.
+cid=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours=Mon-Thu 08:00-15:00')
+ok approve "$cid" --key "$T/sec1.key"
+has '\(1/2\)'
+ok verify --key "$T/node.key"
+cp -a "$VALISE_STORE" "$T/pristine"
+lmdb_edit candidates "$cid" flip
+verify_names "^candidates: proposal ${cid:0:16}: .*signature"
 restore
 
 ok verify --key "$T/node.key"
