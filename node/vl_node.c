@@ -423,6 +423,12 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
         vl_info("metrics on http://%s:%u/metrics", s_metrics_host(self->cfg->metrics),
                 vl_metrics_port(self->metrics));
     }
+    {
+        char why[VL_ERRMSG_MAX] = "";
+        if (vl_watch_new(self->cfg->store, &self->watch, why) != VL_OK)
+            vl_warn("changes to the store by other processes are noticed every %u ms (poll_ms), "
+                    "not at once: %s", self->cfg->poll_ms, why[0] ? why : "out of memory");
+    }
     vn_evidence_refresh(self);
     vn_fresh_refresh(self);
     vn_refresh_ours(self, now);
@@ -481,6 +487,7 @@ vl_node_destroy(vl_node_t **self_p)
         if (self->tr)
             s_save_zap(self, now, true);
         vl_metrics_destroy(&self->metrics);
+        vl_watch_destroy(&self->watch);
         vl_transport_destroy(&self->tr);
         vl_config_destroy(&self->cfg);
         free(self->ids);
@@ -492,8 +499,10 @@ vl_node_destroy(vl_node_t **self_p)
 int
 vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload)
 {
-    zmq_pollitem_t items[3 + 2 * VL_MAX_PEERS];
+    zmq_pollitem_t items[4 + 2 * VL_MAX_PEERS];
     size_t n = 0;
+    if (self->watch)
+        items[n++] = (zmq_pollitem_t){ NULL, vl_watch_fd(self->watch), ZMQ_POLLIN, 0 };
     if (self->metrics)
         items[n++] = (zmq_pollitem_t){ NULL, vl_metrics_fd(self->metrics), ZMQ_POLLIN, 0 };
     items[n++] = (zmq_pollitem_t){ vl_transport_zap_socket(self->tr), 0, ZMQ_POLLIN, 0 };
@@ -506,7 +515,14 @@ vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload)
         items[n++] = (zmq_pollitem_t){ vl_link_socket(l), 0, ZMQ_POLLIN, 0 };
         items[n++] = (zmq_pollitem_t){ vl_link_monitor_socket(l), 0, ZMQ_POLLIN, 0 };
     }
-    long timeout = (*busy || self->audit_pending) ? 0 : (long)self->cfg->poll_ms;
+    /* Sleep until the next store read is due, poll_ms at most. */
+    long timeout = 0;
+    if (!*busy && !self->audit_pending) {
+        uint64_t t = vl_clock_ms();
+        timeout = self->next_poll > t ? (long)(self->next_poll - t) : 0;
+        if (timeout > (long)self->cfg->poll_ms)
+            timeout = (long)self->cfg->poll_ms;
+    }
     int rc = zmq_poll(items, (int)n, timeout);
     if (rc < 0) {
         if (zmq_errno() == EINTR)
@@ -531,6 +547,12 @@ vn_turn(vl_node_t *self, bool *busy, volatile sig_atomic_t *reload)
         b |= s_link_frames(self, self->out[i], now);
     *busy = b;
     now = vl_clock_ms();
+    if (self->watch && vl_watch_drain(self->watch)) {
+        /* Another process (or this one) committed: re-read the head and
+         * pending set now rather than at the next poll_ms. */
+        vn_refresh_ours(self, now);
+        self->next_poll = now + VN_WATCH_SETTLE_MS;
+    }
     s_timers(self, now);
     if (!b && !self->puller && self->audit_pending)
         s_audit(self);

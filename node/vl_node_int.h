@@ -42,6 +42,7 @@
 #include "vl_config.h"
 #include "vl_crypto.h"
 #include "vl_metrics.h"
+#include "vl_watch.h"
 #include "vl_msg.h"
 #include "vl_node.h"
 #include "vl_peer.h"
@@ -55,6 +56,11 @@
 #define VN_DROP_LINGER_MS 200
 /** Shortest interval between two answered `have`s of one session (ms). */
 #define VN_HAVE_IN_MIN_MS 25u
+/** After the store's data file was written (vl_watch.h), the head and pending
+ *  set are read at once and again this many ms later: the file event comes
+ *  with a commit's first write, and LMDB shows the commit to readers only
+ *  after its last (the meta page). */
+#define VN_WATCH_SETTLE_MS 10u
 
 /* Drops are counted per error code: slot -code for VL_EINVAL (-1) ..
  * VL_EFORK (-18), slot 0 for anything else. */
@@ -100,6 +106,7 @@ struct vl_node {
     uint64_t bytes_rx;              /* frame bytes received from peers (valid or not) */
     uint64_t bytes_tx;              /* frame bytes sent to peers (queued to libzmq) */
     vl_metrics_t *metrics;          /* the metrics endpoint, or NULL (off) */
+    vl_watch_t *watch;              /* writes to the store by others, or NULL (poll) */
     uint64_t applied;               /* entries applied from peers */
     uint64_t pulled_to;             /* head after our last applied batch */
     uint64_t catchup_t0;            /* a catch-up's first batch (monotonic ms), 0 none */
