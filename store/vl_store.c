@@ -173,7 +173,8 @@ s_store_free(vl_store_t **self_p)
     for (size_t i = 0; i < self->nckeys; i++)
         vl_secure_free(&self->ckeys[i].key);
     free(self->ckeys);
-    vl_secure_free(&self->rest_key);
+    for (size_t i = 0; i < VL_MAX_EPOCHS; i++)
+        vl_secure_free(&self->rest_keys[i]);
     vl_secure_free(&self->scratch);
     if (self->cache)
         for (size_t i = 0; i < S_CACHE_SLOTS; i++)
@@ -306,6 +307,18 @@ s_upgrade_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     (void)vctx;
     uint8_t fmt[4];
+    /* Formats 1 and 2 kept every record under epoch 0's key: move them to
+     * the current epoch's, as adopting that epoch now does. */
+    uint32_t epoch = vl_policy_epoch(self->pol);
+    if (epoch > 0) {
+        const uint8_t *key;
+        size_t n;
+        int rc = vls_rest_key(self, epoch, &key, err);
+        if (rc == VL_OK)
+            rc = vls_rec_rekey(self, txn, epoch, key, &n, err);
+        if (rc != VL_OK)
+            return rc;
+    }
     vls_be32_put(fmt, S_FORMAT);
     return vls_meta_put(self, txn, "format", fmt, sizeof fmt, err);
 }
@@ -348,7 +361,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
      * time it opens it for writing (docs/store.md §1), so a build that speaks
      * only format 1 refuses it by number instead of misreading a value. */
     fmt = vls_be32_get(v.mv_data);
-    if (fmt != S_FORMAT && fmt != S_FORMAT_OLDEST) {
+    if (fmt < S_FORMAT_OLDEST || fmt > S_FORMAT) {
         rc = vl_err(err, VL_ECORRUPT, "store format %u is not supported (this build opens "
                     "formats %u..%u)", fmt, S_FORMAT_OLDEST, S_FORMAT);
         goto out;
@@ -377,19 +390,17 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     }
 
     /* The key must be a member of the current version (a revoked key is
-     * refused here), and the at-rest key derives from epoch 0, which every
-     * version seals to all of its members (docs/trust.md §2). */
+     * refused here). Each records value names the epoch of its at-rest key
+     * (docs/store.md §2.2); those keys derive on first use. */
     const uint8_t *ck;
-    if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK ||
-        (rc = vls_ckey(self, 0, &ck, err)) != VL_OK)
+    if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
         goto out;
-    self->rest_key = vl_secure_alloc(VL_KEY_LEN);
+    self->has_rest = true;
     self->scratch = vl_secure_alloc(VL_MAX_RECORD);
-    if (!self->rest_key || !self->scratch) {
+    if (!self->scratch) {
         rc = VL_ENOMEM;
         goto out;
     }
-    vl_hash_keyed(self->rest_key, ck, S_REST_TAG, self->salt, S_SALT_LEN);
     if (fmt != S_FORMAT && !self->rdonly &&
         (rc = vls_write(self, s_upgrade_txn, NULL, err)) != VL_OK)
         goto out;

@@ -28,7 +28,9 @@ typedef struct {
     const uint8_t *doc;
     size_t len;
     const vl_policy_t *next;
+    const uint8_t *rest; /* the at-rest key of next's new epoch, or NULL (no new epoch) */
     size_t dropped; /* out: pending proposals that lapsed */
+    size_t rekeyed; /* out: records re-encrypted under the new epoch's at-rest key */
 } s_adopt_ctx_t;
 
 static int
@@ -122,6 +124,12 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     mdb_cursor_close(cur);
     if (mrc != MDB_NOTFOUND)
         return vls_lmdb(mrc, err, "pending cursor");
+    /* A new epoch usually follows a revocation: every record at rest moves
+     * to its key, so that a revoked member who copies the file opens none
+     * of them (docs/store.md §2.2). */
+    c->rekeyed = 0;
+    if (c->rest)
+        return vls_rec_rekey(self, txn, vl_policy_epoch(c->next), c->rest, &c->rekeyed, err);
     return VL_OK;
 }
 
@@ -130,7 +138,7 @@ vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *er
 {
     assert(self && doc);
     vl_policy_t *next = NULL;
-    uint8_t *k = NULL;
+    uint8_t *k = NULL, *rest = NULL;
     uint64_t ver = 0;
     char kid[2 * VL_KID_LEN + 1];
     int rc;
@@ -223,11 +231,21 @@ vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *er
             }
         }
     }
-    s_adopt_ctx_t c = { doc, len, next, 0 };
+    s_adopt_ctx_t c = { doc, len, next, NULL, 0, 0 };
+    if (vl_policy_epoch(next) > vl_policy_epoch(self->pol)) {
+        /* The loop ended on the newest epoch, a new one: k is its key. */
+        if (!(rest = vl_secure_alloc(VL_KEY_LEN))) {
+            rc = VL_ENOMEM;
+            goto out;
+        }
+        vl_hash_keyed(rest, k, S_REST_TAG, self->salt, S_SALT_LEN);
+        c.rest = rest;
+    }
     if ((rc = vls_write(self, s_adopt_txn, &c, err)) != VL_OK)
         goto out;
     rc = vls_pols_push(self, &next);
 out:
+    vl_secure_free(&rest);
     vl_secure_free(&k);
     vl_policy_destroy(&next);
     return rc;

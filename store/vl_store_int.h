@@ -74,9 +74,12 @@ enum {
 #define S_FORMAT       VL_STORE_FORMAT /* meta "format" */
 #define S_FORMAT_OLDEST 1u             /* the oldest format this build opens */
 #define S_SALT_LEN     16u         /* meta "salt" */
-#define S_REC_VERSION  1u          /* first byte of a records value */
-/* records value: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD */
-#define S_REC_HDR      (1u + 8u + 8u + 4u + VL_NONCE_LEN)
+#define S_REC_V1       1u          /* first byte of a records value under epoch 0's key */
+#define S_REC_V2       2u          /* ... of one that names its epoch (docs/store.md §2.2) */
+/* v1: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD
+ * v2: version u8 | rev u64be | seq u64be | op u32be | epoch u32be | nonce[24] | AEAD */
+#define S_REC_HDR1     (1u + 8u + 8u + 4u + VL_NONCE_LEN)
+#define S_REC_HDR2     (1u + 8u + 8u + 4u + 4u + VL_NONCE_LEN)
 #define S_REST_TAG     "valise/rest/1"
 #define S_REST_TAG_LEN (sizeof S_REST_TAG) /* with its NUL */
 #define S_AD_MAX       (S_REST_TAG_LEN + 4u + VL_MAX_ID + 8u)
@@ -130,7 +133,9 @@ struct vl_store {
     uint8_t salt[S_SALT_LEN];   /* store salt for the at-rest key */
     s_ckey_t *ckeys;            /* content keys unsealed so far */
     size_t nckeys;
-    uint8_t *rest_key;          /* at-rest key (current epoch), vl_secure_alloc'd */
+    uint8_t *rest_keys[VL_MAX_EPOCHS]; /* at-rest key of each epoch, derived on first
+                                          use (vls_rest_key), vl_secure_alloc'd */
+    bool has_rest;              /* opened with a member key: at-rest keys derive */
     uint8_t *scratch;           /* VL_MAX_RECORD plaintext buffer, vl_secure_alloc'd */
     s_cached_t *cache;          /* find's parsed-record cache, S_CACHE_SLOTS (lazy) */
     unsigned find_depth;        /* nested vl_store_find calls (only depth 1 caches) */
@@ -151,6 +156,7 @@ typedef struct {
 typedef struct {
     uint64_t rev, seq;
     uint32_t op;
+    uint32_t epoch;             /* at-rest key epoch (0 for a v1 value) */
     const uint8_t *nonce;
     const uint8_t *ct;
     size_t ct_len;
@@ -302,6 +308,7 @@ int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
 /* ---- vl_store_rest.c ------------------------------------------------------- */
 
 int vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err);
+int vls_rest_key(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err);
 int vls_rec_load(vl_store_t *self, MDB_txn *txn, const char *id, vl_record_t **rec, uint64_t *rev,
                  char *err);
 int vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, bool full,
@@ -309,6 +316,8 @@ int vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *
 int vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
                 uint32_t op, const uint8_t *body, size_t blen, char *err);
 int vls_recval_decode(const MDB_val *v, s_recval_t *rv);
+int vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key,
+                  size_t *n_out, char *err);
 
 /* ---- vl_store_find.c ------------------------------------------------------- */
 

@@ -63,20 +63,47 @@ vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
     return VL_OK;
 }
 
+/* The at-rest key of epoch: HK(content key of epoch, "valise/rest/1", salt),
+ * derived on first use and kept until close. */
+int
+vls_rest_key(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
+{
+    if (!self->has_rest)
+        return vl_err(err, VL_EPERM, "the store was opened without a key");
+    if (epoch >= VL_MAX_EPOCHS)
+        return vl_err(err, VL_ECORRUPT, "at-rest epoch %u is beyond the limit of %u", epoch,
+                      VL_MAX_EPOCHS);
+    if (!self->rest_keys[epoch]) {
+        const uint8_t *ck;
+        int rc = vls_ckey(self, epoch, &ck, err);
+        if (rc != VL_OK)
+            return rc;
+        if (!(self->rest_keys[epoch] = vl_secure_alloc(VL_KEY_LEN)))
+            return VL_ENOMEM;
+        vl_hash_keyed(self->rest_keys[epoch], ck, S_REST_TAG, self->salt, S_SALT_LEN);
+    }
+    *key = self->rest_keys[epoch];
+    return VL_OK;
+}
+
 int
 vls_recval_decode(const MDB_val *v, s_recval_t *rv)
 {
     const uint8_t *p = v->mv_data;
-    if (v->mv_size < S_REC_HDR + VL_MAC_LEN + 1 ||
-        v->mv_size - S_REC_HDR - VL_MAC_LEN > VL_MAX_RECORD || p[0] != S_REC_VERSION)
+    if (v->mv_size < 1)
+        return VL_ECORRUPT;
+    size_t hdr = p[0] == S_REC_V1 ? S_REC_HDR1 : p[0] == S_REC_V2 ? S_REC_HDR2 : 0;
+    if (hdr == 0 || v->mv_size < hdr + VL_MAC_LEN + 1 ||
+        v->mv_size - hdr - VL_MAC_LEN > VL_MAX_RECORD)
         return VL_ECORRUPT;
     rv->rev = vls_be64_get(p + 1);
     rv->seq = vls_be64_get(p + 9);
     rv->op = vls_be32_get(p + 17);
-    rv->nonce = p + 21;
-    rv->ct = p + S_REC_HDR;
-    rv->ct_len = v->mv_size - S_REC_HDR;
-    if (rv->rev == 0 || rv->seq == 0)
+    rv->epoch = p[0] == S_REC_V2 ? vls_be32_get(p + 21) : 0;
+    rv->nonce = p + hdr - VL_NONCE_LEN;
+    rv->ct = p + hdr;
+    rv->ct_len = v->mv_size - hdr;
+    if (rv->rev == 0 || rv->seq == 0 || rv->epoch >= VL_MAX_EPOCHS)
         return VL_ECORRUPT;
     return VL_OK;
 }
@@ -91,18 +118,20 @@ s_rest_ad(uint8_t ad[S_AD_MAX], const char *id, size_t idlen, uint64_t rev)
     return S_REST_TAG_LEN + 4 + idlen + 8;
 }
 
-/* Decrypt a records value into self->scratch. VL_OK or VL_EAUTH. */
+/* Decrypt a records value into self->scratch with the key of its epoch.
+ * VL_OK, VL_EAUTH, or the error of deriving that key (message in err). */
 static int
 s_rec_decrypt(vl_store_t *self, const char *id, size_t idlen, const s_recval_t *rv,
-              size_t *len)
+              size_t *len, char *err)
 {
     uint8_t ad[S_AD_MAX];
+    const uint8_t *key;
+    int rc = vls_rest_key(self, rv->epoch, &key, err);
+    if (rc != VL_OK)
+        return rc;
     size_t adlen = s_rest_ad(ad, id, idlen, rv->rev);
     *len = rv->ct_len - VL_MAC_LEN;
-    if (!self->rest_key)
-        return VL_EPERM; /* opened without a key: public facts only */
-    return vl_aead_decrypt(self->rest_key, rv->nonce, ad, adlen, rv->ct, rv->ct_len,
-                           self->scratch);
+    return vl_aead_decrypt(key, rv->nonce, ad, adlen, rv->ct, rv->ct_len, self->scratch);
 }
 
 /* A fresh random nonce, never handed out twice (a rerun transaction takes new ones). */
@@ -119,25 +148,116 @@ s_nonce(vl_store_t *self, uint8_t out[VL_NONCE_LEN])
     memset(n, 0, VL_NONCE_LEN);
 }
 
-/* Write the records value of id (fresh random nonce), in place via MDB_RESERVE. */
-int
-vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
-            uint32_t op, const uint8_t *body, size_t blen, char *err)
+/* Write a v2 records value of id under the at-rest key of epoch (fresh
+ * random nonce), in place via MDB_RESERVE. */
+static int
+s_rec_write(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
+            uint32_t op, const uint8_t *body, size_t blen, uint32_t epoch, const uint8_t *key,
+            char *err)
 {
     size_t idlen = strlen(id);
-    MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR + blen + VL_MAC_LEN);
+    MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR2 + blen + VL_MAC_LEN);
     int mrc = mdb_put(txn, self->dbi[S_RECORDS], &k, &v, MDB_RESERVE);
     if (mrc != 0)
         return vls_lmdb(mrc, err, "put record");
     uint8_t *p = v.mv_data, ad[S_AD_MAX];
-    p[0] = S_REC_VERSION;
+    p[0] = S_REC_V2;
     vls_be64_put(p + 1, rev);
     vls_be64_put(p + 9, seq);
     vls_be32_put(p + 17, op);
-    s_nonce(self, p + 21);
+    vls_be32_put(p + 21, epoch);
+    s_nonce(self, p + 25);
     size_t adlen = s_rest_ad(ad, id, idlen, rev);
-    vl_aead_encrypt(self->rest_key, p + 21, ad, adlen, body, blen, p + S_REC_HDR);
+    vl_aead_encrypt(key, p + 25, ad, adlen, body, blen, p + S_REC_HDR2);
     return VL_OK;
+}
+
+/* Write the records value of id under the current version's newest epoch. */
+int
+vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
+            uint32_t op, const uint8_t *body, size_t blen, char *err)
+{
+    const uint8_t *key;
+    uint32_t epoch = vl_policy_epoch(self->pol);
+    int rc = vls_rest_key(self, epoch, &key, err);
+    if (rc != VL_OK)
+        return rc;
+    return s_rec_write(self, txn, id, rev, seq, op, body, blen, epoch, key, err);
+}
+
+/* Re-encrypt every records value that is not under epoch with key (the
+ * at-rest key of epoch), keeping its revision, seq and op. The ids are
+ * collected first, so no cursor walks a table being rewritten. */
+int
+vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key,
+              size_t *n_out, char *err)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    char (*ids)[VL_MAX_ID + 1] = NULL;
+    size_t n = 0, cap = 0;
+    int rc = VL_OK, mrc;
+    *n_out = 0;
+    if ((mrc = mdb_cursor_open(txn, self->dbi[S_RECORDS], &cur)) != 0)
+        return vls_lmdb(mrc, err, "cursor");
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        s_recval_t rv;
+        if (k.mv_size == 0 || k.mv_size > VL_MAX_ID || vls_recval_decode(&v, &rv) != VL_OK) {
+            rc = vl_err(err, VL_ECORRUPT, "records: a malformed value (run valise verify)");
+            goto out;
+        }
+        if (rv.epoch == epoch)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 256;
+            char(*g)[VL_MAX_ID + 1] = realloc(ids, ncap * sizeof *g);
+            if (!g) {
+                rc = VL_ENOMEM;
+                goto out;
+            }
+            ids = g;
+            cap = ncap;
+        }
+        memcpy(ids[n], k.mv_data, k.mv_size);
+        ids[n][k.mv_size] = '\0';
+        n++;
+    }
+    if (mrc != MDB_NOTFOUND) {
+        rc = vls_lmdb(mrc, err, "cursor");
+        goto out;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    for (size_t i = 0; i < n; i++) {
+        s_recval_t rv;
+        size_t len;
+        if ((rc = vls_get(self, txn, S_RECORDS, ids[i], strlen(ids[i]), &v, err)) != VL_OK)
+            goto out;
+        if (vls_recval_decode(&v, &rv) != VL_OK) {
+            rc = vl_err(err, VL_ECORRUPT, "record %s: malformed value", ids[i]);
+            goto out;
+        }
+        char why[VL_ERRMSG_MAX] = "";
+        if ((rc = s_rec_decrypt(self, ids[i], strlen(ids[i]), &rv, &len, why)) != VL_OK) {
+            rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
+                        "record %s: does not decrypt%s%s (run valise verify)", ids[i],
+                        why[0] ? ": " : "", why);
+            goto out;
+        }
+        /* rv points into the old value: copy what the new one keeps first. */
+        uint64_t rev = rv.rev, seq = rv.seq;
+        uint32_t op = rv.op;
+        if ((rc = s_rec_write(self, txn, ids[i], rev, seq, op, self->scratch, len, epoch, key,
+                              err)) != VL_OK)
+            goto out;
+    }
+    *n_out = n;
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    free(ids);
+    return rc;
 }
 
 /* Decode, decrypt and parse a records value read under key id. The AEAD
@@ -151,19 +271,24 @@ vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, b
     s_recval_t rv;
     size_t len;
     char why[VL_ERRMSG_MAX] = "";
+    int rc;
     *rec = NULL;
     if (vls_recval_decode(v, &rv) != VL_OK)
         return vl_err(err, VL_ECORRUPT, "record %.*s: malformed value in the records table",
                       (int)idlen, id);
-    if (!self->rest_key)
+    if (!self->has_rest)
         return vl_err(err, VL_EPERM, "record %.*s: the store was opened without a key",
                       (int)idlen, id);
-    if (s_rec_decrypt(self, id, idlen, &rv, &len) != VL_OK)
+    rc = s_rec_decrypt(self, id, idlen, &rv, &len, why);
+    if (rc == VL_ENOMEM)
+        return VL_ENOMEM;
+    if (rc != VL_OK)
         return vl_err(err, VL_ECORRUPT,
                       "record %.*s: does not decrypt (altered at rest, revision changed, or "
-                      "another store's key)", (int)idlen, id);
-    int rc = full ? vl_record_parse(self->scratch, len, rec, why)
-                  : vl_record_parse_stored(self->scratch, len, rec, why);
+                      "another store's key)%s%s", (int)idlen, id, why[0] ? ": " : "", why);
+    why[0] = '\0';
+    rc = full ? vl_record_parse(self->scratch, len, rec, why)
+              : vl_record_parse_stored(self->scratch, len, rec, why);
     if (rc != VL_OK)
         return vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT, "record %.*s: %s",
                       (int)idlen, id, why);

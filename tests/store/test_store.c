@@ -1814,21 +1814,24 @@ vl_store_test(bool verbose)
     VL_CHECK_RC(vl_store_open(dir_a, tn.outsider, 0, &st, err), VL_EPERM);
     VL_CHECK(st == NULL);
     VL_CHECK_RC(vl_store_open("/nonexistent/valise-store", tn.node, 0, &st, NULL), VL_ENOTFOUND);
-    /* Store formats: 1 opens read-only unchanged and is rewritten as 2 by a
-     * read-write open; any other number is refused by number. */
+    /* Store formats: 1 and 2 open read-only unchanged and are rewritten as 3
+     * by a read-write open; any other number is refused by number. */
     VL_CHECK(s_t_format(dir_a) == VL_STORE_FORMAT);
-    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\1", 4), VL_OK);
-    VL_CHECK_RC(vl_store_open(dir_a, tn.node, VL_STORE_RDONLY, &st, err), VL_OK);
-    vl_store_close(&st);
-    VL_CHECK(s_t_format(dir_a) == 1);
-    VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
-    vl_store_close(&st);
-    VL_CHECK(s_t_format(dir_a) == 2);
-    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\3", 4), VL_OK);
+    for (int f = 1; f <= 2; f++) {
+        const char fb[4] = { 0, 0, 0, (char)f };
+        VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, fb, 4), VL_OK);
+        VL_CHECK_RC(vl_store_open(dir_a, tn.node, VL_STORE_RDONLY, &st, err), VL_OK);
+        vl_store_close(&st);
+        VL_CHECK(s_t_format(dir_a) == (uint32_t)f);
+        VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
+        vl_store_close(&st);
+        VL_CHECK(s_t_format(dir_a) == 3);
+    }
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\4", 4), VL_OK);
     err[0] = '\0';
     VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_ECORRUPT);
-    VL_CHECK(st == NULL && strstr(err, "store format 3 is not supported") != NULL);
-    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\2", 4), VL_OK);
+    VL_CHECK(st == NULL && strstr(err, "store format 4 is not supported") != NULL);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\3", 4), VL_OK);
     VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
     if (!st)
         goto out;
