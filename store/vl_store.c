@@ -254,7 +254,7 @@ vl_store_create_chain(const char *dir, const uint8_t *const *docs, const size_t 
     vl_store_t *self = NULL;
     char path[4096];
     struct stat st;
-    const uint8_t *ck;
+    const uint8_t *ck = NULL;
     assert(dir && docs && lens && n >= 1 && kp);
 
     if ((rc = s_data_path(dir, path, sizeof path, err)) != VL_OK)
@@ -311,7 +311,7 @@ s_upgrade_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
      * the current epoch's, as adopting that epoch now does. */
     uint32_t epoch = vl_policy_epoch(self->pol);
     if (epoch > 0) {
-        const uint8_t *key;
+        const uint8_t *key = NULL;
         size_t n;
         int rc = vls_rest_key(self, epoch, &key, err);
         if (rc == VL_OK)
@@ -392,7 +392,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     /* The key must be a member of the current version (a revoked key is
      * refused here). Each records value names the epoch of its at-rest key
      * (docs/store.md §2.2); those keys derive on first use. */
-    const uint8_t *ck;
+    const uint8_t *ck = NULL;
     if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
         goto out;
     self->has_rest = true;

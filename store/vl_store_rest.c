@@ -74,7 +74,7 @@ vls_rest_key(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
         return vl_err(err, VL_ECORRUPT, "at-rest epoch %u is beyond the limit of %u", epoch,
                       VL_MAX_EPOCHS);
     if (!self->rest_keys[epoch]) {
-        const uint8_t *ck;
+        const uint8_t *ck = NULL;
         int rc = vls_ckey(self, epoch, &ck, err);
         if (rc != VL_OK)
             return rc;
@@ -125,7 +125,7 @@ s_rec_decrypt(vl_store_t *self, const char *id, size_t idlen, const s_recval_t *
               size_t *len, char *err)
 {
     uint8_t ad[S_AD_MAX];
-    const uint8_t *key;
+    const uint8_t *key = NULL;
     int rc = vls_rest_key(self, rv->epoch, &key, err);
     if (rc != VL_OK)
         return rc;
@@ -177,7 +177,7 @@ int
 vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
             uint32_t op, const uint8_t *body, size_t blen, char *err)
 {
-    const uint8_t *key;
+    const uint8_t *key = NULL;
     uint32_t epoch = vl_policy_epoch(self->pol);
     int rc = vls_rest_key(self, epoch, &key, err);
     if (rc != VL_OK)
