@@ -312,10 +312,9 @@ s_upgrade_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     uint32_t epoch = vl_policy_epoch(self->pol);
     if (epoch > 0) {
         const uint8_t *key = NULL;
-        size_t n;
         int rc = vls_rest_key(self, epoch, &key, err);
         if (rc == VL_OK)
-            rc = vls_rec_rekey(self, txn, epoch, key, &n, err);
+            rc = vls_rec_rekey(self, txn, epoch, key, err);
         if (rc != VL_OK)
             return rc;
     }

@@ -30,7 +30,6 @@ typedef struct {
     const vl_policy_t *next;
     const uint8_t *rest; /* the at-rest key of next's new epoch, or NULL (no new epoch) */
     size_t dropped; /* out: pending proposals that lapsed */
-    size_t rekeyed; /* out: records re-encrypted under the new epoch's at-rest key */
 } s_adopt_ctx_t;
 
 static int
@@ -127,9 +126,8 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     /* A new epoch usually follows a revocation: every record at rest moves
      * to its key, so that a revoked member who copies the file opens none
      * of them (docs/store.md §2.2). */
-    c->rekeyed = 0;
     if (c->rest)
-        return vls_rec_rekey(self, txn, vl_policy_epoch(c->next), c->rest, &c->rekeyed, err);
+        return vls_rec_rekey(self, txn, vl_policy_epoch(c->next), c->rest, err);
     return VL_OK;
 }
 
@@ -231,14 +229,14 @@ vl_store_policy_adopt(vl_store_t *self, const uint8_t *doc, size_t len, char *er
             }
         }
     }
-    s_adopt_ctx_t c = { doc, len, next, NULL, 0, 0 };
+    s_adopt_ctx_t c = { doc, len, next, NULL, 0 };
     if (vl_policy_epoch(next) > vl_policy_epoch(self->pol)) {
         /* The loop ended on the newest epoch, a new one: k is its key. */
         if (!(rest = vl_secure_alloc(VL_KEY_LEN))) {
             rc = VL_ENOMEM;
             goto out;
         }
-        vl_hash_keyed(rest, k, S_REST_TAG, self->salt, S_SALT_LEN);
+        vls_rest_derive(self, k, rest);
         c.rest = rest;
     }
     if ((rc = vls_write(self, s_adopt_txn, &c, err)) != VL_OK)

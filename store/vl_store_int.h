@@ -309,6 +309,8 @@ int vls_sigs_save(vl_store_t *self, MDB_txn *txn, uint64_t sc, char *err);
 
 int vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err);
 int vls_rest_key(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err);
+void vls_rest_derive(const vl_store_t *self, const uint8_t ck[VL_KEY_LEN],
+                     uint8_t out[VL_KEY_LEN]);
 int vls_rec_load(vl_store_t *self, MDB_txn *txn, const char *id, vl_record_t **rec, uint64_t *rev,
                  char *err);
 int vls_rec_open(vl_store_t *self, const char *id, size_t idlen, const MDB_val *v, bool full,
@@ -317,7 +319,7 @@ int vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, ui
                 uint32_t op, const uint8_t *body, size_t blen, char *err);
 int vls_recval_decode(const MDB_val *v, s_recval_t *rv);
 int vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key,
-                  size_t *n_out, char *err);
+                  char *err);
 
 /* ---- vl_store_find.c ------------------------------------------------------- */
 

@@ -63,8 +63,15 @@ vls_ckey(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
     return VL_OK;
 }
 
-/* The at-rest key of epoch: HK(content key of epoch, "valise/rest/1", salt),
- * derived on first use and kept until close. */
+/* The at-rest key that content key ck gives this store:
+ * HK(ck, "valise/rest/1", salt). */
+void
+vls_rest_derive(const vl_store_t *self, const uint8_t ck[VL_KEY_LEN], uint8_t out[VL_KEY_LEN])
+{
+    vl_hash_keyed(out, ck, S_REST_TAG, self->salt, S_SALT_LEN);
+}
+
+/* The at-rest key of epoch, derived on first use and kept until close. */
 int
 vls_rest_key(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
 {
@@ -80,7 +87,7 @@ vls_rest_key(vl_store_t *self, uint32_t epoch, const uint8_t **key, char *err)
             return rc;
         if (!(self->rest_keys[epoch] = vl_secure_alloc(VL_KEY_LEN)))
             return VL_ENOMEM;
-        vl_hash_keyed(self->rest_keys[epoch], ck, S_REST_TAG, self->salt, S_SALT_LEN);
+        vls_rest_derive(self, ck, self->rest_keys[epoch]);
     }
     *key = self->rest_keys[epoch];
     return VL_OK;
@@ -189,15 +196,13 @@ vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64
  * at-rest key of epoch), keeping its revision, seq and op. The ids are
  * collected first, so no cursor walks a table being rewritten. */
 int
-vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key,
-              size_t *n_out, char *err)
+vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key, char *err)
 {
     MDB_cursor *cur = NULL;
     MDB_val k, v;
     char (*ids)[VL_MAX_ID + 1] = NULL;
     size_t n = 0, cap = 0;
     int rc = VL_OK, mrc;
-    *n_out = 0;
     if ((mrc = mdb_cursor_open(txn, self->dbi[S_RECORDS], &cur)) != 0)
         return vls_lmdb(mrc, err, "cursor");
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
@@ -252,7 +257,6 @@ vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key
                               err)) != VL_OK)
             goto out;
     }
-    *n_out = n;
 out:
     if (cur)
         mdb_cursor_close(cur);
