@@ -19,16 +19,21 @@
 #   2. while cut: 1..3 proposals by the authorities mu or mg (a new record
 #      each), each at a random node of any group; 0..3 approvals (sec1 then
 #      sec2, the threshold) of pending proposals the approving group knows;
-#   3. the cut is held 1..4 x anti_entropy_ms in all, then healed (rules,
+#   3. the cut is held 1..4 x anti_entropy_ms in all (longer when the
+#      approvals took longer), then healed (rules,
 #      loss and delay removed at once);
 #   4. from the heal: every node's head seq must agree (read from each
-#      daemon's metrics endpoint, scraped continuously), within the bound
-#      2 x anti_entropy_ms + the measurement's own delay (the last two
-#      scrapes + poll_ms); then `valise status` of all seven stores must show
-#      the same head seq, head hash and state root; every node must then hold
-#      exactly the proposals still pending (count from the metrics, ids from
-#      `review` at one node) and one node's export must hold every approved
-#      record: no acknowledged proposal is lost.
+#      daemon's metrics endpoint by netwatch.py, scraped continuously); the
+#      target is 2 x anti_entropy_ms + the measurement's own delay (the
+#      time since the start of the scrape before + poll_ms): a heal over it
+#      fails the campaign at the end (PART_TARGET=report only lists it); the
+#      limit is the target + 2 x the cut's duration, for heads and pending
+#      sets alike (TCP's retransmission back-off, docs/testing.md §3.3): a
+#      heal over it fails at once. Then `valise status` of all seven stores
+#      must show the same head seq, head hash and state root; every node
+#      must then hold exactly the proposals still pending (count from the
+#      metrics, ids from `review` at one node) and that node's export must
+#      hold every approved record: no acknowledged proposal is lost.
 #
 # Approvals. Approver keys are usable at the stores of n1, n2 and n3 (the
 # Secretariat's three sites). In a round only ONE group approves: the group
@@ -239,17 +244,6 @@ watch() {
     shift
     "$PY" "$WATCH" "$NSP" "$METRICS_PORT" "$(echo $nodes | tr ' ' ',')" "$@"
 }
-# scrape NODE...: SEQ[n] and PEND[n] from each daemon's metrics ("?" when
-# its endpoint did not answer).
-declare -A SEQ=() PEND=()
-scrape() {
-    local n s p
-    while read -r n s p; do
-        SEQ[$n]=$s
-        PEND[$n]=$p
-    done < <(watch "$*" scrape)
-}
-
 # max_seq NODE...: the highest head seq among NODEs.
 max_seq() {
     watch "$*" scrape | awk '$2 != "?" && $2 > m {m = $2} END {print m + 0}'
@@ -358,14 +352,17 @@ note "7 daemons up, converged at the genesis; anti_entropy_ms $FED_AE_MS, poll_m
 # ---- the campaign ------------------------------------------------------------------------
 
 HEALED=0
+MAXMARGIN=0
 OVER=()
 CONVS=()
+BCONVS=()   # heals after which some node had entries to pull
 PCONVS=()
 NAPPROVED=0
 declare -A APPROVED_AT=()
 for R in $(seq 1 "$ROUNDS"); do
     # The partition.
-    order=($(printf '%s\n' "${NODES[@]}" | awk -v s=$RANDOM 'BEGIN{srand(s)} {print rand(), $0}' | sort -n | cut -d' ' -f2))
+    read -r -a order <<<"$(printf '%s\n' "${NODES[@]}" | awk -v s=$RANDOM 'BEGIN{srand(s)} {print rand(), $0}' |
+        sort -n | cut -d' ' -f2 | tr '\n' ' ')"
     kind=$((RANDOM % 3))
     case $kind in
     0) groups="${order[0]}|${order[*]:1}"; kname=isolate ;;
@@ -421,6 +418,8 @@ for R in $(seq 1 "$ROUNDS"); do
     left=$((tcut + hold - $(now_ms)))
     [ "$left" -le 0 ] || sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
     held=$(($(now_ms) - tcut))
+    # Were some nodes behind (is there anything for the heads to do)?
+    behind=$(watch "${NODES[*]}" scrape | awk '{s[$2] = 1} END {print (length(s) > 1 ? 1 : 0)}')
     # What TCP was doing just before the heal (kept with the test files).
     nsx n1 ss -tin >"$T/ss.round$R" 2>&1 || true
     heal
@@ -428,8 +427,12 @@ for R in $(seq 1 "$ROUNDS"); do
     wait_converged "$theal"
     HEALED=$((HEALED + 1))
     target=$((2 * PART_AE_MS + MARGIN_MS))
-    limit=$((target + held))
+    [ "$MARGIN_MS" -le "$MAXMARGIN" ] || MAXMARGIN=$MARGIN_MS
+    # Each direction of a session may wait out its own TCP retransmission
+    # back-off, each up to about the cut's length (docs/testing.md §3.3).
+    limit=$((target + 2 * held))
     CONVS+=("$CONV_MS")
+    [ "$behind" -eq 0 ] || BCONVS+=("$CONV_MS")
     PCONVS+=("$PEND_MS")
     verdict="within $target ms"
     if [ "$CONV_MS" -gt "$target" ]; then
@@ -437,7 +440,7 @@ for R in $(seq 1 "$ROUNDS"); do
         OVER+=("round $R: heads agreed $CONV_MS ms after the heal of a $held ms cut; target $target ms")
     fi
     [ "$CONV_MS" -le "$limit" ] && [ "$PEND_MS" -le "$limit" ] ||
-        fail "round $R (seed $SEED): after a $held ms cut heads agreed in $CONV_MS ms, pending sets in $PEND_MS ms: over the limit $limit ms (target + the cut)"
+        fail "round $R (seed $SEED): after a $held ms cut heads agreed in $CONV_MS ms, pending sets in $PEND_MS ms: over the limit $limit ms (target + 2 x the cut)"
     check_nothing_lost "${NODES[$((RANDOM % 7))]}"
     printf '[round %d/%d seed %d] %-7s %-26s loss %2d%% delay %2d ms cut %5d ms; proposed at%s; approved at%s; healed: heads %4d ms (%s), pending %4d ms; head %d, %d pending\n' \
         "$R" "$ROUNDS" "$SEED" "$kname" "$(echo "$groups" | sed 's/n//g; s/|/ | /g')" "$loss" "$delay" "$held" \
@@ -469,7 +472,10 @@ stats() { # values... -> "max M median D"
 }
 echo "summary (seed $SEED, $ROUNDS rounds, $((SECONDS - T0)) s):"
 echo "  partitions healed: $HEALED of $ROUNDS; delays: $([ -n "$NETEM" ] && echo "tc netem" || echo "skipped (no sch_netem), loss by nftables")"
-echo "  heads agree after a heal: $(stats "${CONVS[@]}") (bound 2 x $PART_AE_MS ms + the measurement's delay)"
+bstat=none
+[ "${#BCONVS[@]}" -eq 0 ] || bstat=$(stats "${BCONVS[@]}")
+echo "  heads agree after a heal: $(stats "${CONVS[@]}"); after the ${#BCONVS[@]} heals where some node was behind: $bstat"
+echo "  target: 2 x $PART_AE_MS ms + the measurement's delay (at most $MAXMARGIN ms in this run)"
 echo "  pending sets agree after a heal: $(stats "${PCONVS[@]}")"
 echo "  proposals: $NPROP made, $NAPPROVED approved during cuts (at$(for s in "${SITES[@]}"; do printf ' %s %d' "$s" "${APPROVED_AT[$s]:-0}"; done)), the rest at the end; lost: 0"
 echo "  final head: $(head_seq n1) on all 7 nodes, every store verified; honest peers dropped (logged): $drops"
