@@ -305,7 +305,7 @@ approve_one() {
 wait_converged() {
     local heal=$1 res
     res=$(watch "${NODES[*]}" heads "$heal" 60000) ||
-        { fed_diag; fail "round $R (seed $SEED): heads did not agree 60 s after the heal"; }
+        { fed_alive "${NODES[@]}"; fed_diag; fail "round $R (seed $SEED): heads did not agree 60 s after the heal"; }
     read -r TOP CONV_MS MARGIN_MS <<<"$res"
     MARGIN_MS=$((MARGIN_MS + FED_POLL_MS))
     fed_heads "${NODES[@]}" >"$T/heads.now" || fail "round $R: status failed: $(cat "$T/heads.now")"
@@ -314,7 +314,7 @@ wait_converged() {
     [ "$(awk '{print $2; exit}' "$T/heads.now")" -eq "$TOP" ] ||
         { cat "$T/heads.now" >&2; fail "round $R: status and metrics disagree on the head ($TOP)"; }
     res=$(watch "${NODES[*]}" pending "${#PENDING[@]}" "$heal" 60000) ||
-        { fed_diag; fail "round $R (seed $SEED): pending counts are not ${#PENDING[@]} everywhere 60 s after the heal"; }
+        { fed_alive "${NODES[@]}"; fed_diag; fail "round $R (seed $SEED): pending counts are not ${#PENDING[@]} everywhere 60 s after the heal"; }
     read -r PEND_MS _ <<<"$res"
 }
 
@@ -360,6 +360,7 @@ PCONVS=()
 NAPPROVED=0
 declare -A APPROVED_AT=()
 for R in $(seq 1 "$ROUNDS"); do
+    fed_alive "${NODES[@]}"
     # The partition.
     read -r -a order <<<"$(printf '%s\n' "${NODES[@]}" | awk -v s=$RANDOM 'BEGIN{srand(s)} {print rand(), $0}' |
         sort -n | cut -d' ' -f2 | tr '\n' ' ')"
