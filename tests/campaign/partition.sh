@@ -362,7 +362,10 @@ declare -A APPROVED_AT=()
 for R in $(seq 1 "$ROUNDS"); do
     fed_alive "${NODES[@]}"
     # The partition.
-    read -r -a order <<<"$(printf '%s\n' "${NODES[@]}" | awk -v s=$RANDOM 'BEGIN{srand(s)} {print rand(), $0}' |
+    # The shuffle's seed is drawn here: $RANDOM inside $(...) would come from
+    # the subshell's own, unseeded generator.
+    shuffle=$RANDOM
+    read -r -a order <<<"$(printf '%s\n' "${NODES[@]}" | awk -v s="$shuffle" 'BEGIN{srand(s)} {print rand(), $0}' |
         sort -n | cut -d' ' -f2 | tr '\n' ' ')"
     kind=$((RANDOM % 3))
     case $kind in
