@@ -22,6 +22,7 @@ PACKAGES=(
   man-db                               # build_t_package reads the man pages with man -l
   bsdutils                             # script(1): t_progress runs commands under a pseudo-terminal
   clang libclang-rt-14-dev             # fuzz_replay (ASan build): the libFuzzer harnesses of tests/fuzz/
+  iproute2 nftables                    # campaign_partition: network namespaces (ip netns, ss), cuts in a bridge (nft)
 )
 
 missing=()
