@@ -77,7 +77,19 @@ s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
         return vls_lmdb(mrc, err, "configure environment");
     if ((mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (self->rdonly ? MDB_RDONLY : 0),
                             0600)) != 0) {
-        int rc = vls_lmdb(mrc, err, "open environment");
+        int rc;
+        if (!self->rdonly && (mrc == EROFS || mrc == EACCES || mrc == EPERM))
+            /* A read-only filesystem or directory: the reading commands still
+             * open it (MDB_RDONLY); a write cannot. */
+            rc = vl_err(err, VL_ESTORE, "the store directory %s cannot be written (%s): "
+                        "nothing was written", dir, strerror(mrc));
+        else if (mrc == EACCES || mrc == EPERM)
+            /* LMDB readers record themselves in lock.mdb: a reader needs to
+             * write it, except on a read-only filesystem. */
+            rc = vl_err(err, VL_ESTORE, "cannot read the store in %s (%s): a reader must be "
+                        "able to write %s/lock.mdb", dir, strerror(mrc), dir);
+        else
+            rc = vls_lmdb(mrc, err, "open environment");
         mdb_env_close(self->env);
         self->env = NULL;
         return rc;
