@@ -61,6 +61,10 @@
  *  with a commit's first write, and LMDB shows the commit to readers only
  *  after its last (the meta page). */
 #define VN_WATCH_SETTLE_MS 10u
+/* After our store failed to apply a batch (vn_local_failure), no pull for
+ * this long, doubled on each failure in a row up to the maximum. */
+#define VN_STORE_BACKOFF_MIN_MS 1000u
+#define VN_STORE_BACKOFF_MAX_MS 60000u
 
 /* Drops are counted per error code: slot -code for VL_EINVAL (-1) ..
  * VL_EFORK (-18), slot 0 for anything else. */
@@ -109,6 +113,8 @@ struct vl_node {
     vl_watch_t *watch;              /* writes to the store by others, or NULL (poll) */
     uint64_t applied;               /* entries applied from peers */
     uint64_t pulled_to;             /* head after our last applied batch */
+    uint64_t store_retry_at;        /* no pull before (monotonic ms): our store failed */
+    uint32_t store_backoff_ms;      /* the wait after our store's last failure, 0 none */
     uint64_t catchup_t0;            /* a catch-up's first batch (monotonic ms), 0 none */
     uint64_t catchup_seq0;          /* our head before it */
     uint64_t catchup_last;          /* its last batch (monotonic ms) */

@@ -69,7 +69,8 @@ s_pullable(const vl_node_t *self, const vl_peer_t *p)
 static void
 s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
 {
-    if (!vl_peer_identified(p) || !s_pullable(self, p) || target <= self->ours.seq)
+    if (!vl_peer_identified(p) || !s_pullable(self, p) || target <= self->ours.seq ||
+        now < self->store_retry_at)
         return;
     if (self->puller && self->puller != p)
         return;
@@ -96,7 +97,7 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
 void
 vn_pull_pick(vl_node_t *self, uint64_t now)
 {
-    if (self->puller)
+    if (self->puller || now < self->store_retry_at)
         return;
     vl_peer_t *best = NULL;
     uint64_t best_seq = self->ours.seq;
@@ -438,8 +439,18 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
                 continue; /* our head moved under us: recompute the overlap */
         }
         if (vn_local_failure(rc)) {
-            vl_error("cannot apply %s from %s: %s: %s", sent, vl_peer_label(p),
-                     vl_strerror(rc), self->err);
+            /* Our store (a full disk, an I/O error, a full map), not the
+             * peer's bytes: the session stays, nothing is counted against
+             * it, and no pull starts from anyone until the wait is over
+             * (1 s, doubled on each failure in a row up to 60 s). */
+            self->store_backoff_ms = self->store_backoff_ms == 0 ? VN_STORE_BACKOFF_MIN_MS
+                                     : self->store_backoff_ms >= VN_STORE_BACKOFF_MAX_MS / 2
+                                         ? VN_STORE_BACKOFF_MAX_MS
+                                         : self->store_backoff_ms * 2;
+            self->store_retry_at = now + self->store_backoff_ms;
+            vl_error("our store failed to apply %s from %s (not the peer's fault): %s: %s; "
+                     "pulling again in %u ms", sent, vl_peer_label(p), vl_strerror(rc),
+                     self->err, (unsigned)self->store_backoff_ms);
             vn_pull_end(self, p);
             return;
         }
@@ -474,6 +485,7 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         return;
     }
     if (applied) {
+        self->store_backoff_ms = 0;
         vl_peer_count_received(p, applied);
         self->applied += applied;
         self->pulled_to = from + n - 1;
@@ -606,8 +618,9 @@ vn_on_props(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
             continue;
         }
         if (vn_local_failure(rc)) {
-            vl_error("cannot store a %s from %s: %s: %s", is_p ? "proposal" : "rejection",
-                     vl_peer_label(p), vl_strerror(rc), self->err);
+            vl_error("our store failed to keep a %s from %s (not the peer's fault): %s: %s",
+                     is_p ? "proposal" : "rejection", vl_peer_label(p), vl_strerror(rc),
+                     self->err);
             break;
         }
         snprintf(why, sizeof why, "invalid %s: %.200s", is_p ? "proposal" : "rejection",

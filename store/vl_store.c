@@ -74,8 +74,21 @@ s_env_make(vl_store_t *self, const char *dir, bool create, bool rdonly, char *er
         (mrc = mdb_env_set_maxreaders(self->env, S_MAXREADERS)) != 0 ||
         (create && (mrc = mdb_env_set_mapsize(self->env, (size_t)s_map_initial())) != 0))
         return vls_lmdb(mrc, err, "configure environment");
-    if ((mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {
-        int rc = vls_lmdb(mrc, err, "open environment");
+    if ((mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0),
+                            0600)) != 0) {
+        int rc;
+        if (!rdonly && (mrc == EROFS || mrc == EACCES || mrc == EPERM))
+            /* A read-only filesystem or directory: the reading commands still
+             * open it (MDB_RDONLY); a write cannot. */
+            rc = vl_err(err, VL_ESTORE, "the store directory %s cannot be written (%s): "
+                        "nothing was written", dir, strerror(mrc));
+        else if (mrc == EACCES || mrc == EPERM)
+            /* LMDB readers record themselves in lock.mdb: a reader needs to
+             * write it, except on a read-only filesystem. */
+            rc = vl_err(err, VL_ESTORE, "cannot read the store in %s (%s): a reader must be "
+                        "able to write %s/lock.mdb", dir, strerror(mrc), dir);
+        else
+            rc = vls_lmdb(mrc, err, "open environment");
         mdb_env_close(self->env);
         self->env = NULL;
         return rc;
@@ -255,6 +268,7 @@ vl_store_create_chain(const char *dir, const uint8_t *const *docs, const size_t 
     char path[4096];
     struct stat st;
     const uint8_t *ck = NULL;
+    bool made_dir = false, made_files = false;
     assert(dir && docs && lens && n >= 1 && kp);
 
     if ((rc = s_data_path(dir, path, sizeof path, err)) != VL_OK)
@@ -283,7 +297,9 @@ vl_store_create_chain(const char *dir, const uint8_t *const *docs, const size_t 
     if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK ||
         (rc = vls_ckey(self, 0, &ck, err)) != VL_OK)
         goto out;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (mkdir(dir, 0700) == 0)
+        made_dir = true;
+    else if (errno != EEXIST) {
         rc = vl_err(err, VL_EIO, "cannot create directory %s: %s", dir, strerror(errno));
         goto out;
     }
@@ -291,12 +307,25 @@ vl_store_create_chain(const char *dir, const uint8_t *const *docs, const size_t 
         rc = vl_err(err, VL_EEXIST, "a store already exists in %s", dir);
         goto out;
     }
+    made_files = true;
     if ((rc = s_env_open(self, dir, true, err)) != VL_OK)
         goto out;
     s_init_ctx_t c = { docs, lens, n };
     rc = vls_write(self, s_init_txn, &c, err);
 out:
     s_store_free(&self);
+    /* A failed create (a full disk, an I/O error) leaves no empty store
+     * behind that a second init would take for an existing one: remove the
+     * files LMDB made and the directory if it made that too (unless another
+     * process created a store there meanwhile: VL_EEXIST). */
+    if (rc != VL_OK && rc != VL_EEXIST && made_files) {
+        char lock[4096 + 16];
+        unlink(path);
+        snprintf(lock, sizeof lock, "%s/lock.mdb", dir);
+        unlink(lock);
+        if (made_dir)
+            rmdir(dir);
+    }
     return rc;
 }
 

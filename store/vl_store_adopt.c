@@ -110,9 +110,9 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
             mdb_cursor_close(cur);
             return rc;
         }
-        if ((mrc = mdb_cursor_del(cur, 0)) != 0) {
+        if ((mrc = VLS_FAULT()) != 0 || (mrc = mdb_cursor_del(cur, 0)) != 0) {
             mdb_cursor_close(cur);
-            return mrc == MDB_MAP_FULL ? S_MAP_FULL : vls_lmdb(mrc, err, "pending del");
+            return vls_lmdb(vls_wr_fail(self, mrc), err, "pending del");
         }
         if ((rc = vls_del(self, txn, S_CANDIDATES, id, VL_HASH_LEN, err)) != VL_OK) {
             mdb_cursor_close(cur);

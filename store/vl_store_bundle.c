@@ -22,6 +22,7 @@
  */
 #include "vl_store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "vl_entry.h"
@@ -765,6 +766,7 @@ vl_store_bundle_import_ex(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
     memset(sum, 0, sizeof *sum);
     const vl_bundle_hdr_t *h = vl_bundle_hdr(b);
     s_imp_t c;
+    bool phase2 = false;
     memset(&c, 0, sizeof c);
     c.self = self;
     c.b = b;
@@ -809,6 +811,7 @@ vl_store_bundle_import_ex(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
         goto out;
 
     /* Phase 2. */
+    phase2 = true;
     for (size_t i = 0; i < c.nnew; i++) {
         s_prog(&c, "items applied", i);
         rc = vl_store_policy_adopt(self, c.newdoc[i], c.newlen[i], err);
@@ -841,6 +844,20 @@ vl_store_bundle_import_ex(vl_store_t *self, const vl_bundle_t *b, uint64_t now,
         goto out;
     sum->head = hd.seq;
 out:
+    if (rc != VL_OK && phase2 && err) {
+        /* Each item is its own transaction: what was applied stays (a valid
+         * prefix, as from a peer cut off mid-sync). Say so, over the detail
+         * of the step that failed. */
+        uint64_t done = 0;
+        for (int k = 0; k < VL_BK_N; k++)
+            done += sum->counts[k];
+        if (done > 0) {
+            char line[VL_ERRMSG_MAX];
+            snprintf(line, sizeof line, "stopped after %llu new items were applied "
+                     "(import the bundle again to finish): %s", (unsigned long long)done, err);
+            memcpy(err, line, VL_ERRMSG_MAX);
+        }
+    }
     for (size_t i = 0; i < c.nnew; i++)
         vl_policy_destroy(&c.newp[i]);
     free(c.newp);

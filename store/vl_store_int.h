@@ -126,6 +126,7 @@ struct vl_store {
     bool rdonly;                /* opened with VL_STORE_RDONLY */
     bool dbs_open;              /* dbi[] are valid */
     unsigned nread;             /* read txns open now (the map may not grow meanwhile) */
+    int wr_mrc;                 /* the LMDB/errno code of the last failed write op (vls_write) */
     const vl_keypair_t *kp;     /* member key (borrowed) */
     vl_policy_t *pol;           /* the current policy version (= pols[npols - 1]) */
     vl_policy_t **pols;         /* every version, pols[v - 1] is version v */
@@ -245,6 +246,24 @@ int vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen
 void vls_read_end(vl_store_t *self, MDB_txn **txn);
 int vls_txn_begin(vl_store_t *self, bool rdonly, MDB_txn **txn, char *err);
 int vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err);
+/* Every LMDB write op (put, delete, commit) asks VLS_FAULT() first: 0, or
+ * the code the op must fail with instead of running. In a test build
+ * (cmake -DVL_FAULTS=ON, docs/testing.md "Faults") it is vls_fault(), driven
+ * by $VALISE_FAULT; in every other build it is the constant 0 and the hook
+ * does not exist. */
+#ifdef VL_FAULTS
+int vls_fault(void);
+#define VLS_FAULT() vls_fault()
+#else
+#define VLS_FAULT() 0
+#endif
+/* A write op of fn failed with mrc: remember it for vls_write's message. */
+static inline int
+vls_wr_fail(vl_store_t *self, int mrc)
+{
+    self->wr_mrc = mrc;
+    return mrc;
+}
 /* The one key of db (keys of VL_HASH_LEN bytes: proposal ids) that starts
  * with hex_prefix (4..64 hex digits), in its own read txn. what names the
  * table in messages ("pending proposal"). VL_OK, VL_ENOTFOUND ("no <what>

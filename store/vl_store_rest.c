@@ -164,9 +164,11 @@ s_rec_write(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64
 {
     size_t idlen = strlen(id);
     MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR2 + blen + VL_MAC_LEN);
-    int mrc = mdb_put(txn, self->dbi[S_RECORDS], &k, &v, MDB_RESERVE);
+    int mrc = VLS_FAULT();
+    if (mrc == 0)
+        mrc = mdb_put(txn, self->dbi[S_RECORDS], &k, &v, MDB_RESERVE);
     if (mrc != 0)
-        return vls_lmdb(mrc, err, "put record");
+        return vls_lmdb(vls_wr_fail(self, mrc), err, "put record");
     uint8_t *p = v.mv_data, ad[S_AD_MAX];
     p[0] = S_REC_V2;
     vls_be64_put(p + 1, rev);

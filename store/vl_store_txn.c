@@ -53,11 +53,13 @@ vls_put(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, co
         size_t vlen, unsigned flags, char *err)
 {
     MDB_val k = vls_val(key, klen), v = vls_val(vlen ? val : "", vlen);
-    int mrc = mdb_put(txn, self->dbi[db], &k, &v, flags);
+    int mrc = VLS_FAULT();
+    if (mrc == 0)
+        mrc = mdb_put(txn, self->dbi[db], &k, &v, flags);
     if (mrc == MDB_KEYEXIST)
         return VL_EEXIST;
     if (mrc != 0)
-        return vls_lmdb(mrc, err, "put");
+        return vls_lmdb(vls_wr_fail(self, mrc), err, "put");
     return VL_OK;
 }
 
@@ -66,9 +68,11 @@ int
 vls_del(vl_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen, char *err)
 {
     MDB_val k = vls_val(key, klen);
-    int mrc = mdb_del(txn, self->dbi[db], &k, NULL);
+    int mrc = VLS_FAULT();
+    if (mrc == 0)
+        mrc = mdb_del(txn, self->dbi[db], &k, NULL);
     if (mrc != 0 && mrc != MDB_NOTFOUND)
-        return vls_lmdb(mrc, err, "delete");
+        return vls_lmdb(vls_wr_fail(self, mrc), err, "delete");
     return VL_OK;
 }
 
@@ -180,9 +184,16 @@ s_grow(vl_store_t *self, char *err)
     if (mrc != 0)
         return vls_lmdb(mrc, err, "env info");
     uint64_t cur = info.me_mapsize;
-    if (cur >= VL_STORE_MAP_MAX)
-        return vl_err(err, VL_ESTORE, "store map is full at its maximum size (%llu bytes)",
-                      (unsigned long long)VL_STORE_MAP_MAX);
+    if (cur >= VL_STORE_MAP_MAX) {
+        const char *dir = NULL;
+        if (mdb_env_get_path(self->env, &dir) != 0 || !dir)
+            dir = "?";
+        if (err)
+            err[0] = '\0';
+        return vl_err(err, VL_ESTORE,
+                      "the store in %s is full: its map is at its maximum size (%llu bytes): "
+                      "nothing was written", dir, (unsigned long long)VL_STORE_MAP_MAX);
+    }
     uint64_t next = cur * 2 > VL_STORE_MAP_MAX ? VL_STORE_MAP_MAX : cur * 2;
     if (next > SIZE_MAX)
         return vl_err(err, VL_ESTORE, "store map cannot grow past the address space");
@@ -195,32 +206,42 @@ s_grow(vl_store_t *self, char *err)
  * write fails without saying why (LMDB turns a short write into EIO). */
 #define S_DISK_LOW (1024u * 1024u)
 
-/* A commit failed with mrc (an LMDB or errno code; rc is what vls_lmdb made
- * of it): if the disk holding the store is full (ENOSPC, EDQUOT, or EIO, the
- * code of a short write, with less than S_DISK_LOW bytes free), replace the
- * detail with one that says so and where. A failed commit writes no meta
- * page: nothing was written. Returns rc. */
+/* A write op or the commit failed with mrc (an LMDB or errno code; rc is
+ * what vls_lmdb made of it). The transaction was aborted, and a failed
+ * commit writes no meta page: nothing was written. Replace the detail with
+ * one that names the cause and the store directory: a full disk (ENOSPC,
+ * EDQUOT, or EIO, the code of a short write, with less than S_DISK_LOW bytes
+ * free), an I/O error, a read-only filesystem or a permission refusal. Any
+ * other code keeps LMDB's detail. Returns rc. */
 static int
-s_disk_full(vl_store_t *self, int mrc, int rc, char *err)
+s_write_failed(vl_store_t *self, int mrc, int rc, char *err)
 {
     const char *dir = NULL;
     struct statvfs fs;
-    if (rc != VL_ESTORE || mdb_env_get_path(self->env, &dir) != 0 || !dir ||
-        statvfs(dir, &fs) != 0)
+    if (rc != VL_ESTORE || mrc <= 0 || mdb_env_get_path(self->env, &dir) != 0 || !dir)
         return rc;
-    unsigned long long avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+    unsigned long long avail = ~0ull;
+    if (statvfs(dir, &fs) == 0)
+        avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
     bool full = mrc == ENOSPC || mrc == EDQUOT || (mrc == EIO && avail < S_DISK_LOW);
-    if (!full)
+    if (!full && mrc != EIO && mrc != EROFS && mrc != EACCES && mrc != EPERM)
         return rc;
     if (err)
         err[0] = '\0';
-    return vl_err(err, VL_ESTORE,
-                  "the disk holding %s is full (%llu bytes free): nothing was written", dir, avail);
+    if (full && avail != ~0ull)
+        return vl_err(err, VL_ESTORE,
+                      "the disk holding %s is full (%llu bytes free): nothing was written",
+                      dir, avail);
+    if (full)
+        return vl_err(err, VL_ESTORE, "the disk holding %s is full: nothing was written", dir);
+    return vl_err(err, VL_ESTORE, "cannot write the store in %s: %s: nothing was written", dir,
+                  strerror(mrc));
 }
 
 /* Run fn in a write transaction; commit on VL_OK, abort otherwise. On
  * MDB_MAP_FULL (in fn or at commit) abort, double the map, rerun fn from
- * scratch. A failure on a full disk says so (s_disk_full). */
+ * scratch. A write op that fails on a full disk, an I/O error or a
+ * read-only filesystem says so and where (s_write_failed). */
 int
 vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err)
 {
@@ -233,16 +254,20 @@ vls_write(vl_store_t *self, s_txn_fn fn, void *ctx, char *err)
         int rc = vls_txn_begin(self, false, &txn, err);
         if (rc != VL_OK)
             return rc == S_MAP_FULL ? vl_err(err, VL_ESTORE, "LMDB: map full") : rc;
-        int mrc = 0;
+        self->wr_mrc = 0;
         rc = fn(self, txn, ctx, err);
         if (rc == VL_OK) {
-            mrc = mdb_txn_commit(txn);
-            rc = mrc ? vls_lmdb(mrc, err, "commit") : VL_OK;
+            int mrc = VLS_FAULT();
+            if (mrc != 0)
+                mdb_txn_abort(txn);
+            else
+                mrc = mdb_txn_commit(txn);
+            rc = mrc ? vls_lmdb(vls_wr_fail(self, mrc), err, "commit") : VL_OK;
         } else {
             mdb_txn_abort(txn);
         }
         if (rc != S_MAP_FULL)
-            return mrc ? s_disk_full(self, mrc, rc, err) : rc;
+            return rc == VL_OK ? rc : s_write_failed(self, self->wr_mrc, rc, err);
         if ((rc = s_grow(self, err)) != VL_OK)
             return rc;
     }
@@ -449,3 +474,60 @@ out:
     vls_read_end(self, &txn);
     return rc;
 }
+
+#ifdef VL_FAULTS
+/* ---- fault injection (test builds only) ------------------------------------ */
+
+/* $VALISE_FAULT, read once per process: KIND:N or KIND:N:once. KIND is
+ * mapfull (MDB_MAP_FULL), eio (EIO) or enospc (ENOSPC). The write ops of the
+ * process (every put, delete and commit, counted from 1 across all its
+ * transactions) run normally up to op N - 1; op N fails with KIND instead of
+ * running, and so does every op after it unless ":once" is given. A
+ * persistent mapfull makes every map growth useless, so vls_write grows the
+ * map to VL_STORE_MAP_MAX and fails; ":once" exercises the growth that
+ * succeeds. A malformed value stops the process (exit 99): a test that
+ * mistypes its fault must not pass as if it had run. */
+int
+vls_fault(void)
+{
+    static bool s_read;
+    static int s_mrc;
+    static bool s_once;
+    static unsigned long long s_at, s_ops;
+    if (!s_read) {
+        s_read = true;
+        const char *v = getenv("VALISE_FAULT");
+        if (v && *v) {
+            char kind[16];
+            unsigned long long at = 0;
+            int used = 0;
+            if (sscanf(v, "%15[a-z]:%llu%n", kind, &at, &used) != 2 || at == 0)
+                used = -1;
+            else if (strcmp(kind, "mapfull") == 0)
+                s_mrc = MDB_MAP_FULL;
+            else if (strcmp(kind, "eio") == 0)
+                s_mrc = EIO;
+            else if (strcmp(kind, "enospc") == 0)
+                s_mrc = ENOSPC;
+            else
+                used = -1;
+            if (used > 0 && strcmp(v + used, ":once") == 0)
+                s_once = true;
+            else if (used > 0 && v[used] != '\0')
+                used = -1;
+            if (used < 0) {
+                fprintf(stderr, "VALISE_FAULT=%s: want mapfull|eio|enospc:N[:once], N >= 1\n",
+                        v);
+                exit(99);
+            }
+            s_at = at;
+        }
+    }
+    if (!s_mrc)
+        return 0;
+    s_ops++;
+    if (s_ops == s_at || (!s_once && s_ops > s_at))
+        return s_mrc;
+    return 0;
+}
+#endif

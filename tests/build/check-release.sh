@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # What a packager gets: a Release build with every warning an error,
-# `cmake --install` of both programs, no test code linked into either, no
+# `cmake --install` of both programs, no test code linked into either (nor
+# the store's fault-injection hook), no
 # arrow up or circle between files (check-layers.sh), and no production
 # source file over 1,500 lines (docs/design.md §9).
 #   bash tests/build/check-release.sh [BUILD_DIR]     (default build-release)
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/../.."
 B=${1:-build-release}
 fail() { echo "check-release: FAIL: $*" >&2; exit 1; }
 
-cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DVL_WERROR=ON >/dev/null
+cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DVL_WERROR=ON -DVL_FAULTS=OFF -DVL_SANITIZE=OFF >/dev/null
 # vl_man: the man pages cmake --install installs (a target only with help2man)
 targets=(valise valise-node)
 if command -v help2man >/dev/null; then targets+=(vl_man); fi
@@ -23,6 +24,14 @@ for p in valise valise-node; do
     # Self-tests are vl_<module>_test, fixtures vl_testnet_*: neither ships.
     if nm "$prefix/bin/$p" | awk '{print $NF}' | grep -E '_test$|_test_|testnet'; then
         fail "bin/$p holds the test symbols above"
+    fi
+    # The store's fault-injection hook (VL_FAULTS, docs/testing.md §4) is for
+    # test builds only: neither its function nor its variable may ship.
+    if nm "$prefix/bin/$p" | awk '{print $NF}' | grep -E '^vls_fault$'; then
+        fail "bin/$p holds the fault-injection hook (vls_fault)"
+    fi
+    if grep -q VALISE_FAULT "$prefix/bin/$p"; then
+        fail "bin/$p holds the string VALISE_FAULT (the fault-injection hook)"
     fi
 done
 "$prefix/bin/valise" --help >/dev/null || fail "installed valise --help"
