@@ -122,7 +122,9 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     mdb_cursor_close(cur);
     if (mrc != MDB_NOTFOUND)
         return vls_lmdb(mrc, err, "pending cursor");
-    return VL_OK;
+    /* The pending run was signed under the version before: it goes, like
+     * the candidates (docs/store.md §3.2.1). */
+    return vls_run_drop(self, txn, NULL, err);
 }
 
 int
