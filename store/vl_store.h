@@ -311,6 +311,10 @@ typedef struct {
 int vl_store_approve_all(vl_store_t *self, const vl_keypair_t *approver, uint64_t now,
                          vl_run_report_t *out, char *err);
 void vl_run_report_free(vl_run_report_t *r);
+/** @brief Whether a pending run is stored (meta "run"): its rows and
+ *  approvals (both 0 when it does not decode under the current version).
+ *  @return VL_OK (one is stored), VL_ENOTFOUND (none), VL_ESTORE. */
+int vl_store_run_held(vl_store_t *self, size_t *nrows, size_t *nsigs);
 
 /** @brief Reject a pending proposal with a reason (one approver suffices).
  *  @return VL_OK, VL_ENOTFOUND, VL_EPERM, VL_EINVAL, VL_ESTORE. */

@@ -363,3 +363,26 @@ vl_store_approve_all(vl_store_t *self, const vl_keypair_t *approver, uint64_t no
         vl_run_report_free(out);
     return rc;
 }
+
+int
+vl_store_run_held(vl_store_t *self, size_t *nrows, size_t *nsigs)
+{
+    assert(self && nrows && nsigs);
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    *nrows = *nsigs = 0;
+    int rc = vls_txn_begin(self, true, &txn, NULL);
+    if (rc != VL_OK)
+        return rc == S_MAP_FULL ? VL_ESTORE : rc;
+    if ((rc = vls_get(self, txn, S_META, "run", 3, &v, NULL)) == VL_OK &&
+        vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE | VL_ENTRY_NO_SIGS,
+                       &e, NULL) == VL_OK &&
+        vl_entry_run(e)) {
+        *nrows = vl_run_nrows(vl_entry_run(e));
+        *nsigs = vl_entry_nsigs(e);
+    }
+    vl_entry_destroy(&e);
+    vls_read_end(self, &txn);
+    return rc;
+}

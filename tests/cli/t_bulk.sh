@@ -87,6 +87,26 @@ grep -q "left out of the run: needs rebase" "$T/err" || fail "no left-out line: 
 has "run of 1 proposal"
 ok verify --key "$T/node.key"
 has '^verify: OK \(16 entries'
+# A new policy version (another node key, same epoch) drops the pending run
+# and says so; the next approve --all builds a new one under it.
+ok reject "$f" --reason "stale" --key "$T/sec2.key"
+ok review "$e" --key "$T/node.key"
+has 'approvals 1/2'
+vl_keys node2
+ok policy propose --key "$T/sec1.key" --add-node "$T/node2.pub" --out "$T/v2.vlp"
+ok policy sign "$T/v2.vlp" --key "$T/sec2.key" --store-key "$T/node.key"
+ok policy publish "$T/v2.vlp" --key "$T/node.key"
+has '^policy version 2 adopted'
+has '^the pending run of 1 proposal \(1 approval\) was dropped: it was signed under version 1; approve --all again$'
+ok review "$e" --key "$T/node.key"
+has 'approvals 0/2'
+ok approve --all --key "$T/sec2.key"
+has 'run of 1 proposal, entries 17\.\.17: built and approved \(1/2\)'
+hasnt 'built again'
+ok approve --all --key "$T/sec1.key"
+has "^approved $e \(2/2\): applied as entry 17$"
+ok verify --key "$T/node.key"
+has '^verify: OK \(17 entries'
 
 # Tampered run entries, offered by bundle to a store at entry 0 of a network
 # of three approvers (threshold 2): refused, the store unchanged.
