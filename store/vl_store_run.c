@@ -167,7 +167,7 @@ s_simulate(vl_store_t *self, MDB_txn *txn, const s_head_t *h0, const vl_policy_t
         }
         if (rc == VL_ESTALE && strncmp(why, "needs rebase", 12) != 0) {
             char w2[VL_ERRMSG_MAX];
-            snprintf(w2, sizeof w2, "needs rebase: %s", why);
+            snprintf(w2, sizeof w2, "needs rebase: %.*s", (int)(sizeof w2 - 15), why);
             memcpy(why, w2, sizeof why);
         }
         if ((rc = s_item(left, id, why[0] ? why : vl_strerror(rc))) != VL_OK)
