@@ -303,11 +303,12 @@ typedef struct {
  *  still holds on the head, else builds one of every pending proposal that
  *  applies (in order of proposal time, then id, up to VL_MAX_RUN) and signs
  *  it; at the threshold every entry of the run is applied, in order, in the
- *  same transaction. out is filled on VL_OK, VL_ENOTFOUND and VL_EEXIST;
- *  free it with vl_run_report_free.
- *  @return VL_OK, VL_EPERM (not an approver), VL_ENOTFOUND (no pending
- *          proposal can be applied), VL_EEXIST (this approver already signed
- *          the pending run), VL_ECORRUPT, VL_ESTORE, VL_ENOMEM. */
+ *  same transaction. With no proposal that applies, nothing is signed and
+ *  out->nrows is 0 (out->n names those left out). out is filled on VL_OK
+ *  and VL_EEXIST; free it with vl_run_report_free.
+ *  @return VL_OK, VL_EPERM (not an approver), VL_EEXIST (this approver
+ *          already signed the pending run), VL_ECHAIN (a fork stopped the
+ *          log), VL_ECORRUPT, VL_ESTORE, VL_ENOMEM. */
 int vl_store_approve_all(vl_store_t *self, const vl_keypair_t *approver, uint64_t now,
                          vl_run_report_t *out, char *err);
 void vl_run_report_free(vl_run_report_t *r);
