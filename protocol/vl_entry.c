@@ -3,11 +3,13 @@
  * vl_entry - log entries: make, sign, verify, peek (contract in vl_entry.h).
  *
  * Decoding order for hostile bytes: the size (<= VL_MAX_ENTRY); the document
- * {"hdr", "prop", "sigs"} and its header through vl_codec, exact key sets,
- * type, version and every header field; then against the policy: network,
- * the policy version in force, the approver signatures (or only their form)
- * and their count; then the embedded proposal, fully, and that it is the one
- * the header names.
+ * {"hdr", "prop", "sigs"} ({"hdr", "prop", "run", "sigs"} for version 2) and
+ * its header through vl_codec, type, version, exact key sets and every
+ * header field; then against the policy: network, the policy version in
+ * force; for version 2 the run document and the header against it
+ * (s_run_bind); the approver signatures (or only their form) and their
+ * count; then the embedded proposal, fully, and that it is the one the
+ * header names.
  */
 #include "vl_entry.h"
 
@@ -78,9 +80,13 @@ s_decode(const uint8_t *buf, size_t len, vl_doc_t **doc, vl_doc_t **hdoc,
         (rc = vl_field_bin(root, "prop", &pb, &plen, VL_MAX_DOC, "entry", err)) != VL_OK ||
         (rc = vl_val_map_keys(hdr, v2 ? s_hdr_keys2 : s_hdr_keys, NULL, "entry", err)) != VL_OK)
         return rc;
-    if (v2 && (rc = vl_field_bin_exact(hdr, "run", head->run, VL_HASH_LEN, "entry", err)) !=
-                  VL_OK)
-        return rc;
+    if (v2) {
+        const uint8_t *rb;
+        size_t rlen;
+        if ((rc = vl_field_bin(root, "run", &rb, &rlen, VL_MAX_RUN_DOC, "entry", err)) != VL_OK ||
+            (rc = vl_field_bin_exact(hdr, "run", head->run, VL_HASH_LEN, "entry", err)) != VL_OK)
+            return rc;
+    }
     if ((rc = vl_field_bin_exact(hdr, "net", head->net, VL_NETID_LEN, "entry", err)) != VL_OK ||
         (rc = vl_field_uint(hdr, "policy", &head->policy, "entry", err)) != VL_OK ||
         (rc = vl_field_bin_exact(hdr, "prev", head->prev, VL_HASH_LEN, "entry", err)) != VL_OK ||
