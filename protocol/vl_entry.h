@@ -3,7 +3,9 @@
  * vl_entry - log entries (docs/formats.md, "Log entry"): make, sign, verify,
  * and peek at the clear header.
  *
- * A log entry {"hdr", "prop", "sigs"} embeds the whole proposal it settles
+ * A log entry {"hdr", "prop", "sigs"} (version 2, an entry of a run: {"hdr",
+ * "prop", "run", "sigs"}, docs/formats.md §6.1; approvers then sign the run
+ * digest) embeds the whole proposal it settles
  * and names, in its own header, the sequence number, the hash of the
  * previous entry (the policy hash for seq 1), the proposal id and the state
  * root after applying it. Approvers sign H("valise/entry/1", hdr); the entry
@@ -28,9 +30,12 @@
 #include "vl_limits.h"
 #include "vl_policy.h"
 #include "vl_proposal.h"
+#include "vl_run.h"
 
-/** The entry format version (header field "v") this code writes and reads. */
+/** The entry format version (header field "v") of a single entry. */
 #define VL_ENTRY_FORMAT 1u
+/** The entry format version of an entry of a run (docs/formats.md §6.1). */
+#define VL_ENTRY_FORMAT_RUN 2u
 
 typedef struct vl_entry vl_entry_t;
 
@@ -38,6 +43,19 @@ typedef struct vl_entry vl_entry_t;
 int vl_entry_make(const vl_policy_t *pol, uint64_t seq, const uint8_t prev[VL_HASH_LEN],
                   const uint8_t *prop, size_t prop_len, const uint8_t root[VL_HASH_LEN],
                   uint64_t now, uint8_t **out, size_t *out_len, char *err);
+/** @brief Make entry `index` (0-based) of a run (version 2, docs/formats.md
+ *  §6.1): header fields from the run and its row, prev = the run's prev for
+ *  index 0, else `prev` (the link of entry index - 1); the embedded proposal
+ *  must be the row's (it is verified under pol). The signature list is
+ *  copied byte for byte from the entry sigs_from (the run's first entry), or
+ *  empty when sigs_from is NULL (a candidate to sign with vl_entry_sign).
+ *  Verifies no signature: apply verifies the result.
+ *  @return VL_OK, VL_EINVAL (index, prev, another proposal), VL_EPROTO,
+ *          VL_ELIMIT, VL_EPERM, VL_EAUTH, VL_ENOMEM. */
+int vl_entry_make_run(const vl_policy_t *pol, const uint8_t *run, size_t run_len, size_t index,
+                      const uint8_t prev[VL_HASH_LEN], const uint8_t *prop, size_t prop_len,
+                      const uint8_t *sigs_from, size_t sigs_len, uint8_t **out,
+                      size_t *out_len, char *err);
 /** @brief Add an approver's signature to an entry (candidate or not).
  *  @return VL_OK, VL_EPERM (not an approver), VL_EEXIST (already signed by
  *          this approver), VL_EPROTO, VL_ENOMEM. */
@@ -76,8 +94,20 @@ uint64_t vl_entry_seq(const vl_entry_t *self);
  *  signatures included). The next entry's `prev` names it; the store's head
  *  hash is the link of the head entry. */
 const uint8_t *vl_entry_hash(const vl_entry_t *self);
-/** @brief What approvers sign: H("valise/entry/1", hdr). */
+/** @brief What approvers sign: H("valise/entry/1", hdr) for version 1, the
+ *  run digest for version 2. */
 const uint8_t *vl_entry_digest(const vl_entry_t *self);
+/** @brief VL_ENTRY_FORMAT or VL_ENTRY_FORMAT_RUN. */
+unsigned vl_entry_version(const vl_entry_t *self);
+/** @brief The run a version 2 entry carries (NULL for version 1). */
+const vl_run_t *vl_entry_run(const vl_entry_t *self);
+/** @brief A version 2 entry's row in its run (0 for version 1). */
+size_t vl_entry_run_index(const vl_entry_t *self);
+/** @brief What every entry of one run shares, 32 bytes: a hash of the run
+ *  digest and the signature list (NULL for version 1). Entry i > 0 of a run
+ *  applies only after an entry with the same tie (docs/formats.md §6.1); the
+ *  value is internal (never on the wire). */
+const uint8_t *vl_entry_tie(const vl_entry_t *self);
 const uint8_t *vl_entry_prev(const vl_entry_t *self);
 const uint8_t *vl_entry_root(const vl_entry_t *self);
 uint64_t vl_entry_time(const vl_entry_t *self);
@@ -97,6 +127,8 @@ typedef struct {
     uint8_t prev[VL_HASH_LEN];    /**< link of entry seq-1 (policy hash for seq 1) */
     uint8_t prop[VL_HASH_LEN];    /**< id of the proposal it settles */
     uint8_t root[VL_HASH_LEN];    /**< state root after it */
+    unsigned v;                   /**< format version: 1, or 2 (an entry of a run) */
+    uint8_t run[VL_HASH_LEN];     /**< v2: the run digest (zero for v1) */
 } vl_entry_head_t;
 
 /** @brief Read an entry's clear header without a policy (hostile bytes):

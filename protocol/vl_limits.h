@@ -54,6 +54,11 @@
 #define VL_MAX_PAYLOAD        (256u * 1024u)
 /** Largest log entry (proposal with its payload, headers, signatures). */
 #define VL_MAX_ENTRY          (VL_MAX_PAYLOAD + 64u * 1024u)
+/** Most proposals one run approves at once (docs/formats.md §6.1). */
+#define VL_MAX_RUN            256u
+/** Largest run document: 69 bytes per row ([bin32, bin32]) and 128 for the
+ *  rest (docs/formats.md §6.1). */
+#define VL_MAX_RUN_DOC        (VL_MAX_RUN * 69u + 128u)
 /** Longest rejection reason. */
 #define VL_MAX_REASON         1024u
 /** Longest network name, member name. */
@@ -157,6 +162,13 @@
 #endif
 #if VL_MAX_BUNDLE_ITEM > VL_MAX_DOC || 2u * VL_MAX_ENTRY + 1024u > VL_MAX_BUNDLE_ITEM
 #error "a bundle item is decoded as one document and must hold a pair of entries"
+#endif
+/* A v2 entry: a maximal proposal (payload + MAC, 64 ops of at most 320
+ * header bytes each, 1 KiB of fixed header, key and signature), the run
+ * document, 32 signatures of 105 bytes and 512 bytes of entry header. */
+#if VL_MAX_PAYLOAD + 16u + VL_MAX_OPS * 320u + 1024u + VL_MAX_RUN_DOC + \
+        VL_MAX_APPROVERS * 105u + 512u > VL_MAX_ENTRY
+#error "a run entry with a maximal proposal must fit in VL_MAX_ENTRY"
 #endif
 #if VL_MAX_FRAME > VL_MAX_DOC
 #error "a frame is decoded as one document"

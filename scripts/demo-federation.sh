@@ -264,12 +264,12 @@ show propose --file sample.json --store vienna/store --key keys/secretariat-a.ke
 "$VALISE" propose --file sample.json --store vienna/store --key keys/secretariat-a.key >proposals.txt ||
     die "propose the sample"
 echo "   ($(grep -c '^proposed ' proposals.txt) proposals of at most 64 records each)"
-for id in $(awk '/^proposed /{sub(":","",$2); print $2}' proposals.txt); do
-    "$VALISE" approve "$id" --store vienna/store --key keys/secretariat-a.key >/dev/null || die "approve $id (A)"
-    "$VALISE" approve "$id" --store vienna/store --key keys/secretariat-b.key >last.txt || die "approve $id (B)"
-    grep -q 'applied as entry' last.txt || die "proposal $id was not applied"
-done
-cat last.txt
+echo "   Each approver approves the whole load with one command (one run):"
+run approve --all --store vienna/store --key keys/secretariat-a.key | tail -1
+"$VALISE" approve --all --store vienna/store --key keys/secretariat-b.key >last.txt ||
+    die "approve --all (B)"
+grep -q '^run of .*: applied' last.txt || die "the load was not applied: $(tail -1 last.txt)"
+tail -1 last.txt
 N=$(seq_of vienna)
 wait_for 60 "every node holds entry $N" at_least "$N" "${NODES[@]}"
 table

@@ -117,13 +117,12 @@ nprop=$(grep -c '^proposed ' proposals.txt)
 echo "($nprop proposals)"
 [ "$nprop" -gt 1 ] || die "expected several proposals for the sample"
 
-say "Both approvers approve each proposal; each becomes a signed, hash-chained log entry."
-for id in $(awk '/^proposed /{sub(":","",$2); print $2}' proposals.txt); do
-    "$VALISE" approve "$id" --key secretariat-a.key >/dev/null || die "approve $id by A failed"
-    "$VALISE" approve "$id" --key secretariat-b.key >last-approval.txt || die "approve $id by B failed"
-    grep -q 'applied as entry' last-approval.txt || die "proposal $id was not applied"
-done
-cat last-approval.txt
+say "Each approver approves the whole load with one command: one signed run; at the second approval every proposal becomes a signed, hash-chained log entry, in order."
+"$VALISE" approve --all --key secretariat-a.key >first-approval.txt || die "approve --all by A failed"
+tail -1 first-approval.txt
+"$VALISE" approve --all --key secretariat-b.key >last-approval.txt || die "approve --all by B failed"
+grep -q '^run of .*: applied' last-approval.txt || die "the load was not applied"
+tail -1 last-approval.txt
 run status --key vienna-node.key
 records=$("$VALISE" status --json --key vienna-node.key | grep '"records"' | tr -dc 0-9)
 [ "$records" -gt 700 ] || die "expected the whole sample in the store, found $records records"

@@ -277,6 +277,46 @@ int vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
                      const vl_keypair_t *approver, uint64_t now,
                      uint64_t *applied_seq, size_t *nsigs, char *err);
 
+/** One proposal in the result of vl_store_approve_all. */
+typedef struct {
+    uint8_t id[VL_HASH_LEN];
+    uint64_t seq;           /**< the entry that applied it, 0 while the run is pending */
+    char why[VL_ERRMSG_MAX]; /**< left out of the run: why (e.g. "needs rebase: ..");
+                                  empty for a row of the run */
+} vl_run_item_t;
+
+/** What vl_store_approve_all did. */
+typedef struct {
+    vl_run_item_t *items;   /**< the run's rows in order, then the proposals left out */
+    size_t n;               /**< items */
+    size_t nrows;           /**< rows of the run (the first nrows items) */
+    size_t nsigs;           /**< approvals of the run after the call */
+    uint32_t threshold;     /**< of the version the run is made under */
+    uint64_t first_seq;     /**< seq of the run's first entry */
+    bool built;             /**< this call built the run (it had no valid one) */
+    bool applied;           /**< the threshold was met: every row is an entry now */
+    char dropped[VL_ERRMSG_MAX]; /**< non-empty: a stored run was discarded, and why */
+} vl_run_report_t;
+
+/** @brief One approver approves every pending proposal at once, as one run
+ *  (docs/store.md §3.2.1, docs/formats.md §6.1): signs the stored run if it
+ *  still holds on the head, else builds one of every pending proposal that
+ *  applies (in order of proposal time, then id, up to VL_MAX_RUN) and signs
+ *  it; at the threshold every entry of the run is applied, in order, in the
+ *  same transaction. With no proposal that applies, nothing is signed and
+ *  out->nrows is 0 (out->n names those left out). out is filled on VL_OK
+ *  and VL_EEXIST; free it with vl_run_report_free.
+ *  @return VL_OK, VL_EPERM (not an approver), VL_EEXIST (this approver
+ *          already signed the pending run), VL_ECHAIN (a fork stopped the
+ *          log), VL_ECORRUPT, VL_ESTORE, VL_ENOMEM. */
+int vl_store_approve_all(vl_store_t *self, const vl_keypair_t *approver, uint64_t now,
+                         vl_run_report_t *out, char *err);
+void vl_run_report_free(vl_run_report_t *r);
+/** @brief Whether a pending run is stored (meta "run"): its rows and
+ *  approvals (both 0 when it does not decode under the current version).
+ *  @return VL_OK (one is stored), VL_ENOTFOUND (none), VL_ESTORE. */
+int vl_store_run_held(vl_store_t *self, size_t *nrows, size_t *nsigs);
+
 /** @brief Reject a pending proposal with a reason (one approver suffices).
  *  @return VL_OK, VL_ENOTFOUND, VL_EPERM, VL_EINVAL, VL_ESTORE. */
 int vl_store_reject(vl_store_t *self, const uint8_t id[VL_HASH_LEN],

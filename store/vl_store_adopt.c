@@ -123,6 +123,11 @@ s_adopt_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     mdb_cursor_close(cur);
     if (mrc != MDB_NOTFOUND)
         return vls_lmdb(mrc, err, "pending cursor");
+    /* The pending run was signed under the version before: it goes, like
+     * the candidates (docs/store.md §3.2.1). */
+    rc = vls_run_drop(self, txn, NULL, err);
+    if (rc != VL_OK)
+        return rc;
     /* A new epoch usually follows a revocation: every record at rest moves
      * to its key, so that a revoked member who copies the file opens none
      * of them (docs/store.md §2.2). */

@@ -17,6 +17,7 @@
  *   vl_store_fork.c     equivocation evidence, refusing a forked log
  *   vl_store_log.c      applying and appending entries, reading the log
  *   vl_store_pending.c  proposals, approvals
+ *   vl_store_run.c      approving every pending proposal at once (runs)
  *   vl_store_reject.c   rejections
  *   vl_store_outcome.c  what became of proposals (pending, applied, rejected)
  *   vl_store_adopt.c    adopting a policy version (drops dead pending work)
@@ -373,10 +374,21 @@ int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HA
 
 /* The candidate entry of pending proposal id that is still built on head h
  * (*out NULL when there is none, it is unreadable, or the head moved past
- * it); the caller destroys it. VL_OK or VL_ENOMEM. */
+ * it), else the pending run's first entry when id is one of its rows and the
+ * run holds (vls_run_stored); the caller destroys it. VL_OK or VL_ENOMEM. */
 int vls_candidate(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN],
                   const s_head_t *h, vl_entry_t **out);
 int vls_prop_open(vl_store_t *self, const uint8_t *buf, size_t len, vl_proposal_t **p, char *err);
+/* The pending run (meta "run", docs/store.md §3.2.1): its first entry, a
+ * version 2 candidate, when it decodes under the version in force at
+ * h->seq + 1, starts at h->seq + 1 after the head hash and every row is still
+ * pending; else *out is NULL and, if a run is stored, why says what made it
+ * stale. The caller destroys *out. VL_OK, VL_ENOMEM, VL_ESTORE. */
+int vls_run_stored(vl_store_t *self, MDB_txn *txn, const s_head_t *h, vl_entry_t **out,
+                   char why[VL_ERRMSG_MAX]);
+/* Delete the pending run if it names proposal id as a row (id NULL: in any
+ * case), or no longer decodes. VL_OK, VL_ENOMEM, VL_ESTORE. */
+int vls_run_drop(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err);
 
 /* ---- vl_store_reject.c ----------------------------------------------------- */
 

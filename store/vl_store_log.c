@@ -18,6 +18,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Entry i > 0 of a run applies only after an entry of the same run with the
+ * same signature list (docs/formats.md §6.1): the entry at seq - 1 in txn. */
+static int
+s_run_follows(vl_store_t *self, MDB_txn *txn, const vl_entry_t *e, char *err)
+{
+    uint8_t key[8];
+    MDB_val v;
+    vl_entry_t *pe = NULL;
+    uint64_t seq = vl_entry_seq(e);
+    if (!vl_entry_tie(e) || vl_entry_run_index(e) == 0)
+        return VL_OK;
+    vls_be64_put(key, seq - 1);
+    int rc = vls_get(self, txn, S_LOG, key, sizeof key, &v, err);
+    if (rc == VL_OK)
+        rc = vl_entry_parse(vls_pol_for(self, seq - 1), v.mv_data, v.mv_size, VL_ENTRY_NO_SIGS,
+                            &pe, NULL);
+    if (rc == VL_ENOMEM || rc == S_MAP_FULL || rc == VL_ESTORE)
+        return rc;
+    if (rc != VL_OK || !vl_entry_tie(pe) ||
+        memcmp(vl_entry_tie(pe), vl_entry_tie(e), VL_HASH_LEN) != 0)
+        rc = vl_err(err, VL_ECHAIN, "entry %llu: broken run: entry %llu is not an entry of the "
+                    "same run with the same signatures", (unsigned long long)seq,
+                    (unsigned long long)seq - 1);
+    vl_entry_destroy(&pe);
+    return rc;
+}
+
 /* Verify one complete entry against the in-txn head and apply it: log,
  * records, index, settled, pending/candidates, and *h (the caller saves the
  * head once). eflags is 0 (every signature verified) or VL_ENTRY_NO_SIGS
@@ -60,6 +87,8 @@ vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_
                         (unsigned long long)seq, (unsigned long long)h->seq);
         goto out;
     }
+    if ((rc = s_run_follows(self, txn, e, err)) != VL_OK)
+        goto out;
     vl_proposal_t *p = vl_entry_proposal(e);
     const uint8_t *pid = vl_proposal_id(p);
     /* A proposal that lapsed here when a later version was adopted may still
@@ -372,7 +401,8 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
     vl_entry_t *e = NULL;
     s_head_t h;
     uint64_t from = 0, good = 0;
-    uint8_t key[8], prev[VL_HASH_LEN];
+    uint8_t key[8], prev[VL_HASH_LEN], tie[VL_HASH_LEN];
+    bool tie_known = false; /* tie holds the tie of the entry before (a v2 entry) */
     char why[VL_ERRMSG_MAX] = "", bad[VL_ERRMSG_MAX] = "";
     int rc, mrc;
     if (checked)
@@ -407,6 +437,8 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
             goto out;
         }
         memcpy(prev, vl_entry_hash(e), VL_HASH_LEN);
+        if ((tie_known = vl_entry_tie(e) != NULL))
+            memcpy(tie, vl_entry_tie(e), VL_HASH_LEN);
         vl_entry_destroy(&e);
     }
     if ((mrc = mdb_cursor_open(txn, self->dbi[S_LOG], &cur)) != 0) {
@@ -448,7 +480,16 @@ vl_store_check_sigs(vl_store_t *self, size_t max, uint64_t *checked, char *err)
                      "%llu", (unsigned long long)seq, (unsigned long long)seq - 1);
             break;
         }
+        if (vl_entry_tie(e) && vl_entry_run_index(e) > 0 &&
+            (!tie_known || memcmp(tie, vl_entry_tie(e), VL_HASH_LEN) != 0)) {
+            snprintf(bad, sizeof bad, "entry %llu: broken run: entry %llu is not an entry of "
+                     "the same run with the same signatures", (unsigned long long)seq,
+                     (unsigned long long)seq - 1);
+            break;
+        }
         memcpy(prev, vl_entry_hash(e), VL_HASH_LEN);
+        if ((tie_known = vl_entry_tie(e) != NULL))
+            memcpy(tie, vl_entry_tie(e), VL_HASH_LEN);
         vl_entry_destroy(&e);
         good = seq;
     }

@@ -119,23 +119,102 @@ vl_store_pending_lookup(vl_store_t *self, const char *hex_prefix, uint8_t id[VL_
 }
 
 int
+vls_run_stored(vl_store_t *self, MDB_txn *txn, const s_head_t *h, vl_entry_t **out,
+               char why[VL_ERRMSG_MAX])
+{
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    char hex[2 * VL_KID_LEN + 1];
+    *out = NULL;
+    why[0] = '\0';
+    int rc = vls_get(self, txn, S_META, "run", 3, &v, NULL);
+    if (rc == VL_ENOTFOUND)
+        return VL_OK;
+    if (rc != VL_OK)
+        return rc;
+    rc = vl_entry_parse(vls_pol_for(self, h->seq + 1), v.mv_data, v.mv_size,
+                        VL_ENTRY_CANDIDATE, &e, NULL);
+    if (rc == VL_ENOMEM)
+        return rc;
+    if (rc == VL_EPERM || rc == VL_ENOTFOUND) {
+        snprintf(why, VL_ERRMSG_MAX, "it was made under another policy version");
+        goto stale;
+    }
+    if (rc != VL_OK || !vl_entry_run(e) || vl_entry_run_index(e) != 0) {
+        snprintf(why, VL_ERRMSG_MAX, "it is unreadable (run verify)");
+        goto stale;
+    }
+    if (vl_entry_seq(e) != h->seq + 1 || memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) != 0) {
+        snprintf(why, VL_ERRMSG_MAX, "the log moved since it was built");
+        goto stale;
+    }
+    const vl_run_t *r = vl_entry_run(e);
+    for (size_t i = 0; i < vl_run_nrows(r); i++) {
+        rc = vls_get(self, txn, S_PENDING, vl_run_row(r, i)->prop, VL_HASH_LEN, &v, NULL);
+        if (rc == VL_ENOTFOUND) {
+            vls_short(vl_run_row(r, i)->prop, hex);
+            snprintf(why, VL_ERRMSG_MAX, "proposal %s is no longer pending", hex);
+            goto stale;
+        }
+        if (rc != VL_OK) {
+            vl_entry_destroy(&e);
+            return rc;
+        }
+    }
+    *out = e;
+    return VL_OK;
+stale:
+    vl_entry_destroy(&e);
+    return VL_OK;
+}
+
+int
+vls_run_drop(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char *err)
+{
+    MDB_val v;
+    vl_entry_t *e = NULL;
+    int rc = vls_get(self, txn, S_META, "run", 3, &v, err);
+    if (rc == VL_ENOTFOUND)
+        return VL_OK;
+    if (rc != VL_OK)
+        return rc;
+    rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size,
+                        VL_ENTRY_CANDIDATE | VL_ENTRY_NO_SIGS, &e, NULL);
+    if (rc == VL_ENOMEM)
+        return rc;
+    /* A run that no longer decodes goes too: approve --all would drop it. */
+    bool drop = !id || rc != VL_OK || !vl_entry_run(e) || vl_run_find(vl_entry_run(e), id) >= 0;
+    vl_entry_destroy(&e);
+    return drop ? vls_del(self, txn, S_META, "run", 3, err) : VL_OK;
+}
+
+int
 vls_candidate(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], const s_head_t *h,
               vl_entry_t **out)
 {
     MDB_val v;
     vl_entry_t *e = NULL;
+    char why[VL_ERRMSG_MAX];
     *out = NULL;
-    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) != VL_OK)
-        return VL_OK;
-    int rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL);
-    if (rc == VL_ENOMEM)
-        return rc;
-    if (rc == VL_OK && vl_entry_seq(e) == h->seq + 1 &&
-        memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0) {
-        *out = e;
-        return VL_OK;
+    if (vls_get(self, txn, S_CANDIDATES, id, VL_HASH_LEN, &v, NULL) == VL_OK) {
+        int rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &e, NULL);
+        if (rc == VL_ENOMEM)
+            return rc;
+        if (rc == VL_OK && vl_entry_seq(e) == h->seq + 1 &&
+            memcmp(vl_entry_prev(e), h->hash, VL_HASH_LEN) == 0) {
+            *out = e;
+            return VL_OK;
+        }
+        vl_entry_destroy(&e);
     }
-    vl_entry_destroy(&e);
+    /* No candidate of its own: the pending run's approvals, if it is a row. */
+    int rc = vls_run_stored(self, txn, h, &e, why);
+    if (rc != VL_OK || !e)
+        return rc == VL_ENOMEM ? rc : VL_OK;
+    if (vl_run_find(vl_entry_run(e), id) >= 0)
+        *out = e;
+    else
+        vl_entry_destroy(&e);
     return VL_OK;
 }
 

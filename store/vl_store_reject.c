@@ -93,7 +93,8 @@ s_reject_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     if ((rc = vls_put(self, txn, S_REJECTIONS, c->id, VL_HASH_LEN, rej, rlen, 0, err)) != VL_OK ||
         (rc = s_settle_rejected(self, txn, c->id, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_PENDING, c->id, VL_HASH_LEN, err)) != VL_OK ||
-        (rc = vls_del(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, err)) != VL_OK) {
+        (rc = vls_del(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, err)) != VL_OK ||
+        (rc = vls_run_drop(self, txn, c->id, err)) != VL_OK) {
         free(rej);
         return rc;
     }
@@ -218,7 +219,8 @@ s_accept_rej_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
             VL_OK ||
         (rc = s_settle_rejected(self, txn, pid, err)) != VL_OK ||
         (rc = vls_del(self, txn, S_PENDING, pid, VL_HASH_LEN, err)) != VL_OK ||
-        (rc = vls_del(self, txn, S_CANDIDATES, pid, VL_HASH_LEN, err)) != VL_OK)
+        (rc = vls_del(self, txn, S_CANDIDATES, pid, VL_HASH_LEN, err)) != VL_OK ||
+        (rc = vls_run_drop(self, txn, pid, err)) != VL_OK)
         return rc;
     return VL_OK;
 }

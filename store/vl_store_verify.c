@@ -363,6 +363,8 @@ typedef struct {
     s_verify_t *vf;
     uint8_t prev[VL_HASH_LEN];   /* hash the next entry must link to */
     bool prev_known;
+    uint8_t tie[VL_HASH_LEN];    /* the tie of the entry before, a run entry */
+    bool tie_known;
     uint64_t expect;             /* the next seq */
 } s_log_walk_t;
 
@@ -417,6 +419,13 @@ s_verify_entry(void *ctx, const MDB_val *k, const MDB_val *v)
             s_problem(vf, "entry %llu: broken chain: prev is not the hash of entry %llu",
                       (unsigned long long)seq, (unsigned long long)seq - 1);
     }
+    /* An entry of a run after its first follows its run-mate (formats.md §6.1). */
+    if (w->prev_known && vl_entry_tie(e) && vl_entry_run_index(e) > 0 &&
+        (!w->tie_known || memcmp(w->tie, vl_entry_tie(e), VL_HASH_LEN) != 0))
+        s_problem(vf, "entry %llu: broken run: entry %llu is not an entry of the same run with "
+                  "the same signatures", (unsigned long long)seq, (unsigned long long)seq - 1);
+    if ((w->tie_known = vl_entry_tie(e) != NULL))
+        memcpy(w->tie, vl_entry_tie(e), VL_HASH_LEN);
     memcpy(w->prev, vl_entry_hash(e), VL_HASH_LEN);
     why[0] = '\0';
     if (vls_pin_check(self, seq, vl_entry_hash(e), why) != VL_OK)
@@ -481,7 +490,8 @@ static int
 s_meta_name(void *ctx, const MDB_val *k, const MDB_val *v)
 {
     static const char *const known[] = { "format", "fresh", "genesis", "head_hash", "head_seq",
-                                         "root", "root_acc", "salt", "sigs_checked", NULL };
+                                         "root", "root_acc", "run", "salt", "sigs_checked",
+                                         NULL };
     s_verify_t *vf = ctx;
     bool ok = false;
     for (size_t i = 0; !ok && known[i]; i++)
@@ -490,6 +500,21 @@ s_meta_name(void *ctx, const MDB_val *k, const MDB_val *v)
         char shown[48];
         s_show_key(shown, k);
         s_problem(vf, "meta: unknown entry \"%s\"", shown);
+    }
+    /* The pending run: the first entry of a run, a candidate (a stale one,
+     * e.g. under an older version, is dropped by the next approve --all). */
+    if (ok && k->mv_size == 3 && memcmp(k->mv_data, "run", 3) == 0) {
+        vl_entry_t *e = NULL;
+        char why[VL_ERRMSG_MAX] = "";
+        int rc = vl_entry_parse(vf->self->pol, v->mv_data, v->mv_size, VL_ENTRY_CANDIDATE, &e,
+                                why);
+        if (rc == VL_ENOMEM)
+            return rc;
+        if (rc == VL_OK && (!vl_entry_run(e) || vl_entry_run_index(e) != 0))
+            s_problem(vf, "meta: \"run\" is not the first entry of a run");
+        else if (rc != VL_OK && rc != VL_EPERM && rc != VL_ENOTFOUND)
+            s_problem(vf, "meta: \"run\": %s", why);
+        vl_entry_destroy(&e);
     }
     return VL_OK;
 }

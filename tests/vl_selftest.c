@@ -20,6 +20,7 @@ static const vl_selftest_t s_tests[] = {
     { "root",    vl_root_test },
     { "policy",  vl_policy_test },
     { "change",  vl_change_test },
+    { "run",     vl_run_test },
     { "store",   vl_store_test },
     { "msg",     vl_msg_test },
     { "fresh",   vl_fresh_test },

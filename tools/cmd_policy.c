@@ -1028,6 +1028,8 @@ static int
 s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
 {
     uint64_t before = vl_policy_version(vl_store_policy(cli->store));
+    size_t run_rows = 0, run_sigs = 0;
+    bool had_run = vl_store_run_held(cli->store, &run_rows, &run_sigs) == VL_OK;
     int rc = vl_store_policy_adopt(cli->store, buf, len, cli->err);
     if (rc == VL_EEXIST) {
         uint64_t v = s_adopted_version(cli->store, buf, len);
@@ -1056,6 +1058,12 @@ s_publish_one(vl_cli_t *cli, const char *path, const uint8_t *buf, size_t len)
         printf("content-key epoch %u: changes from now on are sealed to the members of version "
                "%llu only\n",
                vl_policy_epoch(pol), (unsigned long long)vl_policy_version(pol));
+    /* The adoption drops the pending run (docs/store.md §3.2.1). */
+    if (had_run)
+        printf("the pending run of %zu proposal%s (%zu approval%s) was dropped: it was signed "
+               "under version %llu; approve --all again\n",
+               run_rows, run_rows == 1 ? "" : "s", run_sigs, run_sigs == 1 ? "" : "s",
+               (unsigned long long)before);
     s_lapsed_t l = { vl_policy_version(pol), 0 };
     rc = vl_store_outcomes(cli->store, NULL, VL_OUTCOME_BIT(VL_OUTCOME_LAPSED), 0, s_lapsed_each,
                            &l);

@@ -22,9 +22,14 @@ ok review --key "$T/node.key"
 has 'approvals 1/2'
 snapshot "$T/snap.1"
 
-# The same approver twice: refused, still 1/2.
+# The same approver twice: refused, still 1/2. A run (--all) is another
+# object than the candidate: the first --all signs it, the second is refused.
 refused 1 "already exists.*already approved" approve "$id" --key "$T/sec1.key"
-refused 1 "already exists" approve --all --key "$T/sec1.key"
+unchanged "$T/snap.1"
+ok approve --all --key "$T/sec1.key"
+has "^approved $id \(1/2\)$"
+snapshot "$T/snap.1"
+refused 1 "already exists.*already approved the pending run" approve --all --key "$T/sec1.key"
 unchanged "$T/snap.1"
 
 # Unknown or ambiguous prefixes.
@@ -69,20 +74,27 @@ refused 1 "not found" reject "$stale_mu" --reason again --key "$T/sec1.key"
 refused 1 "not found" approve "$fresh" --key "$T/sec1.key"
 unchanged "$T/snap.3"
 
-# Two pending proposals, approved with --all by one approver then the other:
+# Two pending proposals approved one by one, by one approver then the other:
 # the first is applied; the second's candidate was built on the old head, so
 # the earlier approval no longer counts, and the tool says so.
 p1=$(propose_id --key "$T/mu.key" --set MU-01 'office_hours=Monday-Friday 08:00-15:00')
 p2=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours=Lundi-Vendredi 08:00-15:00')
 ok reject "$mg_id" --reason "superseded" --key "$T/sec1.key"
-ok approve --all --key "$T/sec1.key"
-ok approve --all --key "$T/sec2.key"
+ok approve "$p1" "$p2" --key "$T/sec1.key"
+ok approve "$p1" "$p2" --key "$T/sec2.key"
 has 'applied as entry 4'
 has '\(1/2\): the log moved since the earlier approvals, which must be given again'
 ok review --key "$T/node.key"
 has 'approvals 1/2'
-ok approve --all --key "$T/sec1.key"
+ok approve "$p2" --key "$T/sec1.key"
 has 'applied as entry 5'
+# With --all by each approver (one run), both of the next two are applied.
+p3=$(propose_id --key "$T/mu.key" --set MU-01 'office_hours=Monday-Friday 08:30-15:00')
+p4=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours=Lundi-Vendredi 08:30-15:00')
+ok approve --all --key "$T/sec1.key"
+ok approve --all --key "$T/sec2.key"
+has "^approved ($p3|$p4) \(2/2\): applied as entry 6$"
+has "^approved ($p3|$p4) \(2/2\): applied as entry 7$"
 ok verify --key "$T/node.key"
-has '^verify: OK \(5 entries'
+has '^verify: OK \(7 entries'
 echo "t_approve: OK"

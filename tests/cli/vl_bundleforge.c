@@ -28,12 +28,18 @@
  *   rechain  as replace, and every later entry made again on the new chain
  *            (prev = the link of the new one before it; same proposal, root and
  *            time), each signed by A and B and forged the same way.
+ *   runflip  entry N, an entry of a run (version 2): the last byte of its
+ *            row's root flipped inside the run document it carries;
+ *   runswap  entry N: the first two rows of the run it carries swapped;
+ *   runsigs  entry N: made again from its run, signed by A and B (a signer
+ *            set other than its run-mates', every signature valid).
  * --name TEXT replaces the network name of the header (display only; a
  * hostile one tests the escaping of `bundle show` and of error lines).
  * Entries are made under the genesis (policy version 1): the test forges
  * entries governed by version 1.
  * The passphrase of every key file is $VALISE_PASSPHRASE.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +122,82 @@ s_fabricate(const vl_policy_t *pol, const vl_entry_head_t *h, const uint8_t prev
     return 0;
 }
 
+/* runflip, runswap, runsigs on one entry of a run (see the top). */
+static int
+s_run_forge(const char *what, const vl_policy_t *pol, const uint8_t *in, size_t ilen,
+            const vl_keypair_t *a, const vl_keypair_t *b, uint8_t **out, size_t *len)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    vl_entry_t *e = NULL;
+    int rc = vl_entry_parse(pol, in, ilen, VL_ENTRY_NO_SIGS, &e, err);
+    if (rc != VL_OK || !vl_entry_run(e))
+        return s_die("entry of a run", rc ? rc : VL_EINVAL, err);
+    const vl_run_t *r = vl_entry_run(e);
+    size_t rlen, idx = vl_entry_run_index(e), plen;
+    const uint8_t *rb = vl_run_bytes(r, &rlen);
+    int ret = 1;
+    if (!strcmp(what, "runsigs")) {
+        uint8_t *c0 = NULL, *c1 = NULL;
+        size_t l0, l1;
+        const uint8_t *pb = vl_proposal_bytes(vl_entry_proposal(e), &plen);
+        rc = vl_entry_make_run(pol, rb, rlen, idx, vl_entry_prev(e), pb, plen, NULL, 0, &c0, &l0,
+                               err);
+        if (rc == VL_OK)
+            rc = vl_entry_sign(pol, c0, l0, a, &c1, &l1, err);
+        if (rc == VL_OK)
+            rc = vl_entry_sign(pol, c1, l1, b, out, len, err);
+        free(c0);
+        free(c1);
+        ret = rc == VL_OK ? 0 : s_die("runsigs", rc, err);
+        goto out;
+    }
+    if (!(*out = malloc(ilen)))
+        goto out;
+    memcpy(*out, in, ilen);
+    *len = ilen;
+    uint8_t *run = memmem(*out, ilen, rb, rlen);
+    if (!run) {
+        ret = s_die("runflip/runswap", VL_EINVAL, "run not found in the entry");
+        goto out;
+    }
+    /* A row is encoded as 92 c4 20 <prop> c4 20 <root>: 69 bytes. */
+    uint8_t rows[138];
+    for (size_t i = 0; i < 2 && i < vl_run_nrows(r); i++) {
+        uint8_t *w = rows + 69 * i;
+        w[0] = 0x92;
+        w[1] = w[35] = 0xc4;
+        w[2] = w[36] = 0x20;
+        memcpy(w + 3, vl_run_row(r, i)->prop, 32);
+        memcpy(w + 37, vl_run_row(r, i)->root, 32);
+    }
+    if (!strcmp(what, "runflip")) {
+        uint8_t row[69];
+        row[0] = 0x92;
+        row[1] = row[35] = 0xc4;
+        row[2] = row[36] = 0x20;
+        memcpy(row + 3, vl_run_row(r, idx)->prop, 32);
+        memcpy(row + 37, vl_run_row(r, idx)->root, 32);
+        uint8_t *at = memmem(run, rlen, row, sizeof row);
+        if (!at) {
+            ret = s_die("runflip", VL_EINVAL, "row not found");
+            goto out;
+        }
+        at[68] ^= 0x01;
+    } else {
+        uint8_t *at = vl_run_nrows(r) >= 2 ? memmem(run, rlen, rows, sizeof rows) : NULL;
+        if (!at) {
+            ret = s_die("runswap", VL_EINVAL, "rows 0 and 1 not found");
+            goto out;
+        }
+        memcpy(at, rows + 69, 69);
+        memcpy(at + 69, rows, 69);
+    }
+    ret = 0;
+out:
+    vl_entry_destroy(&e);
+    return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -149,7 +231,8 @@ main(int argc, char **argv)
     if (!in || !outp || !keyp || !gen || !what)
         return fprintf(stderr, "vl_bundleforge: --in --out --key --genesis --what needed\n"), 2;
     int fab = !strcmp(what, "replace") || !strcmp(what, "rechain");
-    if (strcmp(what, "resign") && strcmp(what, "flipsig") && !fab)
+    int runf = !strcmp(what, "runflip") || !strcmp(what, "runswap") || !strcmp(what, "runsigs");
+    if (strcmp(what, "resign") && strcmp(what, "flipsig") && !fab && !runf)
         return fprintf(stderr, "vl_bundleforge: unknown --what %s\n", what), 2;
     if ((fab && (!propp || ns != 2)) || (strcmp(what, "resign") && seq == 0))
         return fprintf(stderr, "vl_bundleforge: --seq (and for %s --prop, two --signer)\n", what), 2;
@@ -167,7 +250,11 @@ main(int argc, char **argv)
     if (rc != VL_OK)
         return s_die(gen, rc, err);
     vl_keypair_t *maker = NULL, *sa = NULL, *sb = NULL;
-    if (s_key(keyp, &maker) || (fab && (s_key(signer[0], &sa) || s_key(signer[1], &sb))))
+    int signers = fab || !strcmp(what, "runsigs");
+    if (signers && ns != 2)
+        return fprintf(stderr, "vl_bundleforge: %s needs two --signer\n", what), 2;
+    if (s_key(keyp, &maker) ||
+        (signers && (s_key(signer[0], &sa) || s_key(signer[1], &sb))))
         return 1;
     vl_bundle_t *b = NULL;
     if ((rc = vl_bundle_parse(buf, len, &b, err)) != VL_OK)
@@ -205,6 +292,9 @@ main(int argc, char **argv)
                 memcpy(mine, it.a, it.alen);
                 mlen = it.alen;
                 mine[mlen - 1] ^= 0x01;
+            } else if (runf && eh.seq == seq) {
+                if (s_run_forge(what, pol, it.a, it.alen, sa, sb, &mine, &mlen))
+                    return 1;
             } else if (fab && eh.seq == seq) {
                 if (s_fabricate(pol, &eh, eh.prev, pbuf, plen, sa, sb, &mine, &mlen))
                     return 1;
@@ -221,10 +311,12 @@ main(int argc, char **argv)
             }
             /* The link of what is written, for the next entry to chain to. */
             vl_entry_t *e = NULL;
-            if ((rc = vl_entry_parse(pol, mine ? mine : it.a, mine ? mlen : it.alen,
-                                     VL_ENTRY_NO_SIGS, &e, err)) != VL_OK)
+            rc = vl_entry_parse(pol, mine ? mine : it.a, mine ? mlen : it.alen, VL_ENTRY_NO_SIGS,
+                                &e, err);
+            if (rc != VL_OK && !(runf && mine)) /* a forged run entry need not decode */
                 return s_die("link", rc, err);
-            memcpy(link, vl_entry_hash(e), VL_HASH_LEN);
+            if (rc == VL_OK)
+                memcpy(link, vl_entry_hash(e), VL_HASH_LEN);
             vl_entry_destroy(&e);
             forged += mine != NULL;
         }

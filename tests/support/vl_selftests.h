@@ -18,6 +18,7 @@ int vl_record_test(bool verbose);
 int vl_root_test(bool verbose);
 int vl_policy_test(bool verbose);
 int vl_change_test(bool verbose);
+int vl_run_test(bool verbose);
 int vl_store_test(bool verbose);
 int vl_msg_test(bool verbose);
 int vl_fresh_test(bool verbose);

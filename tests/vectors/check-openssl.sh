@@ -76,6 +76,33 @@ assert (mp_key('readers') + b'\x91\x82' + mp_key('key') + b'\xc4\x20' + rpk) in 
     'reader_policy: key.reader is not its one reader'
 assert (mp_key('to') + b'\xc4\x20' + rpk) in rhdr, 'reader_policy: epoch 0 not sealed to the reader'
 assert mp_key('readers') not in bytes.fromhex(v['genesis.hdr']), 'genesis: has a readers key'
+# The run vectors (docs/formats.md §6.1): approvers sign H("valise/run/1", run.doc); the
+# run names entry 1's link as its prev; each of its two entries carries the run document,
+# its digest in the header, the same signature list; entry 2 follows entry 1's link.
+run = bytes.fromhex(v['run.doc'])
+rd = h(v['run.tag'], run)
+assert rd.hex() == v['run.digest'], 'run: digest differs'
+assert (mp_key('prev') + b'\xc4\x20' + bytes.fromhex(v['entry.link'])) in run, \
+    'run: prev is not the link of entry 1'
+for n in ('1', '2'):
+    doc = bytes.fromhex(v['run_entry.' + n + '.doc'])
+    assert run in doc, 'run_entry.' + n + ': the run document is not inside'
+    assert (mp_key('run') + b'\xc4\x20' + rd) in doc, 'run_entry.' + n + ': header lacks the run digest'
+    assert h('valise/link/1', doc).hex() == v['run_entry.' + n + '.link'], 'run_entry.' + n + ': link differs'
+    assert (mp_key('root') + b'\xc4\x20' + bytes.fromhex(v['run.root.' + n])) in doc, \
+        'run_entry.' + n + ': root is not its row\'s'
+    i = 0
+    while f'run_entry.sig.{i}.pk' in v:
+        assert bytes.fromhex(v[f'run_entry.sig.{i}.pk'] + v[f'run_entry.sig.{i}.sig'][:0]) in doc
+        assert bytes.fromhex(v[f'run_entry.sig.{i}.sig']) in doc, 'run_entry.' + n + ': signature list differs'
+        i += 1
+assert (mp_key('prev') + b'\xc4\x20' + bytes.fromhex(v['run_entry.1.link'])) in \
+    bytes.fromhex(v['run_entry.2.doc']), 'run_entry.2 does not follow run_entry.1'
+i = 0
+while f'run_entry.sig.{i}.pk' in v:
+    jobs.append(('run_entry', i, v[f'run_entry.sig.{i}.pk'], v[f'run_entry.sig.{i}.sig'], rd.hex()))
+    i += 1
+assert i == 2, 'run_entry: not two signatures'
 with open(os.path.join(tmp, 'jobs'), 'w') as f:
     for j in jobs:
         f.write(' '.join(map(str, j)) + '\n')

@@ -8,6 +8,9 @@
  *   vl_vectors --bundle            print the example bundle and want file of
  *                                  docs/formats.md §11 (deterministic: Ed25519
  *                                  signatures are), after reading them back
+ *   vl_vectors --generate-run FILE print the run vectors (docs/formats.md §6.1)
+ *                                  on FILE's network, to append to it
+ *                                  (vl_vectors_run.c)
  *
  * The freshness-statement vectors (fresh_policy.*, fresh.*) come last: the
  * generator is not deterministic (every genesis draws a new network id and
@@ -35,8 +38,9 @@
 #include "vl_record.h"
 #include "vl_root.h"
 #include "vl_testnet.h"
+#include "vl_vectors.h"
 
-static void
+void
 s_hexline(const char *name, const uint8_t *p, size_t len)
 {
     char *hex = malloc(2 * len + 1);
@@ -301,7 +305,7 @@ out:
 }
 
 /* Read "name=hex" into a malloc'd buffer. */
-static uint8_t *
+uint8_t *
 s_get(FILE *f, const char *name, size_t *len)
 {
     char *line = NULL;
@@ -521,6 +525,7 @@ s_check(const char *path)
     }
     fails += s_check_fresh(f);
     fails += s_check_readers(f);
+    fails += vlv_check_run(f);
 out:
     printf("%d passed, %d failed\n", fails ? 0 : 1, fails ? 1 : 0);
     vl_entry_destroy(&e);
@@ -685,6 +690,9 @@ main(int argc, char **argv)
         return s_bundle();
     if (argc == 3 && strcmp(argv[1], "--check") == 0)
         return s_check(argv[2]);
-    fprintf(stderr, "usage: vl_vectors --generate | --check FILE | --messages | --bundle\n");
+    if (argc == 3 && strcmp(argv[1], "--generate-run") == 0)
+        return vlv_generate_run(argv[2]);
+    fprintf(stderr, "usage: vl_vectors --generate | --check FILE | --messages | --bundle | "
+                    "--generate-run FILE\n");
     return 2;
 }
