@@ -429,9 +429,12 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
         rc = VL_ENOMEM;
         goto out;
     }
-    if (fmt != S_FORMAT && !self->rdonly &&
-        (rc = vls_write(self, s_upgrade_txn, NULL, err)) != VL_OK)
-        goto out;
+    self->fmt = fmt;
+    if (fmt != S_FORMAT && !self->rdonly) {
+        if ((rc = vls_write(self, s_upgrade_txn, NULL, err)) != VL_OK)
+            goto out;
+        self->fmt = S_FORMAT;
+    }
     *out = self;
     self = NULL;
     rc = VL_OK;

@@ -138,6 +138,7 @@ struct vl_store {
     uint8_t *rest_keys[VL_MAX_EPOCHS]; /* at-rest key of each epoch, derived on first
                                           use (vls_rest_key), vl_secure_alloc'd */
     bool has_rest;              /* opened with a member key: at-rest keys derive */
+    uint32_t fmt;               /* meta "format" as opened (S_FORMAT once upgraded) */
     uint8_t *scratch;           /* VL_MAX_RECORD plaintext buffer, vl_secure_alloc'd */
     s_cached_t *cache;          /* find's parsed-record cache, S_CACHE_SLOTS (lazy) */
     unsigned find_depth;        /* nested vl_store_find calls (only depth 1 caches) */

@@ -33,6 +33,11 @@ rest_epochs() {
         "$T/records.dump" | sort -u | tr '\n' ' '
 }
 [ "$(rest_epochs)" = "02:00000000 " ] || fail "records at rest before the new epoch: $(rest_epochs)"
+# Keep MU-01's records value (key 4d552d3031) as it is under epoch 0, to
+# put it back later.
+awk '!d && !/^db_pagesize=/ { print } /^HEADER=END/ { d = 1 } k { print; print "DATA=END"; exit }
+     $0 == " 4d552d3031" { print; k = 1 }' "$T/records.dump" >"$T/old-value.dump"
+grep -qx ' 4d552d3031' "$T/old-value.dump" || fail "no MU-01 in the records dump"
 ok policy publish "$T/v2.vlp" $N
 has '^policy version 2 adopted'
 has '^content-key epoch 1'
@@ -42,6 +47,15 @@ has "^proposal ${mu_id:0:16} by mu lapsed: made under content-key epoch 0; polic
 has "^proposal ${mg_id:0:16} by mg lapsed: made under content-key epoch 0; policy version 2 started epoch 1; its author can make it again: valise propose --again ${mg_id:0:16}$"
 has '^2 pending proposals lapsed'
 ok verify $N
+# A value under the old epoch in a store that moved on was not written by it
+# (left behind, or put back from an older copy): verify says so.
+cp -a "$VALISE_STORE" "$T/oldval"
+mdb_load -s records -f "$T/old-value.dump" "$T/oldval"
+rc=0
+"$VALISE" verify --store "$T/oldval" $N >"$T/out" 2>"$T/err" || rc=$?
+[ $rc -eq 1 ] || fail "verify of a value put back under epoch 0 exited $rc: $(cat "$T/out" "$T/err")"
+has '^record MU-01: at rest under the key of epoch 0, not the current epoch 1$'
+has '^verify: 1 problem$'
 
 # Nothing is pending any more; each author sees its own as lapsed.
 ok status $N --json
