@@ -4,10 +4,13 @@
  * valise-node daemons on 127.0.0.1, on stores made by vl_genlog.
  *
  *   vl_fedbench sync   --gen D --node BIN --work W [--ae-ms MS] [--poll-ms MS]
+ *                      [--goal-sync S] [--no-apply]
  *   vl_fedbench fanout --gen D --node BIN --work W [--nodes 16] [--approvals 20]
- *                      [--ae-ms MS] [--poll-ms MS]
+ *                      [--topology ring|hub] [--ae-ms MS] [--poll-ms MS]
  *
- * sync (D made with --nodes 2 --updates U): node01 serves a copy of D/base;
+ * sync (D made with --nodes 2 --updates U): first (unless --no-apply) the
+ * store alone appends the same entries in chain mode into a fresh store (the
+ * rate the sync is compared with). Then node01 serves a copy of D/base;
  * node02 starts from an empty store and connects to node01 through a
  * userspace TCP relay in this process, which counts the bytes (and the ZMTP
  * frames) each way. Prints:
@@ -17,11 +20,19 @@
  *      per round, measured over ten rounds;
  *   3. U changed records (D/updates.bin, one entry each) committed at node01
  *      in one transaction, until node02 holds them: time, and bytes on the
- *      wire node01 -> node02 against the encoded entries.
- * fanout (D made with --nodes N --updates >= approvals): N daemons, each
- * connected to the next and to the fifth next (a ring with chords); one
- * approved entry at a time is committed at node01, and the time until every
- * store holds it is measured; p50, p90, p99 and the maximum.
+ *      wire node01 -> node02 against the encoded entries and against the
+ *      records' canonical JSON (stats.txt);
+ *   and a summary table: each figure of issue 12 beside its goal (the fresh
+ *   sync: --goal-sync, by default 2 s per 100,000 entries), the ratio and a
+ *   verdict, the size of the synced store (data.mdb) against the entries.
+ * fanout (D made with --nodes N --updates >= approvals): N daemons in a ring
+ * with chords (each dials the next and the c-th next, c = round(sqrt(N)) + 1)
+ * or hub and spoke (node01 the hub, 7 regional relays, the rest spokes; see
+ * s_topology); each serves its metrics on loopback. One approved entry at a
+ * time is committed at node01, and the time until every store holds it is
+ * measured: p50, p90, p99 and the maximum; bytes per node per approval from
+ * the daemons' byte counters (net of a 10-s idle window measured before);
+ * RssAnon per daemon (median and largest).
  *
  * Heads are read from the stores directly (read-only handles in this
  * process, every 1-2 ms), so the figures do not include any CLI start-up.
@@ -170,14 +181,30 @@ s_listen_any(int *port)
     return fd;
 }
 
-/* A free port: bound by the kernel, released, handed to a daemon. */
+/* A free port for a daemon to listen on, below the ephemeral range
+ * (net.ipv4.ip_local_port_range, 32768-60999 by default): a port the kernel
+ * picks for us could be taken, before the daemon binds it, as the local
+ * port of another daemon's outgoing connection. Each port is tried (bound
+ * and released) and handed out once per run. */
 static int
 s_free_port(void)
 {
-    int port = 0;
-    int fd = s_listen_any(&port);
-    close(fd);
-    return port;
+    static int next = 0;
+    if (!next)
+        next = 20000 + (int)(getpid() % 100) * 100;
+    for (; next < 32000; next++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = { 0 };
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons((uint16_t)next);
+        int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return next++;
+    }
+    s_die("no free port in 20000-32000");
 }
 
 static int
@@ -492,20 +519,111 @@ s_load_updates(const char *gen, s_updates_t *u)
     free(b);
 }
 
+/* stats.txt of vl_genlog. */
+typedef struct {
+    unsigned long nent, nupd;
+    unsigned long long base_bytes, upd_bytes, json_bytes, upd_json_bytes;
+} s_stats_t;
+
+static s_stats_t
+s_read_stats(const char *gen)
+{
+    char path[1024];
+    s_stats_t t;
+    memset(&t, 0, sizeof t);
+    snprintf(path, sizeof path, "%s/stats.txt", gen);
+    FILE *f = fopen(path, "r");
+    if (!f || fscanf(f, "entries %lu base_bytes %llu updates %lu update_bytes %llu json_bytes %llu "
+                        "update_json_bytes %llu", &t.nent, &t.base_bytes, &t.nupd, &t.upd_bytes,
+                     &t.json_bytes, &t.upd_json_bytes) != 6)
+        s_die("cannot read %s (made by an older vl_genlog? remove it)", path);
+    fclose(f);
+    return t;
+}
+
+/* One row of the summary table: "| measure | figure | goal | ratio | verdict |"
+ * (ratio = figure / goal; met when the figure is within the goal). */
+static void
+s_row(const char *measure, const char *figure, const char *goal, double ratio, bool strict)
+{
+    const char *verdict = ratio < 1.0 || (!strict && ratio == 1.0) ? "met" : "**not met**";
+    printf("| %s | %s | %s | %.2f | %s |\n", measure, figure, goal, ratio, verdict);
+}
+
+/* Bytes on disk of a file (allocated blocks) and its size. */
+static void
+s_file_size(const char *path, unsigned long long *disk, unsigned long long *size)
+{
+    struct stat sb;
+    *disk = *size = 0;
+    if (stat(path, &sb) == 0) {
+        *disk = (unsigned long long)sb.st_blocks * 512ull;
+        *size = (unsigned long long)sb.st_size;
+    }
+}
+
+/* The store's own chain apply: the entries of from (a read-only handle)
+ * appended with vl_store_append_chain, in batches of at most VL_SYNC_BYTES
+ * (as a peer's `entries` messages), into a fresh store at dir; only the
+ * appends are timed. Returns entries per second. */
+static double
+s_chain_apply(vl_store_t *from, uint64_t n, const char *dir, const uint8_t *genesis, size_t glen,
+              const vl_keypair_t *kp)
+{
+    char err[VL_ERRMSG_MAX] = "";
+    vl_store_t *to = NULL;
+    size_t cap = 4096, cnt = 0, bytes = 0;
+    uint8_t **e = calloc(cap, sizeof *e);
+    size_t *len = calloc(cap, sizeof *len);
+    double t = 0;
+    if (!e || !len)
+        s_die("out of memory");
+    if (vl_store_create(dir, genesis, glen, kp, err) != VL_OK ||
+        vl_store_open(dir, kp, 0, &to, err) != VL_OK)
+        s_die("apply store: %s", err);
+    for (uint64_t seq = 1; seq <= n + 1; seq++) {
+        uint8_t *b = NULL;
+        size_t l = 0;
+        if (seq <= n && vl_store_entry_bytes(from, seq, &b, &l, err) != VL_OK)
+            s_die("entry %llu: %s", (unsigned long long)seq, err);
+        if (cnt > 0 && (seq > n || bytes + l > VL_SYNC_BYTES || cnt == cap)) {
+            double a = s_now();
+            if (vl_store_append_chain(to, (const uint8_t *const *)e, len, cnt, err) != VL_OK)
+                s_die("chain apply: %s", err);
+            t += s_now() - a;
+            for (size_t k = 0; k < cnt; k++)
+                free(e[k]);
+            cnt = bytes = 0;
+        }
+        if (seq <= n) {
+            e[cnt] = b;
+            len[cnt++] = l;
+            bytes += l;
+        }
+    }
+    vl_store_close(&to);
+    free(e);
+    free(len);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "vl_fedbench: could not remove %s\n", dir);
+    return t > 0 ? (double)n / t : 0;
+}
+
 /* ---- sync ---------------------------------------------------------------------------- */
 
 static int
-s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned pollms)
+s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned pollms,
+       double goal_sync, bool apply)
 {
     char path[1024], passfile[1024], err[VL_ERRMSG_MAX] = "";
-    unsigned long nent = 0, nupd = 0;
-    unsigned long long base_bytes = 0, upd_bytes = 0;
-    snprintf(path, sizeof path, "%s/stats.txt", gen);
-    FILE *f = fopen(path, "r");
-    if (!f || fscanf(f, "entries %lu base_bytes %llu updates %lu update_bytes %llu", &nent,
-                     &base_bytes, &nupd, &upd_bytes) != 4)
-        s_die("cannot read %s", path);
-    fclose(f);
+    s_stats_t stt = s_read_stats(gen);
+    unsigned long nent = stt.nent;
+    unsigned long long base_bytes = stt.base_bytes;
+    FILE *f;
+    if (goal_sync <= 0)
+        goal_sync = 2.0 * (double)nent / 100000.0; /* issue 12: 2 s per 100,000 */
     vl_keypair_t *k1 = s_key(gen, "node01"), *k2 = s_key(gen, "node02");
     size_t glen = 0;
     snprintf(path, sizeof path, "%s/genesis.vlg", gen);
@@ -515,6 +633,23 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
     fprintf(f, "%s\n", getenv("VALISE_PASSPHRASE"));
     fclose(f);
     chmod(passfile, 0600);
+
+    /* 0. the store's own chain apply of the same entries */
+    double apply_rate = 0;
+    if (apply) {
+        vl_store_t *base = NULL;
+        snprintf(path, sizeof path, "%s/base", gen);
+        if (vl_store_open(path, k2, VL_STORE_RDONLY, &base, err) != VL_OK)
+            s_die("open %s: %s", path, err);
+        char adir[1100];
+        snprintf(adir, sizeof adir, "%s/apply", work);
+        printf("0. the store alone applying the %lu entries in chain mode ...\n", nent);
+        fflush(stdout);
+        apply_rate = s_chain_apply(base, nent, adir, genesis, glen, k2);
+        vl_store_close(&base);
+        printf("   %.0f entries/s (%.0f us per entry; vl_store_append_chain in batches of at "
+               "most VL_SYNC_BYTES, reading excluded)\n\n", apply_rate, 1e6 / apply_rate);
+    }
 
     s_node_t a = { .name = "node01" }, b = { .name = "node02" };
     snprintf(a.dir, sizeof a.dir, "%s/node01", work);
@@ -585,18 +720,29 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
     }
     double t_sync = s_now() - t0;
     s_counts_t c = s_relay_take(&relay);
+    s_counts_t c_sync = c;
     long rss_end = s_rss_anon_kb(b.pid);
     printf("\n1. fresh node syncing %lu entries (%llu B of encoded entries) from one peer\n",
            nent, base_bytes);
     printf("   time from start to the last entry: %.2f s  (%.0f entries/s; daemon ready after "
            "%.2f s, first entry after %.2f s)\n",
            t_sync, nent / t_sync, t_ready ? t_ready - t0 : -1.0, t_first ? t_first - t0 : -1.0);
-    printf("   target < 4 s: %.2fx the target\n", t_sync / 4.0);
-    printf("   bytes on the wire: node01 -> node02 %llu (%.3fx the entries), node02 -> node01 "
-           "%llu; frames %llu / %llu\n",
+    printf("   goal < %g s: %.2fx the goal\n", goal_sync, t_sync / goal_sync);
+    printf("   bytes on the wire: node01 -> node02 %llu (%.3fx the entries, %.3fx the records' "
+           "canonical JSON of %llu B), node02 -> node01 %llu; frames %llu / %llu\n",
            (unsigned long long)c.bytes[1], (double)c.bytes[1] / (double)base_bytes,
+           (double)c.bytes[1] / (double)stt.json_bytes, stt.json_bytes,
            (unsigned long long)c.bytes[0], (unsigned long long)c.frames[1],
            (unsigned long long)c.frames[0]);
+    unsigned long long disk_a = 0, size_a = 0, disk_b = 0, size_b = 0;
+    snprintf(path, sizeof path, "%s/data.mdb", a.dir);
+    s_file_size(path, &disk_a, &size_a);
+    snprintf(path, sizeof path, "%s/data.mdb", b.dir);
+    s_file_size(path, &disk_b, &size_b);
+    printf("   store size (data.mdb, allocated on disk): the synced node02 %.1f MB (file size "
+           "%.1f MB), %.2fx the encoded entries; the generated node01 %.1f MB, %.2fx\n",
+           disk_b / 1e6, size_b / 1e6, (double)disk_b / (double)base_bytes, disk_a / 1e6,
+           (double)disk_a / (double)base_bytes);
     printf("   RssAnon of the syncing daemon while syncing: peak %.1f MB (target < 64 MB: "
            "%.2fx), %.1f MB at the end; during start-up (key file: Argon2id): peak %.1f MB; "
            "the serving daemon: peak %.1f MB\n",
@@ -627,6 +773,9 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
     s_updates_t u;
     s_load_updates(gen, &u);
     vl_store_t *wa = NULL;
+    double t_upd = -1;
+    s_counts_t c_upd;
+    memset(&c_upd, 0, sizeof c_upd);
     if (u.n > 0) {
         if (vl_store_open(a.dir, k1, 0, &wa, err) != VL_OK)
             s_die("open: %s", err);
@@ -643,17 +792,56 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
         }
         double tu = s_now() - u0;
         c = s_relay_take(&relay);
+        t_upd = tu;
+        c_upd = c;
         printf("\n3. %zu changed records (one entry each, %llu B encoded) out of %lu reaching the "
                "peer\n", u.n, (unsigned long long)u.bytes, nent);
         printf("   time from the commit at node01 to the last entry at node02: %.0f ms "
-               "(poll_ms %u; target < 200 ms: %.2fx)\n", tu * 1000, pollms, tu * 1000 / 200);
-        printf("   bytes on the wire node01 -> node02: %llu = %.3fx the encoded entries "
-               "(target < 1.2x); node02 -> node01: %llu; frames %llu / %llu\n",
+               "(poll_ms %u; goal < 100 ms: %.2fx)\n", tu * 1000, pollms, tu * 1000 / 100);
+        printf("   bytes on the wire node01 -> node02: %llu = %.3fx the encoded entries, %.3fx "
+               "the changed records' canonical JSON of %llu B (goal <= 0.4x); node02 -> node01: "
+               "%llu; frames %llu / %llu\n",
                (unsigned long long)c.bytes[1], (double)c.bytes[1] / (double)u.bytes,
+               (double)c.bytes[1] / (double)stt.upd_json_bytes, stt.upd_json_bytes,
                (unsigned long long)c.bytes[0], (unsigned long long)c.frames[1],
                (unsigned long long)c.frames[0]);
         vl_store_close(&wa);
     }
+    fflush(stdout);
+
+    char fig[256], goal[128], meas[256];
+    printf("\nsummary (sync, %lu entries):\n", nent);
+    printf("| measure | figure | goal | ratio | verdict |\n|---|---|---|---|---|\n");
+    snprintf(meas, sizeof meas, "fresh node, full sync of %lu records", nent);
+    snprintf(fig, sizeof fig, "%.2f s (%.0f entries/s)", t_sync, nent / t_sync);
+    snprintf(goal, sizeof goal, "< %g s", goal_sync);
+    s_row(meas, fig, goal, t_sync / goal_sync, true);
+    snprintf(fig, sizeof fig, "%.1f MB = %.3f x JSON (%.1f MB; %.3f x the entries)",
+             c_sync.bytes[1] / 1e6, (double)c_sync.bytes[1] / (double)stt.json_bytes,
+             stt.json_bytes / 1e6, (double)c_sync.bytes[1] / (double)base_bytes);
+    s_row("bytes on the wire, full sync (node01 -> node02)", fig, "<= 0.4 x JSON",
+          (double)c_sync.bytes[1] / (double)stt.json_bytes / 0.4, false);
+    if (t_upd >= 0) {
+        snprintf(meas, sizeof meas, "%zu changed records (commit at node01 to the last at node02)",
+                 u.n);
+        snprintf(fig, sizeof fig, "%.0f ms", t_upd * 1000);
+        s_row(meas, fig, "< 100 ms", t_upd * 1000 / 100, true);
+        snprintf(meas, sizeof meas, "bytes on the wire, %zu changed records", u.n);
+        snprintf(fig, sizeof fig, "%.2f MB = %.3f x JSON (%.0f KB)", c_upd.bytes[1] / 1e6,
+                 (double)c_upd.bytes[1] / (double)stt.upd_json_bytes, stt.upd_json_bytes / 1e3);
+        s_row(meas, fig, "<= 0.4 x JSON", (double)c_upd.bytes[1] / (double)stt.upd_json_bytes / 0.4,
+              false);
+    }
+    snprintf(fig, sizeof fig, "peak %.1f MB", rss_max / 1024.0);
+    s_row("memory while syncing (RssAnon of the syncing daemon)", fig, "< 64 MB",
+          rss_max / 1024.0 / 64.0, true);
+    snprintf(fig, sizeof fig, "%.0f MB = %.2f x the encoded entries (%.0f MB)", disk_b / 1e6,
+             (double)disk_b / (double)base_bytes, base_bytes / 1e6);
+    s_row("store size on disk after the sync (data.mdb)", fig, "<= 2 x the entries",
+          (double)disk_b / (double)base_bytes / 2.0, false);
+    if (apply_rate > 0)
+        printf("| sync rate against the store's own chain apply | %.0f / %.0f entries/s | "
+               "(no goal) | %.2f | |\n", nent / t_sync, apply_rate, nent / t_sync / apply_rate);
     fflush(stdout);
 
     vl_store_close(&b.ro);
@@ -673,21 +861,129 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
 
 /* ---- fanout ----------------------------------------------------------------------------- */
 
+/* GET /metrics of a daemon; the two byte counters. Returns 0 or -1. */
+static int
+s_scrape(int port, unsigned long long *rx, unsigned long long *tx)
+{
+    static char buf[1 << 20];
+    size_t n = 0;
+    int fd = s_connect_port(port);
+    if (fd < 0)
+        return -1;
+    const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+        close(fd);
+        return -1;
+    }
+    for (;;) {
+        ssize_t got = read(fd, buf + n, sizeof buf - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+        if (n == sizeof buf - 1)
+            break;
+    }
+    close(fd);
+    buf[n] = '\0';
+    const char *r = strstr(buf, "\nvalise_bytes_received_total ");
+    const char *t = strstr(buf, "\nvalise_bytes_sent_total ");
+    if (!r || !t)
+        return -1;
+    *rx = strtoull(r + strlen("\nvalise_bytes_received_total "), NULL, 10);
+    *tx = strtoull(t + strlen("\nvalise_bytes_sent_total "), NULL, 10);
+    return 0;
+}
+
+/* Sum of rx and tx per node into rx[], tx[]. */
+static void
+s_scrape_all(const s_node_t *n, const int *mport, int nn, unsigned long long *rx,
+             unsigned long long *tx)
+{
+    for (int i = 0; i < nn; i++)
+        if (s_scrape(mport[i], &rx[i], &tx[i]) != 0)
+            s_die("cannot scrape the metrics of %s (port %d)", n[i].name, mport[i]);
+}
+
+/* Edges of the topology: dialer -> listener, at most 4 per node. */
+typedef struct {
+    int to[8];
+    int nout;
+    int degree; /* sessions out and in */
+} s_adj_t;
+
+static void
+s_edge(s_adj_t *adj, int from, int to)
+{
+    for (int k = 0; k < adj[from].nout; k++)
+        if (adj[from].to[k] == to)
+            return;
+    for (int k = 0; k < adj[to].nout; k++)
+        if (adj[to].to[k] == from)
+            return; /* connections are symmetric: one is enough */
+    adj[from].to[adj[from].nout++] = to;
+    adj[from].degree++;
+    adj[to].degree++;
+}
+
+static int
+s_cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The topology: "ring" (each node dials the next and the c-th next, c =
+ * round(sqrt(N)) + 1: 5 for 16 nodes, 9 for 64) or "hub" (node01 the hub,
+ * where approvals are committed, as the Secretariat; node02..node08 seven
+ * regional relays, each dialling the hub and the next relay (a ring of
+ * relays); every other node a spoke dialling one relay, round robin). */
+static const char *
+s_topology(s_adj_t *adj, int nn, const char *topo)
+{
+    static char desc[256];
+    memset(adj, 0, (size_t)nn * sizeof *adj);
+    if (strcmp(topo, "hub") == 0) {
+        int nr = nn - 1 < 7 ? nn - 1 : 7;
+        for (int r = 1; r <= nr; r++) {
+            s_edge(adj, r, 0);
+            if (nr > 2)
+                s_edge(adj, r, 1 + r % nr);
+        }
+        for (int i = nr + 1; i < nn; i++)
+            s_edge(adj, i, 1 + (i - nr - 1) % nr);
+        snprintf(desc, sizeof desc, "hub and spoke: node01 the hub (approvals committed there), "
+                 "%d regional relays dialling the hub and the next relay, %d spokes dialling one "
+                 "relay each", nr, nn - 1 - nr);
+        return desc;
+    }
+    int c = 1;
+    while ((c + 1) * (c + 1) <= nn)
+        c++;
+    if ((c + 1) * (c + 1) - nn < nn - c * c)
+        c++; /* round(sqrt(nn)) */
+    c += 1;
+    for (int i = 0; i < nn; i++) {
+        s_edge(adj, i, (i + 1) % nn);
+        if (nn >= 7 && (i + c) % nn != i)
+            s_edge(adj, i, (i + c) % nn);
+    }
+    snprintf(desc, sizeof desc, "ring with chords: each node dials the next and the %d-th next",
+             c);
+    return desc;
+}
+
 static int
 s_fanout(const char *gen, const char *bin, const char *work, int nn, int approvals, unsigned ae,
-         unsigned pollms)
+         unsigned pollms, const char *topo)
 {
     char path[1024], passfile[1024], err[VL_ERRMSG_MAX] = "";
-    unsigned long nent = 0, nupd = 0;
-    unsigned long long base_bytes = 0, upd_bytes = 0;
-    snprintf(path, sizeof path, "%s/stats.txt", gen);
-    FILE *f = fopen(path, "r");
-    if (!f || fscanf(f, "entries %lu base_bytes %llu updates %lu update_bytes %llu", &nent,
-                     &base_bytes, &nupd, &upd_bytes) != 4)
-        s_die("cannot read %s", path);
-    fclose(f);
+    s_stats_t stt = s_read_stats(gen);
+    unsigned long nent = stt.nent;
+    FILE *f;
     if (nn < 2 || nn > S_MAX_NODES)
         s_die("--nodes: %s", "2..64");
+    if (approvals < 1 || approvals > 1024)
+        s_die("--approvals: %s", "1..1024");
     s_updates_t u;
     s_load_updates(gen, &u);
     if ((int)u.n < approvals)
@@ -695,11 +991,20 @@ s_fanout(const char *gen, const char *bin, const char *work, int nn, int approva
     vl_keypair_t *k1 = s_key(gen, "node01");
     snprintf(passfile, sizeof passfile, "%s/pass", work);
     f = fopen(passfile, "w");
+    if (!f)
+        s_die("cannot write %s", passfile);
     fprintf(f, "%s\n", getenv("VALISE_PASSPHRASE"));
     fclose(f);
     chmod(passfile, 0600);
 
     s_node_t *n = calloc((size_t)nn, sizeof *n);
+    int *mport = calloc((size_t)nn, sizeof *mport);
+    s_adj_t *adj = calloc((size_t)nn, sizeof *adj);
+    unsigned long long *rx0 = calloc((size_t)nn, sizeof *rx0), *tx0 = calloc((size_t)nn, 8),
+                       *rx1 = calloc((size_t)nn, 8), *tx1 = calloc((size_t)nn, 8),
+                       *rx2 = calloc((size_t)nn, 8), *tx2 = calloc((size_t)nn, 8);
+    if (!n || !mport || !adj || !rx0 || !tx0 || !rx1 || !tx1 || !rx2 || !tx2)
+        s_die("out of memory");
     snprintf(path, sizeof path, "%s/base", gen);
     for (int i = 0; i < nn; i++) {
         snprintf(n[i].name, sizeof n[i].name, "node%02d", i + 1);
@@ -708,31 +1013,40 @@ s_fanout(const char *gen, const char *bin, const char *work, int nn, int approva
         snprintf(n[i].log, sizeof n[i].log, "%s/%s.log", work, n[i].name);
         s_copy_store(path, n[i].dir);
         n[i].port = s_free_port();
+        mport[i] = s_free_port();
     }
-    /* A ring with chords: i -> i+1 and i -> i+5 (mod N). */
-    int outs = 0;
+    const char *desc = s_topology(adj, nn, topo);
+    int edges = 0;
     for (int i = 0; i < nn; i++) {
-        char peers[512], key[1024];
-        int p1 = (i + 1) % nn, p2 = (i + 5) % nn;
-        if (p2 == i || p2 == p1 || nn < 7)
-            snprintf(peers, sizeof peers, "{\"addr\": \"tcp://127.0.0.1:%d\", \"name\": \"%s\"}",
-                     n[p1].port, n[p1].name);
-        else
-            snprintf(peers, sizeof peers,
-                     "{\"addr\": \"tcp://127.0.0.1:%d\", \"name\": \"%s\"}, "
-                     "{\"addr\": \"tcp://127.0.0.1:%d\", \"name\": \"%s\"}",
-                     n[p1].port, n[p1].name, n[p2].port, n[p2].name);
-        outs = strstr(peers, "}, {") ? 2 : 1;
+        char peers[2048] = "", key[1024], metrics[64];
+        size_t off = 0;
+        for (int k = 0; k < adj[i].nout; k++) {
+            int p = adj[i].to[k];
+            off += (size_t)snprintf(peers + off, sizeof peers - off,
+                                    "%s{\"addr\": \"tcp://127.0.0.1:%d\", \"name\": \"%s\"}",
+                                    k ? ", " : "", n[p].port, n[p].name);
+        }
+        edges += adj[i].nout;
         snprintf(key, sizeof key, "%s/%s.key", gen, n[i].name);
+        snprintf(metrics, sizeof metrics, "127.0.0.1:%d", mport[i]);
         s_write_config(&n[i], key, passfile, peers, ae, pollms);
+        /* The metrics endpoint: one more member, before the closing brace. */
+        f = fopen(n[i].cfg, "r+");
+        if (!f || fseek(f, -2, SEEK_END) != 0 ||
+            fprintf(f, ",\n  \"metrics\": \"%s\"\n}\n", metrics) < 0 || fclose(f) != 0)
+            s_die("cannot write %s", n[i].cfg);
     }
+    printf("fanout: %d daemons, %s (%d connections)\n", nn, desc, edges);
+    fflush(stdout);
+    double ts = s_now();
     for (int i = 0; i < nn; i++)
         s_spawn(&n[i], bin);
     for (int i = 0; i < nn; i++)
-        s_wait_log(&n[i], "valise-node ready", 1, 60);
+        s_wait_log(&n[i], "valise-node ready", 1, 300);
     /* Every session said hello once (out and in): the federation is up. */
     for (int i = 0; i < nn; i++)
-        s_wait_log(&n[i], "hello: their seq", 2 * outs, 60);
+        s_wait_log(&n[i], "hello: their seq", adj[i].degree, 300);
+    printf("   all %d daemons up and connected after %.1f s\n", nn, s_now() - ts);
     for (int i = 0; i < nn; i++)
         if (vl_store_open(n[i].dir, k1, VL_STORE_RDONLY, &n[i].ro, err) != VL_OK)
             s_die("open: %s", err);
@@ -740,8 +1054,17 @@ s_fanout(const char *gen, const char *bin, const char *work, int nn, int approva
     if (vl_store_open(n[0].dir, k1, 0, &w, err) != VL_OK)
         s_die("open: %s", err);
 
+    /* The idle traffic (anti-entropy, heartbeats), to tell it apart. */
+    const double idle_s = 10.0;
+    s_scrape_all(n, mport, nn, rx0, tx0);
+    double i0 = s_now();
+    s_sleep_ms(idle_s * 1000);
+    s_scrape_all(n, mport, nn, rx1, tx1);
+    double idle = s_now() - i0;
+
     double *lat = calloc((size_t)approvals, sizeof *lat);
     unsigned seed = 4242;
+    double a0 = s_now();
     for (int j = 0; j < approvals; j++) {
         /* Approvals do not come in step with the daemons' timers. */
         s_sleep_ms(200 + rand_r(&seed) % 300);
@@ -757,39 +1080,95 @@ s_fanout(const char *gen, const char *bin, const char *work, int nn, int approva
             if (!behind)
                 break;
             if (s_now() - t0 > 60)
-                s_die("approval %s did not reach every node in 60 s", "");
+                s_die("approval %d did not reach every node in 60 s", j + 1);
             s_sleep_ms(1);
         }
         lat[j] = s_now() - t0;
     }
+    s_scrape_all(n, mport, nn, rx2, tx2);
+    double busy = s_now() - a0;
     double sorted[1024];
-    int m = approvals < 1024 ? approvals : 1024;
+    int m = approvals;
     memcpy(sorted, lat, (size_t)m * sizeof *lat);
     qsort(sorted, (size_t)m, sizeof *sorted, s_cmp_double);
-    double p99 = sorted[(int)((m - 1) * 0.99 + 0.5)];
-    printf("\n4. one approval reaching all %d nodes (ring with chords: each node connects to "
-           "the next and the fifth next; anti_entropy_ms %u, poll_ms %u)\n", nn, ae, pollms);
-    printf("   %d approvals: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < "
-           "1 s: %.2fx)\n", m, sorted[m / 2] * 1000, sorted[(int)((m - 1) * 0.9 + 0.5)] * 1000,
-           p99 * 1000, sorted[m - 1] * 1000, p99);
+    double p50 = sorted[m / 2], p90 = sorted[(int)((m - 1) * 0.9 + 0.5)],
+           p99 = sorted[(int)((m - 1) * 0.99 + 0.5)];
+    printf("\n4. one approval reaching all %d nodes (%s; anti_entropy_ms %u, poll_ms %u)\n", nn,
+           desc, ae, pollms);
+    printf("   %d approvals: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (goal p99 < "
+           "1 s: %.2fx)\n", m, p50 * 1000, p90 * 1000, p99 * 1000, sorted[m - 1] * 1000, p99);
     printf("   each:");
     for (int j = 0; j < m; j++)
         printf(" %.0f", lat[j] * 1000);
     printf(" ms\n");
-    long rss = 0;
+
+    /* Bytes: the daemons' own counters (protocol frames, without ZeroMQ
+     * framing and CURVE), received per node, net of the idle rate. */
+    double sum_rx = 0, sum_tx = 0, max_rx = 0, idle_rx = 0, hub_tx = 0;
     for (int i = 0; i < nn; i++) {
-        long r = s_rss_anon_kb(n[i].pid);
-        if (r > rss)
-            rss = r;
+        double irx = (double)(rx1[i] - rx0[i]) / idle;
+        double r = ((double)(rx2[i] - rx1[i]) - irx * busy) / approvals;
+        double t = ((double)(tx2[i] - tx1[i]) - (double)(tx1[i] - tx0[i]) / idle * busy) /
+                   approvals;
+        idle_rx += irx;
+        sum_rx += r;
+        sum_tx += t;
+        if (i > 0 && r > max_rx)
+            max_rx = r;
+        if (i == 0)
+            hub_tx = t;
     }
-    printf("   largest RssAnon among the %d daemons at the end: %.1f MB\n", nn, rss / 1024.0);
+    double gross_rx = 0;
+    for (int i = 0; i < nn; i++)
+        gross_rx += (double)(rx2[i] - rx1[i]);
+    gross_rx /= (double)nn * approvals;
+    printf("   bytes per node per approval (valise_bytes_received_total, protocol frames): mean "
+           "%.0f B received net of the idle traffic (%.0f B gross; idle %.0f B/s per node over "
+           "%.0f s), largest %.0f B; node01 sent %.0f B per approval; %.0f B sent per node on "
+           "average\n", sum_rx / nn, gross_rx, idle_rx / nn, idle, max_rx, hub_tx, sum_tx / nn);
+    long *rss = calloc((size_t)nn, sizeof *rss);
+    long rss_hub = s_rss_anon_kb(n[0].pid);
+    for (int i = 0; i < nn; i++)
+        rss[i] = s_rss_anon_kb(n[i].pid);
+    qsort(rss, (size_t)nn, sizeof *rss, s_cmp_long);
+    printf("   RssAnon per daemon at the end: median %.1f MB, largest %.1f MB, smallest %.1f MB; "
+           "node01 %.1f MB\n", rss[nn / 2] / 1024.0, rss[nn - 1] / 1024.0, rss[0] / 1024.0,
+           rss_hub / 1024.0);
+
+    char fig[256], meas[256];
+    printf("\nsummary (fanout, %d nodes, %s):\n", nn, topo);
+    printf("| measure | figure | goal | ratio | verdict |\n|---|---|---|---|---|\n");
+    snprintf(meas, sizeof meas, "one approval reaching all %d nodes, %s, %d approvals", nn, topo,
+             m);
+    snprintf(fig, sizeof fig, "p50 %.0f ms, p90 %.0f ms, p99 %.0f ms", p50 * 1000, p90 * 1000,
+             p99 * 1000);
+    s_row(meas, fig, "p99 < 1 s", p99, true);
+    snprintf(meas, sizeof meas, "bytes received per node per approval, %d nodes, %s", nn, topo);
+    snprintf(fig, sizeof fig, "%.0f B net of idle (%.0f B gross); the entry %zu B", sum_rx / nn,
+             gross_rx, u.len[0]);
+    printf("| %s | %s | (no goal) | | |\n", meas, fig);
+    snprintf(meas, sizeof meas, "RssAnon per daemon, %d nodes, %s", nn, topo);
+    snprintf(fig, sizeof fig, "median %.1f MB, max %.1f MB", rss[nn / 2] / 1024.0,
+             rss[nn - 1] / 1024.0);
+    s_row(meas, fig, "< 64 MB", rss[nn - 1] / 1024.0 / 64.0, true);
+    fflush(stdout);
+
     vl_store_close(&w);
     for (int i = 0; i < nn; i++) {
         vl_store_close(&n[i].ro);
         s_stop(&n[i]);
     }
+    free(rss);
     free(lat);
     free(n);
+    free(mport);
+    free(adj);
+    free(rx0);
+    free(tx0);
+    free(rx1);
+    free(tx1);
+    free(rx2);
+    free(tx2);
     for (size_t i = 0; i < u.n; i++)
         free(u.e[i]);
     free(u.e);
@@ -804,6 +1183,9 @@ main(int argc, char **argv)
     const char *gen = NULL, *bin = NULL, *work = NULL;
     unsigned ae = 2000, pollms = 50; /* the daemon's default (docs/operator.md) */
     int nodes = 16, approvals = 20;
+    double goal_sync = 0;
+    bool apply = true;
+    const char *topo = "ring";
     if (argc < 2) {
         fprintf(stderr, "usage: vl_fedbench sync|fanout --gen D --node BIN --work W ...\n");
         return 2;
@@ -823,6 +1205,13 @@ main(int argc, char **argv)
             nodes = atoi(argv[++i]);
         else if (strcmp(argv[i], "--approvals") == 0 && i + 1 < argc)
             approvals = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--goal-sync") == 0 && i + 1 < argc)
+            goal_sync = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--no-apply") == 0)
+            apply = false;
+        else if (strcmp(argv[i], "--topology") == 0 && i + 1 < argc &&
+                 (strcmp(argv[i + 1], "ring") == 0 || strcmp(argv[i + 1], "hub") == 0))
+            topo = argv[++i];
         else {
             fprintf(stderr, "vl_fedbench: unknown argument %s\n", argv[i]);
             return 2;
@@ -837,9 +1226,9 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     mkdir(work, 0700);
     if (strcmp(argv[1], "sync") == 0)
-        return s_sync(gen, bin, work, ae, pollms);
+        return s_sync(gen, bin, work, ae, pollms, goal_sync, apply);
     if (strcmp(argv[1], "fanout") == 0)
-        return s_fanout(gen, bin, work, nodes, approvals, ae, pollms);
+        return s_fanout(gen, bin, work, nodes, approvals, ae, pollms, topo);
     fprintf(stderr, "vl_fedbench: unknown command %s\n", argv[1]);
     return 2;
 }

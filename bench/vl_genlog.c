@@ -5,21 +5,35 @@
  * making 100,000 entries with the `valise` command would take hours of
  * durable commits and key-file openings.
  *
- *   vl_genlog --dir D --nodes N --entries E [--updates U]
+ *   vl_genlog --dir D --nodes N --entries E [--updates U] [--sample FILE]
  *
  * Writes, in D (created; must not exist):
  *   sec1.key/.pub, sec2.key/.pub  the approvers (threshold 2)
  *   node01.key/.pub ... nodeNN    the member nodes
  *   genesis.vlg                   the signed genesis naming all of them
- *   base/                         a store holding E entries: one new
- *                                 authority record of ~1.2 KB each, proposed
- *                                 by sec1 and approved by sec1 and sec2
+ *   base/                         a store holding E entries: one new record
+ *                                 each, proposed by sec1 and approved by sec1
+ *                                 and sec2
  *   updates.bin                   U more entries chained after them, each
  *                                 changing one existing record (rev 1 -> 2,
  *                                 spread evenly over the E records), as
  *                                 [u32be length][entry bytes] records
  *   stats.txt                     "entries E base_bytes B updates U
- *                                 update_bytes V" (sums of encoded entries)
+ *                                 update_bytes V json_bytes J
+ *                                 update_json_bytes K": sums of the encoded
+ *                                 entries, and of the records' canonical JSON
+ *                                 (the record's JSON view, vl_record_json(),
+ *                                 as compact JSON text: what `valise sample`
+ *                                 writes per record) for the base records and
+ *                                 for the U changed ones
+ *
+ * Records: with --sample FILE (a JSON array written by `valise sample`, e.g.
+ * --count-scale 20: 14,860 records), record i is record i mod M of the file
+ * (M its length), its id suffixed ".K" for the K-th copy (K = i / M > 0):
+ * the generator's names, addresses, phone numbers, languages, time zones and
+ * agreements. A change (updates.bin) sets an authority's office hours and
+ * first phone number, or an agreement's notes. Without --sample, record i is
+ * one authority of ~1.2 KB filled from a template (the figures of issue 3).
  * Key files are sealed with --kdf interactive under $VALISE_PASSPHRASE.
  *
  * The store is filled with vl_store_append_chain in batches of 1,000 and
@@ -34,6 +48,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "vl_change.h"
@@ -71,6 +86,50 @@ static const char *const s_fns[] = { "mla", "extradition", "transfer_sentenced_p
                                      "drug_trafficking_sea", "migrant_smuggling_sea",
                                      "firearms_trafficking" };
 
+/* The --sample records, or NULL. */
+static json_t *s_sample;
+
+/* Record i at version v from the sample (see the header). */
+static int
+s_sample_body(size_t i, unsigned v, uint8_t **body, size_t *len, char *id, size_t idcap)
+{
+    char err[VL_ERRMSG_MAX] = "", text[128];
+    size_t m = json_array_size(s_sample), k = i / m;
+    json_t *j = json_deep_copy(json_array_get(s_sample, i % m));
+    int rc = VL_ENOMEM;
+    if (!j)
+        return s_fail("sample", rc, NULL);
+    const char *orig = json_string_value(json_object_get(j, "id"));
+    if (k > 0)
+        snprintf(id, idcap, "%s.%zu", orig ? orig : "?", k);
+    else
+        snprintf(id, idcap, "%s", orig ? orig : "?");
+    json_object_set_new(j, "id", json_string(id));
+    if (v > 0) {
+        const char *kind = json_string_value(json_object_get(j, "kind"));
+        if (kind && strcmp(kind, "authority") == 0) {
+            snprintf(text, sizeof text, "Monday-Friday %02u:00-16:30", 7u + v % 3);
+            json_object_set_new(j, "office_hours", json_string(text));
+            json_t *ph = json_object_get(json_object_get(j, "contact"), "phones");
+            const char *p0 = json_string_value(json_array_get(ph, 0));
+            if (p0 && strlen(p0) >= 4 && strlen(p0) < sizeof text) {
+                snprintf(text, sizeof text, "%s", p0);
+                size_t n = strlen(text);
+                text[n - 1] = (char)('0' + (text[n - 1] - '0' + (int)v) % 10);
+                json_array_set_new(ph, 0, json_string(text));
+            }
+        } else {
+            snprintf(text, sizeof text, "Status confirmed by the depositary, revision %u.", v);
+            json_object_set_new(j, "notes", json_pack("{s:s}", "en", text));
+        }
+    }
+    rc = vl_record_from_json(j, body, len, err);
+    json_decref(j);
+    if (rc != VL_OK)
+        s_fail(id, rc, err);
+    return rc;
+}
+
 /* Record i at version v (v > 0 changes the phone numbers and the hours):
  * an authority of about 1.2 KB of canonical msgpack, in the spirit of the
  * directory's entries (fictitious). */
@@ -78,6 +137,8 @@ static int
 s_body(size_t i, unsigned v, uint8_t **body, size_t *len, char *id, size_t idcap)
 {
     char json[3072], err[VL_ERRMSG_MAX] = "";
+    if (s_sample)
+        return s_sample_body(i, v, body, len, id, idcap);
     const char *st = s_states[i % S_NSTATES];
     snprintf(id, idcap, "%s-G%06zu", st, i);
     snprintf(json, sizeof json,
@@ -135,7 +196,18 @@ typedef struct {
     vl_root_t acc;
     uint8_t prev[VL_HASH_LEN];
     uint64_t seq;
+    uint64_t json_bytes; /* canonical JSON of the records made, summed */
 } s_gen_t;
+
+/* Bytes of the record's canonical JSON text (compact). */
+static size_t
+s_json_len(const vl_record_t *rec)
+{
+    char *t = json_dumps(vl_record_json(rec), JSON_COMPACT);
+    size_t n = t ? strlen(t) : 0;
+    free(t);
+    return n;
+}
 
 static int
 s_entry(s_gen_t *g, size_t i, unsigned v, uint8_t **out, size_t *out_len)
@@ -156,6 +228,7 @@ s_entry(s_gen_t *g, size_t i, unsigned v, uint8_t **out, size_t *out_len)
         rc = vl_op_from_record(&op, rec, v);
     if (rc != VL_OK)
         goto out;
+    g->json_bytes += s_json_len(rec);
     if (v > 0) {
         vl_root_leaf(leaf, id, v, old, olen);
         vl_root_remove(&g->acc, leaf);
@@ -192,7 +265,7 @@ out:
 int
 main(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *sample = NULL;
     size_t nodes = 2, nentries = 1000, nupdates = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
@@ -203,8 +276,11 @@ main(int argc, char **argv)
             nentries = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--updates") == 0 && i + 1 < argc)
             nupdates = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--sample") == 0 && i + 1 < argc)
+            sample = argv[++i];
         else {
-            fprintf(stderr, "usage: vl_genlog --dir D --nodes N --entries E [--updates U]\n");
+            fprintf(stderr, "usage: vl_genlog --dir D --nodes N --entries E [--updates U] "
+                            "[--sample FILE]\n");
             return 2;
         }
     }
@@ -219,6 +295,16 @@ main(int argc, char **argv)
     }
     if (vl_crypto_init() != VL_OK)
         return 1;
+    if (sample) {
+        json_error_t jerr;
+        s_sample = json_load_file(sample, 0, &jerr);
+        if (!json_is_array(s_sample) || json_array_size(s_sample) == 0) {
+            fprintf(stderr, "vl_genlog: %s: not a non-empty JSON array (%s, line %d)\n", sample,
+                    jerr.text, jerr.line);
+            json_decref(s_sample);
+            return 1;
+        }
+    }
     if (mkdir(dir, 0700) != 0) {
         fprintf(stderr, "vl_genlog: %s: %s\n", dir, strerror(errno));
         return 1;
@@ -289,7 +375,7 @@ main(int argc, char **argv)
     g.a2 = a2;
     vl_root_clear(&g.acc);
     memcpy(g.prev, vl_policy_hash(pol), VL_HASH_LEN);
-    uint64_t base_bytes = 0, update_bytes = 0;
+    uint64_t base_bytes = 0, update_bytes = 0, base_json = 0;
     double tm = 0, ta = 0;
     for (size_t i = 0; i < nentries;) {
         size_t n = 0;
@@ -315,6 +401,7 @@ main(int argc, char **argv)
             printf("  %zu entries (%.0f s making, %.0f s appending)\n", i, tm, ta);
         fflush(stdout);
     }
+    base_json = g.json_bytes;
     /* Audit now, once, rather than in a daemon during a measurement. */
     double a = s_now();
     uint64_t checked = 0;
@@ -362,16 +449,21 @@ main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/stats.txt", dir);
     if (!(f = fopen(path, "w")))
         goto out;
-    fprintf(f, "entries %zu base_bytes %llu updates %zu update_bytes %llu\n", nentries,
-            (unsigned long long)base_bytes, nupdates, (unsigned long long)update_bytes);
+    fprintf(f,
+            "entries %zu base_bytes %llu updates %zu update_bytes %llu json_bytes %llu "
+            "update_json_bytes %llu\n",
+            nentries, (unsigned long long)base_bytes, nupdates, (unsigned long long)update_bytes,
+            (unsigned long long)base_json, (unsigned long long)(g.json_bytes - base_json));
     fclose(f);
     f = NULL;
     vl_head_t head;
     if (vl_store_head(st, &head) == VL_OK)
         printf("vl_genlog: base store at entry %llu, %llu records; %zu entries of %.0f B on "
-               "average; %zu updates in updates.bin; %.0f s in all\n",
+               "average (records: %.0f B of canonical JSON); %zu updates in updates.bin; "
+               "%.0f s in all\n",
                (unsigned long long)head.seq, (unsigned long long)head.records, nentries,
-               (double)base_bytes / (double)nentries, nupdates, s_now() - t0);
+               (double)base_bytes / (double)nentries, (double)base_json / (double)nentries,
+               nupdates, s_now() - t0);
     ret = 0;
 out:
     if (f)
@@ -392,5 +484,6 @@ out:
     for (size_t n = 0; n < 100; n++)
         vl_keypair_destroy(&node[n]);
     sodium_memzero(g.ckey, sizeof g.ckey);
+    json_decref(s_sample);
     return ret;
 }
