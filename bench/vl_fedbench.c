@@ -78,11 +78,30 @@ s_sleep_ms(double ms)
     nanosleep(&ts, NULL);
 }
 
+/* The daemons started and not yet stopped: s_die stops them, so that a
+ * failed run leaves no daemon behind (they would load the next runs). */
+static pid_t s_live[2 * 64 + 2];
+
+static void
+s_live_set(pid_t old, pid_t pid)
+{
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++)
+        if (s_live[i] == old) {
+            s_live[i] = pid;
+            return;
+        }
+}
+
 static void s_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 s_die(const char *fmt, ...)
 {
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++)
+        if (s_live[i] > 0) {
+            kill(s_live[i], SIGTERM);
+            waitpid(s_live[i], NULL, 0);
+        }
     va_list ap;
     fprintf(stderr, "vl_fedbench: ");
     va_start(ap, fmt);
@@ -361,6 +380,7 @@ s_spawn(s_node_t *n, const char *bin)
         _exit(127);
     }
     n->pid = pid;
+    s_live_set(0, pid);
 }
 
 /* Count lines of the log holding needle. */
@@ -398,6 +418,7 @@ s_stop(s_node_t *n)
     int st = 0;
     if (n->pid <= 0)
         return;
+    s_live_set(n->pid, 0);
     kill(n->pid, SIGTERM);
     double end = s_now() + 20;
     while (waitpid(n->pid, &st, WNOHANG) != n->pid) {
