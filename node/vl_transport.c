@@ -58,8 +58,7 @@ struct vl_transport {
     uint8_t probe_x[32];             /* the self-check's throwaway key */
     bool probe_refused;              /* ZAP refused the probe */
     bool probe_admitted;             /* ZAP admitted the probe (must not happen) */
-    int hb_ivl;                      /* ZMTP heartbeat interval of new connections (ms) */
-    int hb_timeout;                  /* ... and the silence that closes one (ms) */
+    uint32_t quiet_ms;               /* links opened from now on: the quiet limit */
 };
 
 /* Structure of our class */
@@ -146,8 +145,7 @@ vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transport_t 
     t = calloc(1, sizeof *t);
     if (!t)
         goto oom;
-    t->hb_ivl = VL_TRANSPORT_HEARTBEAT_MS;
-    t->hb_timeout = VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS;
+    t->quiet_ms = VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS;
     t->xsk = vl_secure_alloc(32);
     if (!t->xsk)
         goto oom;
@@ -236,26 +234,37 @@ vl_transport_destroy(vl_transport_t **self_p)
     }
 }
 
-/* The heartbeat of the connections a socket makes or accepts from now on
- * (libzmq reads the options when it creates a connection). */
-static int
-s_heartbeat_opts(const vl_transport_t *t, void *s)
-{
-    if (s_setint(s, ZMQ_HEARTBEAT_IVL, t->hb_ivl) != 0 ||
-        s_setint(s, ZMQ_HEARTBEAT_TIMEOUT, t->hb_timeout) != 0)
-        return -1;
-    return 0;
-}
-
 /* Options every CURVE socket of ours shares. */
 static int
-s_common_opts(const vl_transport_t *t, void *s)
+s_common_opts(void *s)
 {
     int64_t maxmsg = VL_MAX_FRAME;
     if (s_setint(s, ZMQ_LINGER, 0) != 0 || s_setint(s, ZMQ_SNDHWM, VL_TRANSPORT_HWM) != 0 ||
         s_setint(s, ZMQ_RCVHWM, VL_TRANSPORT_HWM) != 0 ||
         zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
-        s_heartbeat_opts(t, s) != 0)
+        s_setint(s, ZMQ_HEARTBEAT_IVL, VL_TRANSPORT_HEARTBEAT_MS) != 0 ||
+        s_setint(s, ZMQ_HEARTBEAT_TIMEOUT, VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS) != 0)
+        return -1;
+    return 0;
+}
+
+/* A link's heartbeat (vl_transport.h, vl_transport_set_quiet): a PING every
+ * quiet limit (10 s at most), the connection closed when nothing came
+ * within the quiet limit of one, and the peer told (the PING's TTL) to close
+ * its end after two quiet limits without traffic. Read by libzmq when it
+ * makes the connection. */
+static int
+s_link_heartbeat(const vl_transport_t *t, void *s)
+{
+    uint32_t ivl = t->quiet_ms < VL_TRANSPORT_HEARTBEAT_MS ? t->quiet_ms
+                                                           : VL_TRANSPORT_HEARTBEAT_MS;
+    uint32_t ttl = 2u * t->quiet_ms;
+    if (ttl > VL_TRANSPORT_TTL_MAX_MS)
+        ttl = VL_TRANSPORT_TTL_MAX_MS;
+    ttl -= ttl % 100u; /* ZMTP carries it in tenths of a second */
+    if (s_setint(s, ZMQ_HEARTBEAT_IVL, (int)ivl) != 0 ||
+        s_setint(s, ZMQ_HEARTBEAT_TIMEOUT, (int)t->quiet_ms) != 0 ||
+        s_setint(s, ZMQ_HEARTBEAT_TTL, (int)ttl) != 0)
         return -1;
     return 0;
 }
@@ -268,19 +277,14 @@ vl_transport_set_quiet(vl_transport_t *self, uint32_t quiet_ms)
         quiet_ms = VL_TRANSPORT_QUIET_MIN_MS;
     if (quiet_ms > VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS)
         quiet_ms = VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS;
-    self->hb_timeout = (int)quiet_ms;
-    self->hb_ivl = (int)(quiet_ms / 4);
-    /* Connections the ROUTER accepts later; an error leaves the old values,
-     * which are valid. */
-    if (self->router)
-        (void)s_heartbeat_opts(self, self->router);
+    self->quiet_ms = quiet_ms;
 }
 
 uint32_t
 vl_transport_quiet(const vl_transport_t *self)
 {
     assert(self);
-    return (uint32_t)self->hb_timeout;
+    return self->quiet_ms;
 }
 
 static bool
@@ -297,7 +301,7 @@ vl_transport_listen(vl_transport_t *self, const char *endpoint, char *err)
     void *r = zmq_socket(self->ctx, ZMQ_ROUTER);
     if (!r)
         return s_zerr(err, "router socket");
-    if (s_common_opts(self, r) != 0 || s_setint(r, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
+    if (s_common_opts(r) != 0 || s_setint(r, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
         s_setint(r, ZMQ_CURVE_SERVER, 1) != 0 ||
         zmq_setsockopt(r, ZMQ_CURVE_SECRETKEY, self->xsk, 32) != 0 ||
         zmq_setsockopt(r, ZMQ_ZAP_DOMAIN, VL_TRANSPORT_ZAP_DOMAIN,
@@ -609,7 +613,7 @@ s_link_new(vl_transport_t *t, const char *addr, const uint8_t server_x[32],
         rc = s_zerr(err, "dealer socket");
         goto out;
     }
-    if (s_common_opts(t, l->sock) != 0 || s_setint(l->sock, ZMQ_IMMEDIATE, 1) != 0 ||
+    if (s_common_opts(l->sock) != 0 || s_link_heartbeat(t, l->sock) != 0 || s_setint(l->sock, ZMQ_IMMEDIATE, 1) != 0 ||
         s_setint(l->sock, ZMQ_RECONNECT_IVL, 100) != 0 ||
         s_setint(l->sock, ZMQ_RECONNECT_IVL_MAX, (int)reconnect_max_ms) != 0 ||
         zmq_setsockopt(l->sock, ZMQ_CURVE_SERVERKEY, server_x, 32) != 0 ||

@@ -98,6 +98,7 @@ for n in a b; do
         [ "$n" != a ] || printf '\n    {"addr": "tcp://%s:%s", "name": "b"}' "$(ipof b)" "$PORT"
         printf '\n  ],\n  "timers": {"anti_entropy_ms": %s, "poll_ms": %s, "reconnect_max_ms": %s},\n' \
             "$FED_AE_MS" "$FED_POLL_MS" "$FED_RECONNECT_MS"
+        printf '  "metrics": "127.0.0.1:9464",\n'
         printf '  "log_level": "%s",\n  "log_file": "-"\n}\n' "$FED_LOG_LEVEL"
     } >"$T/$n/node.json"
     touch "$(fed_log "$n")"
@@ -137,6 +138,18 @@ wait_until 30 converged a b
 
 log_has a 're-creating the link' ||
     { fed_diag; fail "a did not log the re-created link"; }
+scrape() { # NODE METRIC: its value, from NODE's metrics endpoint (inside its namespace)
+    nsx "$1" "$PY" -c '
+import sys, urllib.request
+for line in urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=5).read().decode().splitlines():
+    if line.split(" ")[0] == sys.argv[1]:
+        print(line.split(" ")[1])' "$2"
+}
+relinks=$(scrape a valise_links_recreated_total)
+[ "${relinks:-0}" -ge 1 ] || fail "a's valise_links_recreated_total is '${relinks}' after the cut"
+[ "$(scrape b 'valise_peers{direction="in",state="connected"}')" = 1 ] ||
+    fail "b does not count exactly one connected in session after the heal"
+note "a re-created its link $relinks times"
 for n in a b; do
     if grep -q 'dropped:' "$(fed_log "$n")"; then
         fed_diag
