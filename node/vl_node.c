@@ -117,6 +117,29 @@ s_reap(vl_node_t *self, uint64_t now)
     self->nin = j;
 }
 
+/* A connect attempt of p's link got no answer within the quiet limit (no
+ * SYN-ACK, no reset, or a handshake that stopped): a silent peer or a
+ * silent cut (protocol.md §3). A new link's SYN goes out now; the old one's
+ * next retransmission might be seconds away (the kernel doubles its RTO)
+ * and libzmq's own retries back off up to reconnect_max_ms. The first
+ * re-creation after a handshake is logged at info, the rest (the peer
+ * stays silent) at debug; every one is counted (valise_links_recreated_total). */
+static void
+s_relink(vl_node_t *self, vl_peer_t *p, uint64_t now)
+{
+    char label[512]; /* vl_peer_label is shorter */
+    unsigned n = vl_peer_link_renewed(p);
+    vl_log_clean(label, sizeof label, vl_peer_label(p));
+    vl_log(n == 1 ? VL_LOG_INFO : VL_LOG_DEBUG,
+           "peer %s: no answer for %u ms (last message %llu ms ago); re-creating the link "
+           "(%u in a row)",
+           label, vn_quiet_ms(self), (unsigned long long)(now - vl_peer_last_rx(p)), n);
+    self->relinks++;
+    vn_pull_end(self, p);
+    vl_peer_close_link(p, 0);
+    vn_open_link(self, p, now);
+}
+
 static void
 s_timers(vl_node_t *self, uint64_t now)
 {
@@ -139,7 +162,7 @@ s_timers(vl_node_t *self, uint64_t now)
     }
     for (size_t i = 0; i < self->nout + self->nin; i++) {
         vl_peer_t *p = vn_peer_at(self, i);
-        if (vl_peer_probe_expired(p, now)) {
+        if (!vl_peer_gone(p) && vl_peer_probe_expired(p, now)) {
             char why[96];
             snprintf(why, sizeof why, "did not send its entry %llu within %u ms",
                      (unsigned long long)vl_peer_probe_seq(p), vn_pull_timeout(self));
@@ -150,6 +173,8 @@ s_timers(vl_node_t *self, uint64_t now)
     vn_fresh_tick(self, now);
     for (size_t i = 0; i < self->nout; i++) {
         vl_peer_t *p = self->out[i];
+        if (vl_peer_link_unanswered(p, now, vn_quiet_ms(self)))
+            s_relink(self, p, now);
         if (vl_peer_link_stalled(p, now, S_DOWN_QUIET_MS,
                                  self->cfg->reconnect_max_ms + S_DOWN_QUIET_MS)) {
             vl_info("peer %s: connection did not come back; re-creating the link",
@@ -314,6 +339,8 @@ s_reload(vl_node_t *self, uint64_t now)
     vl_config_t *old = self->cfg;
     self->cfg = c;
     vl_config_destroy(&old);
+    /* Connections made or accepted from now on; the others keep theirs. */
+    vl_transport_set_quiet(self->tr, vn_quiet_ms(self));
     vl_info("reload: %zu peers kept, %zu removed, %zu added; anti_entropy %u ms, poll %u ms, "
             "log level %s", kept, removed, added, c->anti_entropy_ms, c->poll_ms,
             vl_log_level_name(c->log_level));
@@ -406,6 +433,7 @@ vl_node_new(vl_config_t **cfg_p, vl_store_t *store, const vl_keypair_t *kp, vl_n
     rc = vl_transport_new(vn_pol(self), kp, &self->tr, err);
     if (rc != VL_OK)
         goto out;
+    vl_transport_set_quiet(self->tr, vn_quiet_ms(self));
     if (self->cfg->listen) {
         rc = vl_transport_listen(self->tr, self->cfg->listen, err);
         if (rc != VL_OK)

@@ -271,13 +271,27 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, vl_peer_t **pp, uint64_t now)
         goto out;
     }
     /* One live session per key and connection; drop stale duplicates of
-     * the same key beyond one (a reconnect leaves the old one behind). */
+     * the same key beyond one (a reconnect leaves the old one behind), and
+     * at once every session of the key silent for longer than the quiet
+     * limit: the peer re-created its link (protocol.md §3, a quiet peer),
+     * and the old connection only waits for its heartbeat to time out. */
     size_t same = 0;
     vl_peer_t *oldest = NULL;
     for (size_t i = 0; i < self->nin; i++) {
         vl_peer_t *q = self->in[i];
         if (vl_peer_gone(q) || memcmp(vl_peer_pk(q), rx->pk, VL_PK_LEN) != 0)
             continue;
+        if (now - vl_peer_last_rx(q) > vn_quiet_ms(self)) {
+            char label[512]; /* vl_peer_label is shorter */
+            vl_log_clean(label, sizeof label, vl_peer_label(q));
+            vl_info("peer %s: a new connection replaces this session, silent for %llu ms",
+                    label, (unsigned long long)(now - vl_peer_last_rx(q)));
+            vn_pull_end(self, q);
+            vl_peer_probe_end(q);
+            vl_peer_mark_gone(q, "closed");
+            vn_save_info(self, q, now, true);
+            continue;
+        }
         same++;
         if (!oldest || vl_peer_last_rx(q) < vl_peer_last_rx(oldest))
             oldest = q;
@@ -369,7 +383,7 @@ vn_link_events(vl_node_t *self, vl_peer_t *p, uint64_t now)
     uint32_t v;
     while ((l = vl_peer_link(p)) && vl_link_event(l, &ev, &v) == VL_OK) {
         busy = true;
-        vl_peer_link_event(p, ev == VL_LINK_DOWN, now);
+        vl_peer_link_event(p, ev, now);
         switch (ev) {
         case VL_LINK_UP:
             vl_info("peer %s: connected", vl_peer_label(p));
@@ -377,7 +391,8 @@ vn_link_events(vl_node_t *self, vl_peer_t *p, uint64_t now)
             break;
         case VL_LINK_DOWN:
             if (vl_peer_state(p) != VL_PS_CONNECTING)
-                vl_info("peer %s: disconnected", vl_peer_label(p));
+                vl_info("peer %s: disconnected (last message %llu ms ago)", vl_peer_label(p),
+                        (unsigned long long)(now - vl_peer_last_rx(p)));
             vn_pull_end(self, p);
             vl_peer_on_down(p, now);
             break;

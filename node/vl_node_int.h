@@ -105,6 +105,7 @@ struct vl_node {
     uint64_t zap_saved_at;          /* when */
     uint64_t bad_frames;            /* frames that failed to decode or frame */
     uint64_t haves_ignored;         /* `have`s that came too soon to be answered */
+    uint64_t relinks;               /* out links re-created: the peer was silent */
     uint64_t drops;                 /* sessions dropped for invalid input */
     uint64_t drops_by[VN_DROP_SLOTS];/* ... per error code (VN_DROP_SLOTS) */
     uint64_t bytes_rx;              /* frame bytes received from peers (valid or not) */
@@ -142,6 +143,10 @@ vl_peer_t *vn_peer_at(const vl_node_t *self, size_t i);
 uint32_t vn_push_ms(const vl_node_t *self);
 /** How long a pull or a fork probe may stay unanswered (ms). */
 uint32_t vn_pull_timeout(const vl_node_t *self);
+/** The silence after which a connection is given up (protocol.md §3: a
+ *  quiet peer): 2 x anti_entropy_ms, clamped to VL_TRANSPORT_QUIET_MIN_MS ..
+ *  VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS (the transport clamps the same way). */
+uint32_t vn_quiet_ms(const vl_node_t *self);
 /** Persist the status record of p when due (always when force). */
 void vn_save_info(vl_node_t *self, vl_peer_t *p, uint64_t now, bool force);
 /** Take over the status record a previous daemon saved of p (last contact,

@@ -137,6 +137,9 @@ vn_metrics_render(void *ctx, vl_mtext_t *b)
     vl_mtext_family(b, "valise_haves_ignored_total", "counter",
                     "Pending-id lists (have) of peers ignored for coming too soon.");
     vl_mtext_sample_u(b, "valise_haves_ignored_total", NULL, self->haves_ignored);
+    vl_mtext_family(b, "valise_links_recreated_total", "counter",
+                    "Links to configured peers re-created because a connect got no answer.");
+    vl_mtext_sample_u(b, "valise_links_recreated_total", NULL, self->relinks);
     vl_mtext_family(b, "valise_handshakes_refused_total", "counter",
                     "Connections refused at the CurveZMQ handshake (keys that are not nodes).");
     vl_mtext_sample_u(b, "valise_handshakes_refused_total", NULL,

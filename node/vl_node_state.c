@@ -6,7 +6,7 @@
  * Contract: small helpers every other vl_node*.c file may call, which call
  * no vn_* function of another file (only vl_store, vl_peer and vl_log): the
  * current policy (read from the store each time, never kept), session i of
- * out[] then in[], the push and pull timeouts derived from the
+ * out[] then in[], the push, pull and quiet timeouts derived from the
  * configuration, a session's status record, the end of a session's pull
  * (the one place a pull ends: its get is forgotten and the node's puller
  * freed) and what counts as our side's failure rather than the peer's.
@@ -45,6 +45,15 @@ vn_pull_timeout(const vl_node_t *self)
 {
     uint32_t t = 4u * self->cfg->anti_entropy_ms;
     return t < 15000u ? 15000u : t;
+}
+
+uint32_t
+vn_quiet_ms(const vl_node_t *self)
+{
+    uint64_t t = 2ull * self->cfg->anti_entropy_ms;
+    return t < VL_TRANSPORT_QUIET_MIN_MS            ? VL_TRANSPORT_QUIET_MIN_MS
+           : t > VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS ? VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS
+                                                    : (uint32_t)t;
 }
 
 /* Persist the status record of p when due (always when force). */

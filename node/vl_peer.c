@@ -183,6 +183,7 @@ vl_peer_set_link(vl_peer_t *self, vl_link_t *link, uint64_t now)
     self->link = link;
     self->link_event_at = now;
     self->link_down = false;
+    self->link_trying = true;
     self->hello_sent = false;
     self->identified = false;
     s_forget(self);
@@ -192,11 +193,28 @@ vl_peer_set_link(vl_peer_t *self, vl_link_t *link, uint64_t now)
 }
 
 void
-vl_peer_link_event(vl_peer_t *self, bool down, uint64_t now)
+vl_peer_link_event(vl_peer_t *self, vl_link_event_t ev, uint64_t now)
 {
     assert(self);
     self->link_event_at = now;
-    self->link_down = down;
+    self->link_down = ev == VL_LINK_DOWN;
+    self->link_trying = ev == VL_LINK_TRYING;
+}
+
+bool
+vl_peer_link_unanswered(const vl_peer_t *self, uint64_t now, uint32_t ms)
+{
+    assert(self);
+    if (!self->link || self->state != VL_PS_CONNECTING || !self->link_trying)
+        return false;
+    return now - self->link_event_at > ms;
+}
+
+unsigned
+vl_peer_link_renewed(vl_peer_t *self)
+{
+    assert(self);
+    return ++self->renewed;
 }
 
 bool
@@ -253,6 +271,7 @@ vl_peer_on_up(vl_peer_t *self, uint64_t now)
     s_forget(self);
     self->next_hello = now;
     self->healthy_since = now;
+    self->renewed = 0;
     s_set_state(self, VL_PS_OPEN);
 }
 

@@ -115,7 +115,18 @@ vl_link_t *vl_peer_link(const vl_peer_t *self);
 /** @brief Hand a new link to an out session (state CONNECTING). */
 void vl_peer_set_link(vl_peer_t *self, vl_link_t *link, uint64_t now);
 /** @brief A monitor event of the link arrived (any kind). */
-void vl_peer_link_event(vl_peer_t *self, bool down, uint64_t now);
+void vl_peer_link_event(vl_peer_t *self, vl_link_event_t ev, uint64_t now);
+/** @brief True when the link is CONNECTING with a connect attempt under way
+ *  (its creation, or a VL_LINK_TRYING event, was the last thing its monitor
+ *  said) for more than ms: the peer is silent (no SYN-ACK, no reset, or a
+ *  handshake that stopped), and the kernel's SYN retransmissions back off
+ *  (1, 3, 7, 15 ... s), so the node re-creates the link for a SYN now
+ *  (docs/protocol.md §3). A refused connection (VL_LINK_RETRY) or a failed
+ *  handshake is not "under way": libzmq's back-off applies to those. */
+bool vl_peer_link_unanswered(const vl_peer_t *self, uint64_t now, uint32_t ms);
+/** @brief Note that the node re-created the link; @return how many times
+ *  since the last handshake (1 for the first), for the log. */
+unsigned vl_peer_link_renewed(vl_peer_t *self);
 /** @brief True when the link is CONNECTING and its monitor has been quiet
  *  too long: after a DISCONNECTED libzmq does not reconnect when the cause
  *  was a protocol error (an oversized frame, a failed handshake), so the

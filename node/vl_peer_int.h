@@ -45,6 +45,8 @@ struct vl_peer {
     bool gone;                    /* in: to be freed at the next reap */
     uint64_t link_event_at;       /* out: last monitor event (or link creation) */
     bool link_down;               /* out: that event was a disconnect */
+    bool link_trying;             /* out: ... or a connect under way (or the creation) */
+    unsigned renewed;             /* out: links re-created since the last handshake */
     vl_peer_info_t info;          /* the persisted status record */
     bool info_dirty;              /* info changed since it was saved */
     bool contact_dirty;           /* only info.last_contact changed */

@@ -58,6 +58,7 @@ struct vl_transport {
     uint8_t probe_x[32];             /* the self-check's throwaway key */
     bool probe_refused;              /* ZAP refused the probe */
     bool probe_admitted;             /* ZAP admitted the probe (must not happen) */
+    uint32_t quiet_ms;               /* links opened from now on: the quiet limit */
 };
 
 /* Structure of our class */
@@ -144,6 +145,7 @@ vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transport_t 
     t = calloc(1, sizeof *t);
     if (!t)
         goto oom;
+    t->quiet_ms = VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS;
     t->xsk = vl_secure_alloc(32);
     if (!t->xsk)
         goto oom;
@@ -244,6 +246,45 @@ s_common_opts(void *s)
         s_setint(s, ZMQ_HEARTBEAT_TIMEOUT, VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS) != 0)
         return -1;
     return 0;
+}
+
+/* A link's heartbeat (vl_transport.h, vl_transport_set_quiet): a PING every
+ * quiet limit (10 s at most), the connection closed when nothing came
+ * within the quiet limit of one, and the peer told (the PING's TTL) to close
+ * its end after two quiet limits without traffic. Read by libzmq when it
+ * makes the connection. */
+static int
+s_link_heartbeat(const vl_transport_t *t, void *s)
+{
+    uint32_t ivl = t->quiet_ms < VL_TRANSPORT_HEARTBEAT_MS ? t->quiet_ms
+                                                           : VL_TRANSPORT_HEARTBEAT_MS;
+    uint32_t ttl = 2u * t->quiet_ms;
+    if (ttl > VL_TRANSPORT_TTL_MAX_MS)
+        ttl = VL_TRANSPORT_TTL_MAX_MS;
+    ttl -= ttl % 100u; /* ZMTP carries it in tenths of a second */
+    if (s_setint(s, ZMQ_HEARTBEAT_IVL, (int)ivl) != 0 ||
+        s_setint(s, ZMQ_HEARTBEAT_TIMEOUT, (int)t->quiet_ms) != 0 ||
+        s_setint(s, ZMQ_HEARTBEAT_TTL, (int)ttl) != 0)
+        return -1;
+    return 0;
+}
+
+void
+vl_transport_set_quiet(vl_transport_t *self, uint32_t quiet_ms)
+{
+    assert(self);
+    if (quiet_ms < VL_TRANSPORT_QUIET_MIN_MS)
+        quiet_ms = VL_TRANSPORT_QUIET_MIN_MS;
+    if (quiet_ms > VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS)
+        quiet_ms = VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS;
+    self->quiet_ms = quiet_ms;
+}
+
+uint32_t
+vl_transport_quiet(const vl_transport_t *self)
+{
+    assert(self);
+    return self->quiet_ms;
 }
 
 static bool
@@ -572,7 +613,7 @@ s_link_new(vl_transport_t *t, const char *addr, const uint8_t server_x[32],
         rc = s_zerr(err, "dealer socket");
         goto out;
     }
-    if (s_common_opts(l->sock) != 0 || s_setint(l->sock, ZMQ_IMMEDIATE, 1) != 0 ||
+    if (s_common_opts(l->sock) != 0 || s_link_heartbeat(t, l->sock) != 0 || s_setint(l->sock, ZMQ_IMMEDIATE, 1) != 0 ||
         s_setint(l->sock, ZMQ_RECONNECT_IVL, 100) != 0 ||
         s_setint(l->sock, ZMQ_RECONNECT_IVL_MAX, (int)reconnect_max_ms) != 0 ||
         zmq_setsockopt(l->sock, ZMQ_CURVE_SERVERKEY, server_x, 32) != 0 ||

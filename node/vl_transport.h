@@ -39,9 +39,18 @@
  *  hellos, so 64 never blocks a well-behaved peer and bounds what a peer can
  *  queue in our memory to 64 MiB. (A candidate for vl_limits.h.) */
 #define VL_TRANSPORT_HWM 64
-/** ZMTP heartbeats: a silent TCP connection is closed after the timeout. */
+/** ZMTP heartbeats of the ROUTER's connections (and the ceiling of a
+ *  link's): a PING every HEARTBEAT_MS, and a connection on which nothing
+ *  arrived within HEARTBEAT_TIMEOUT_MS of a PING is closed. Links use the
+ *  quiet limit instead (vl_transport_set_quiet). */
 #define VL_TRANSPORT_HEARTBEAT_MS 10000
 #define VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS 30000
+/** The shortest quiet limit vl_transport_set_quiet accepts: a PONG needs a
+ *  round trip and the peer's I/O thread, on a loaded machine too. */
+#define VL_TRANSPORT_QUIET_MIN_MS 1000u
+/** ZMQ_HEARTBEAT_TTL's ceiling (ZMTP carries it in tenths of a second in
+ *  16 bits). */
+#define VL_TRANSPORT_TTL_MAX_MS 6553500u
 /** The ZAP domain of our ROUTER. */
 #define VL_TRANSPORT_ZAP_DOMAIN "valise"
 
@@ -62,6 +71,20 @@ int vl_transport_new(const vl_policy_t *pol, const vl_keypair_t *kp, vl_transpor
 int vl_transport_set_nodes(vl_transport_t *self, const vl_policy_t *pol, char *err);
 /** @brief Number of keys the ZAP handler admits. */
 size_t vl_transport_nodes(const vl_transport_t *self);
+/** @brief The quiet limit of links opened from now on (docs/protocol.md
+ *  §3, a quiet peer). A link sends a ZMTP PING every quiet_ms (at most
+ *  VL_TRANSPORT_HEARTBEAT_MS) and is closed (VL_LINK_DOWN) when nothing at
+ *  all arrived within quiet_ms of one, i.e. quiet_ms to 2 x quiet_ms after
+ *  the last bytes received. The peer's libzmq answers a PING with a PONG at
+ *  once, whatever that peer's settings, so only a silent connection is
+ *  closed. The PING's TTL asks the peer to close its end after 2 x quiet_ms
+ *  without traffic. Clamped to VL_TRANSPORT_QUIET_MIN_MS ..
+ *  VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS; VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS
+ *  before the first call. The ROUTER keeps VL_TRANSPORT_HEARTBEAT_MS /
+ *  VL_TRANSPORT_HEARTBEAT_TIMEOUT_MS. */
+void vl_transport_set_quiet(vl_transport_t *self, uint32_t quiet_ms);
+/** @brief The quiet limit in force (ms), as clamped. */
+uint32_t vl_transport_quiet(const vl_transport_t *self);
 /** @brief Close every socket with linger 0 (links must be destroyed first),
  *  terminate the context, wipe keys; sets *self_p to NULL. NULL-safe. */
 void vl_transport_destroy(vl_transport_t **self_p);

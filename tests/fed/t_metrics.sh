@@ -86,6 +86,7 @@ assert fams <= typed and fams <= helped, (fams - typed, fams - helped)
 for need in ("valise_head_seq", "valise_bytes_received_total", "valise_bytes_sent_total",
              "valise_entries_received_total", "valise_entries_sent_total", "valise_drops_total",
              "valise_handshakes_refused_total", "valise_haves_ignored_total",
+             "valise_links_recreated_total",
              "valise_pending_proposals", "valise_peers",
              "valise_peer_lag_entries", "valise_peer_last_sync_timestamp_seconds"):
     assert need in fams, "missing " + need

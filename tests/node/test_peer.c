@@ -176,6 +176,7 @@ vl_peer_test(bool verbose)
     VL_CHECK(vl_peer_state(p) == VL_PS_CONNECTING && vl_peer_identified(p));
     /* (link is NULL in this test, so never stalled) */
     VL_CHECK(!vl_peer_link_stalled(p, 999999, 1, 1));
+    VL_CHECK(!vl_peer_link_unanswered(p, 999999, 1));
     vl_peer_on_revoked(p, "not a node of policy version 3");
     VL_CHECK(vl_peer_state(p) == VL_PS_REVOKED && !vl_peer_sendable(p) && !vl_peer_identified(p));
     VL_CHECK(strcmp(vl_peer_info(p)->state, "revoked") == 0);
