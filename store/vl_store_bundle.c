@@ -562,8 +562,9 @@ s_check_rest(s_imp_t *c, char *err)
             if (rc == VL_OK)
                 rc = s_entry_parse(c, it.b, it.blen, 0, &b, why);
             if (rc == VL_OK && (vl_entry_seq(a) != vl_entry_seq(b) ||
-                                memcmp(vl_entry_hash(a), vl_entry_hash(b), VL_HASH_LEN) == 0))
-                rc = vl_err(why, VL_EINVAL, "not two different entries at one seq");
+                                memcmp(vl_entry_hash(a), vl_entry_hash(b), VL_HASH_LEN) == 0 ||
+                                memcmp(vl_entry_digest(a), vl_entry_digest(b), VL_HASH_LEN) == 0))
+                rc = vl_err(why, VL_EINVAL, "not two different signed entries at one seq");
             if (rc == VL_ENOTFOUND) {
                 c->skip_ev[i] = true; /* a version we lack: cannot be checked yet */
                 rc = VL_OK;

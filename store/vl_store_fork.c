@@ -168,6 +168,11 @@ vl_store_fork_check(vl_store_t *self, const uint8_t *entry, size_t len, char *er
         rc = VL_OK;
         goto out;
     }
+    if (memcmp(vl_entry_digest(ours), vl_entry_digest(theirs), VL_HASH_LEN) == 0) {
+        rc = vl_err(err, VL_EPROTO, "entry %llu differs from ours only outside what its "
+                    "approvers signed: a forged copy, not a fork", (unsigned long long)seq);
+        goto out;
+    }
     s_evidence_ctx_t c = { ours, theirs };
     rc = vls_write(self, s_evidence_txn, &c, err);
     if (rc == VL_OK || rc == VL_EEXIST)
@@ -196,6 +201,14 @@ vl_store_evidence_put(vl_store_t *self, const uint8_t *a, size_t alen, const uin
     }
     if (memcmp(vl_entry_hash(ea), vl_entry_hash(eb), VL_HASH_LEN) == 0) {
         rc = vl_err(err, VL_EINVAL, "evidence: the two entries are the same");
+        goto out;
+    }
+    /* Equivocation is two statements signed at one seq: two entries with one
+     * digest (a run's later entry with another prev, an entry carrying another
+     * encoding of its proposal) are one statement, and one copy was forged. */
+    if (memcmp(vl_entry_digest(ea), vl_entry_digest(eb), VL_HASH_LEN) == 0) {
+        rc = vl_err(err, VL_EINVAL, "evidence: the two entries carry one signed statement "
+                    "(one is a forged copy, not a fork)");
         goto out;
     }
     s_evidence_ctx_t c = { ea, eb };

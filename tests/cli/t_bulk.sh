@@ -171,4 +171,18 @@ done
 # The same signers as the run-mates (the control): accepted.
 cp -a "$T/s3-empty" "$T/s3-same"
 ok bundle import "$T/same.vlb" --store "$T/s3-same" --key "$T/node.key"
+# Entry 3 with its header's prev changed (no signature covers the prev of a
+# run's later entry), imported into a store that holds the run: a forged copy
+# of one signed statement, not equivocation (docs/trust.md §5). Refused; no
+# evidence kept, the log not stopped, approvals go on.
+forge runprev 3 "$T/prev.vlb"
+cp -a "$T/s3-good" "$T/s3-prev"
+rc=0
+"$VALISE" bundle import "$T/prev.vlb" --store "$T/s3-prev" --key "$T/node.key" >"$T/out" 2>"$T/err" || rc=$?
+[ $rc -ne 0 ] || fail "a bundle with a forged prev in entry 3 was imported: $(cat "$T/out")"
+grep -Eqi 'fork at entry|equivocation|log stopped' "$T/err" "$T/out" && fail "a forged prev was taken for a fork: $(cat "$T/err")"
+ok status --store "$T/s3-prev" --key "$T/node.key"
+grep -qi 'fork' "$T/out" && fail "status reports a fork after a forged prev: $(cat "$T/out")"
+ok verify --store "$T/s3-prev" --key "$T/node.key"
+has '^verify: OK \(3 entries'
 echo "t_bulk: OK"

@@ -32,7 +32,10 @@
  *            row's root flipped inside the run document it carries;
  *   runswap  entry N: the first two rows of the run it carries swapped;
  *   runsigs  entry N: made again from its run, signed by A and B (a signer
- *            set other than its run-mates', every signature valid).
+ *            set other than its run-mates', every signature valid);
+ *   runprev  entry N (a run's entry after its first): the last byte of its
+ *            header's prev flipped, which no signature covers: a forged copy
+ *            that must not pass for equivocation (docs/trust.md §5).
  * --name TEXT replaces the network name of the header (display only; a
  * hostile one tests the escaping of `bundle show` and of error lines).
  * Entries are made under the genesis (policy version 1): the test forges
@@ -155,6 +158,17 @@ s_run_forge(const char *what, const vl_policy_t *pol, const uint8_t *in, size_t 
         goto out;
     memcpy(*out, in, ilen);
     *len = ilen;
+    if (!strcmp(what, "runprev")) {
+        /* The header's "prev": fixstr "prev", bin8 of 32 bytes. */
+        uint8_t *at = memmem(*out, ilen, "\xa4prev\xc4\x20", 7);
+        if (!at || (size_t)(at - *out) + 39 > ilen) {
+            ret = s_die("runprev", VL_EINVAL, "prev not found");
+            goto out;
+        }
+        at[38] ^= 0x01;
+        ret = 0;
+        goto out;
+    }
     uint8_t *run = memmem(*out, ilen, rb, rlen);
     if (!run) {
         ret = s_die("runflip/runswap", VL_EINVAL, "run not found in the entry");
@@ -231,7 +245,8 @@ main(int argc, char **argv)
     if (!in || !outp || !keyp || !gen || !what)
         return fprintf(stderr, "vl_bundleforge: --in --out --key --genesis --what needed\n"), 2;
     int fab = !strcmp(what, "replace") || !strcmp(what, "rechain");
-    int runf = !strcmp(what, "runflip") || !strcmp(what, "runswap") || !strcmp(what, "runsigs");
+    int runf = !strcmp(what, "runflip") || !strcmp(what, "runswap") || !strcmp(what, "runsigs") ||
+               !strcmp(what, "runprev");
     if (strcmp(what, "resign") && strcmp(what, "flipsig") && !fab && !runf)
         return fprintf(stderr, "vl_bundleforge: unknown --what %s\n", what), 2;
     if ((fab && (!propp || ns != 2)) || (strcmp(what, "resign") && seq == 0))
