@@ -94,6 +94,10 @@ chown -R nobody "$NB"
 chmod 700 "$NB"
 chmod 600 "$NB"/*.key
 chmod 755 "$T"
+# nobody must reach $T: the test directory's parent (build/tmp) may be 0700.
+chmod o+x "$(dirname "$T")"
+setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$NB" ||
+    fail "nobody cannot reach $NB (a directory above it is not traversable by others)"
 chmod 555 "$T/store"
 chmod 444 "$T/store"/*
 as_nobody() {
