@@ -59,6 +59,14 @@
 /** Largest run document: 69 bytes per row ([bin32, bin32]) and 128 for the
  *  rest (docs/formats.md §6.1). */
 #define VL_MAX_RUN_DOC        (VL_MAX_RUN * 69u + 128u)
+/** Room an entry needs around its proposal: header, keys and up to
+ *  VL_MAX_APPROVERS signatures (105 bytes each), with margin. */
+#define VL_MAX_ENTRY_ENVELOPE (6u * 1024u)
+/** Largest proposal document a store takes as pending: one that still fits
+ *  in a version 2 entry beside the largest run document, so that every
+ *  pending proposal can be a row of a run (docs/formats.md §6.1); above
+ *  the largest proposal valise makes (checked below). */
+#define VL_MAX_PROPOSAL       (VL_MAX_ENTRY - VL_MAX_RUN_DOC - VL_MAX_ENTRY_ENVELOPE)
 /** Longest rejection reason. */
 #define VL_MAX_REASON         1024u
 /** Longest network name, member name. */
@@ -169,6 +177,12 @@
 #if VL_MAX_PAYLOAD + 16u + VL_MAX_OPS * 320u + 1024u + VL_MAX_RUN_DOC + \
         VL_MAX_APPROVERS * 105u + 512u > VL_MAX_ENTRY
 #error "a run entry with a maximal proposal must fit in VL_MAX_ENTRY"
+#endif
+#if VL_MAX_PAYLOAD + 16u + VL_MAX_OPS * 320u + 1024u > VL_MAX_PROPOSAL
+#error "a maximal proposal must be taken as pending"
+#endif
+#if VL_MAX_APPROVERS * 105u + 512u > VL_MAX_ENTRY_ENVELOPE
+#error "an entry's envelope must hold every approver's signature"
 #endif
 #if VL_MAX_FRAME > VL_MAX_DOC
 #error "a frame is decoded as one document"

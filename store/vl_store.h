@@ -277,6 +277,27 @@ int vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
                      const vl_keypair_t *approver, uint64_t now,
                      uint64_t *applied_seq, size_t *nsigs, char *err);
 
+/** What vl_store_approve_ex did. */
+typedef struct {
+    uint64_t applied_seq; /**< the new entry's seq when applied, else 0 */
+    size_t nsigs;         /**< signatures on the proposal's own candidate after the call */
+    uint32_t threshold;   /**< of the version the candidate is made under */
+    bool restarted;       /**< a stored candidate (made on an older head or under
+                               another version) was discarded: its approvals must
+                               be given again */
+    size_t run_rows;      /**< non-zero: the proposal is also a row of the pending
+                               run (docs/store.md §3.2.1), of this many rows ... */
+    size_t run_nsigs;     /**< ... which carries this many approvals (they count for
+                               the run, not for the own candidate) */
+} vl_approve_result_t;
+
+/** @brief vl_store_approve, telling also whether an older candidate was
+ *  discarded and whether the proposal is a row of the pending run. res is
+ *  zeroed on every error. Same returns. */
+int vl_store_approve_ex(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
+                        const vl_keypair_t *approver, uint64_t now,
+                        vl_approve_result_t *res, char *err);
+
 /** One proposal in the result of vl_store_approve_all. */
 typedef struct {
     uint8_t id[VL_HASH_LEN];
@@ -296,6 +317,8 @@ typedef struct {
     bool built;             /**< this call built the run (it had no valid one) */
     bool applied;           /**< the threshold was met: every row is an entry now */
     char dropped[VL_ERRMSG_MAX]; /**< non-empty: a stored run was discarded, and why */
+    size_t not_in_run;      /**< signing a stored run: pending proposals that are not
+                                 rows of it (they came after it was built) */
 } vl_run_report_t;
 
 /** @brief One approver approves every pending proposal at once, as one run

@@ -99,6 +99,11 @@ vl_store_propose(vl_store_t *self, const uint8_t *prop, size_t len, uint8_t id[V
 {
     assert(self && prop);
     vl_proposal_t *p = NULL;
+    /* Above this it could not be a row of a run (VL_MAX_PROPOSAL); valise
+     * never makes one that large. */
+    if (len > VL_MAX_PROPOSAL)
+        return vl_err(err, VL_ELIMIT, "proposal of %zu bytes exceeds %u (the largest a store "
+                      "takes as pending)", len, VL_MAX_PROPOSAL);
     int rc = vls_prop_open(self, prop, len, &p, err);
     if (rc != VL_OK)
         return rc;
@@ -173,12 +178,15 @@ vls_run_drop(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_LEN], char
 {
     MDB_val v;
     vl_entry_t *e = NULL;
+    s_head_t h;
     int rc = vls_get(self, txn, S_META, "run", 3, &v, err);
     if (rc == VL_ENOTFOUND)
         return VL_OK;
-    if (rc != VL_OK)
+    if (rc != VL_OK || (rc = vls_head_load(self, txn, &h, false, err)) != VL_OK)
         return rc;
-    rc = vl_entry_parse(self->pol, v.mv_data, v.mv_size,
+    /* Made under the version that governs the head's next entry, which is
+     * older than the newest when that one's `from` lies further on. */
+    rc = vl_entry_parse(vls_pol_for(self, h.seq + 1), v.mv_data, v.mv_size,
                         VL_ENTRY_CANDIDATE | VL_ENTRY_NO_SIGS, &e, NULL);
     if (rc == VL_ENOMEM)
         return rc;
@@ -360,9 +368,26 @@ typedef struct {
     const uint8_t *id;
     const vl_keypair_t *approver;
     uint64_t now;
-    uint64_t applied_seq; /* out */
-    size_t nsigs;         /* out */
+    vl_approve_result_t *res; /* out */
 } s_approve_ctx_t;
+
+/* Whether the proposal is also a row of the pending run, and that run's
+ * approvals: its own candidate and the run are two ways to approve it, and
+ * the caller says so rather than leave the run's approvals unexplained. */
+static int
+s_run_status(vl_store_t *self, MDB_txn *txn, const s_head_t *h, const uint8_t id[VL_HASH_LEN],
+             vl_approve_result_t *res)
+{
+    vl_entry_t *e = NULL;
+    char why[VL_ERRMSG_MAX];
+    int rc = vls_run_stored(self, txn, h, &e, why);
+    if (rc == VL_OK && e && vl_run_find(vl_entry_run(e), id) >= 0) {
+        res->run_rows = vl_run_nrows(vl_entry_run(e));
+        res->run_nsigs = vl_entry_nsigs(e);
+    }
+    vl_entry_destroy(&e);
+    return rc;
+}
 
 static int
 s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
@@ -379,8 +404,7 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     uint8_t root[VL_HASH_LEN];
     int rc;
     memset(cur, 0, sizeof cur);
-    c->applied_seq = 0;
-    c->nsigs = 0;
+    memset(c->res, 0, sizeof *c->res);
     vls_short(c->id, hex);
     vl_kid(vl_keypair_pk(c->approver), kid);
 
@@ -398,7 +422,7 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                     kind ? " (already settled)" : "");
         goto out;
     }
-    if (rc != VL_OK)
+    if (rc != VL_OK || (rc = s_run_status(self, txn, &h, c->id, c->res)) != VL_OK)
         goto out;
     if ((rc = vls_prop_open(self, v.mv_data, v.mv_size, &p, why)) != VL_OK ||
         memcmp(vl_proposal_id(p), c->id, VL_HASH_LEN) != 0) {
@@ -422,6 +446,7 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         rc = vl_entry_parse(pol, v.mv_data, v.mv_size, VL_ENTRY_CANDIDATE, &cand, why);
         if (rc == VL_EPERM || rc == VL_ENOTFOUND) {
             cand = NULL; /* made under another policy version: start over */
+            c->res->restarted = true;
             rc = VL_OK;
         } else if (rc != VL_OK) {
             rc = vl_err(err, rc == VL_ENOMEM ? VL_ENOMEM : VL_ECORRUPT,
@@ -432,19 +457,22 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         if (cand && (vl_entry_seq(cand) != h.seq + 1 ||
             memcmp(vl_entry_prev(cand), h.hash, VL_HASH_LEN) != 0 ||
             memcmp(vl_entry_root(cand), root, VL_HASH_LEN) != 0 ||
-            memcmp(vl_proposal_id(vl_entry_proposal(cand)), c->id, VL_HASH_LEN) != 0))
+            memcmp(vl_proposal_id(vl_entry_proposal(cand)), c->id, VL_HASH_LEN) != 0)) {
             vl_entry_destroy(&cand);
+            c->res->restarted = true;
+        }
     } else if (rc != VL_ENOTFOUND) {
         goto out;
     }
     if (cand) {
         for (size_t i = 0; i < vl_entry_nsigs(cand); i++)
             if (memcmp(vl_entry_signer(cand, i), vl_keypair_pk(c->approver), VL_PK_LEN) == 0) {
-                rc = vl_err(err, VL_EEXIST, "approver %s already approved this proposal", kid);
+                rc = vl_err(err, VL_EEXIST, "proposal %s: approver %s already approved it", hex,
+                            kid);
                 goto out;
             }
         rc = vl_entry_sign(pol, v.mv_data, v.mv_size, c->approver, &signed_e, &slen, err);
-        c->nsigs = vl_entry_nsigs(cand) + 1;
+        c->res->nsigs = vl_entry_nsigs(cand) + 1;
     } else {
         size_t plen;
         const uint8_t *pb = vl_proposal_bytes(p, &plen);
@@ -452,18 +480,19 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                                 &unsigned_e, &ulen, err)) != VL_OK)
             goto out;
         rc = vl_entry_sign(pol, unsigned_e, ulen, c->approver, &signed_e, &slen, err);
-        c->nsigs = 1;
+        c->res->nsigs = 1;
     }
     if (rc != VL_OK)
         goto out;
-    if (c->nsigs >= vl_policy_threshold(pol)) {
+    c->res->threshold = vl_policy_threshold(pol);
+    if (c->res->nsigs >= vl_policy_threshold(pol)) {
         uint64_t sc, before = h.seq;
         if ((rc = vls_sigs_load(self, txn, h.seq, &sc, err)) != VL_OK ||
             (rc = vls_apply(self, txn, &h, signed_e, slen, 0, err)) != VL_OK ||
             (rc = vls_head_save(self, txn, &h, err)) != VL_OK ||
             (rc = vls_sigs_save(self, txn, sc == before ? h.seq : sc, err)) != VL_OK)
             goto out;
-        c->applied_seq = h.seq;
+        c->res->applied_seq = h.seq;
     } else {
         rc = vls_put(self, txn, S_CANDIDATES, c->id, VL_HASH_LEN, signed_e, slen, 0, err);
     }
@@ -477,14 +506,12 @@ out:
 }
 
 int
-vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypair_t *approver,
-                 uint64_t now, uint64_t *applied_seq, size_t *nsigs, char *err)
+vl_store_approve_ex(vl_store_t *self, const uint8_t id[VL_HASH_LEN],
+                    const vl_keypair_t *approver, uint64_t now, vl_approve_result_t *res,
+                    char *err)
 {
-    assert(self && id && approver);
-    if (applied_seq)
-        *applied_seq = 0;
-    if (nsigs)
-        *nsigs = 0;
+    assert(self && id && approver && res);
+    memset(res, 0, sizeof *res);
     if (!(vl_policy_roles(self->pol, vl_keypair_pk(approver)) & VL_ROLE_APPROVER)) {
         char kid[2 * VL_KID_LEN + 1];
         vl_kid(vl_keypair_pk(approver), kid);
@@ -494,14 +521,24 @@ vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypa
         return vl_err(err, VL_EPERM, "key %s is not an approver of network %s", kid,
                       vl_policy_name(self->pol));
     }
-    s_approve_ctx_t c = { id, approver, now, 0, 0 };
+    vl_approve_result_t r;
+    s_approve_ctx_t c = { id, approver, now, &r };
     int rc = vls_write(self, s_approve_txn, &c, err);
-    if (rc == VL_OK) {
-        if (applied_seq)
-            *applied_seq = c.applied_seq;
-        if (nsigs)
-            *nsigs = c.nsigs;
-    }
+    if (rc == VL_OK)
+        *res = r;
+    return rc;
+}
+
+int
+vl_store_approve(vl_store_t *self, const uint8_t id[VL_HASH_LEN], const vl_keypair_t *approver,
+                 uint64_t now, uint64_t *applied_seq, size_t *nsigs, char *err)
+{
+    vl_approve_result_t r;
+    int rc = vl_store_approve_ex(self, id, approver, now, &r, err);
+    if (applied_seq)
+        *applied_seq = r.applied_seq;
+    if (nsigs)
+        *nsigs = r.nsigs;
     return rc;
 }
 

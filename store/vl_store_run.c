@@ -139,7 +139,13 @@ s_simulate(vl_store_t *self, MDB_txn *txn, const s_head_t *h0, const vl_policy_t
                      "entry %llu)", (unsigned long long)h.seq + 1);
             rc = VL_ELIMIT;
         } else if ((rc = s_pending_copy(self, child, id, &prop, &plen, why)) == VL_OK &&
-                   (rc = vls_prop_open(self, prop, plen, &p, why)) == VL_OK) {
+                   plen > VL_MAX_PROPOSAL) {
+            /* Taken as pending before the limit was enforced at intake: as
+             * a row its entry would exceed VL_MAX_ENTRY. */
+            snprintf(why, sizeof why, "too large for a run (%zu bytes, a row holds at most "
+                     "%u): approve it by id", plen, VL_MAX_PROPOSAL);
+            rc = VL_ELIMIT;
+        } else if (rc == VL_OK && (rc = vls_prop_open(self, prop, plen, &p, why)) == VL_OK) {
             vl_root_t acc = h.acc;
             if ((rc = vls_epoch_current(pol, p, why)) == VL_OK &&
                 (rc = vls_plan(self, child, pol, p, cur, &acc, why)) == VL_OK) {
@@ -195,12 +201,21 @@ s_apply_run(vl_store_t *self, MDB_txn *txn, s_head_t *h, const vl_policy_t *pol,
     const vl_run_t *r = vl_entry_run(fe);
     const uint8_t *rb = vl_run_bytes(r, &rlen);
     for (size_t i = 0; i < vl_run_nrows(r); i++) {
-        if ((rc = s_pending_copy(self, txn, vl_run_row(r, i)->prop, &prop, &plen, err)) !=
+        char why[VL_ERRMSG_MAX] = "", hex[2 * VL_KID_LEN + 1];
+        if ((rc = s_pending_copy(self, txn, vl_run_row(r, i)->prop, &prop, &plen, why)) !=
                 VL_OK ||
             (rc = vl_entry_make_run(pol, rb, rlen, i, h->hash, prop, plen, first, flen, &e,
-                                    &elen, err)) != VL_OK ||
-            (rc = vls_apply(self, txn, h, e, elen, 0, err)) != VL_OK)
+                                    &elen, why)) != VL_OK ||
+            (rc = vls_apply(self, txn, h, e, elen, 0, why)) != VL_OK) {
+            /* Nothing of the run is applied (the txn is aborted): name the
+             * row that failed so that it can be rejected or approved by id. */
+            vls_short(vl_run_row(r, i)->prop, hex);
+            if (err && rc != S_MAP_FULL)
+                snprintf(err, VL_ERRMSG_MAX, "run row %zu of %zu (proposal %s, entry %llu): %s",
+                         i + 1, vl_run_nrows(r), hex, (unsigned long long)(h->seq + 1),
+                         why[0] ? why : vl_strerror(rc));
             goto out;
+        }
         if (i < out->n)
             out->items[i].seq = h->seq;
         free(prop);
@@ -311,6 +326,15 @@ s_all_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                 rc = vl_err(err, VL_EEXIST, "approver %s already approved the pending run", kid);
                 goto out;
             }
+        /* Proposals that came after the run was built wait for the next
+         * one: the approver is told, as a run is never silently partial. */
+        MDB_stat st;
+        int mrc = mdb_stat(txn, self->dbi[S_PENDING], &st);
+        if (mrc != 0) {
+            rc = vls_lmdb(mrc, err, "pending stat");
+            goto out;
+        }
+        out->not_in_run = st.ms_entries > out->nrows ? st.ms_entries - out->nrows : 0;
         if ((rc = vls_get(self, txn, S_META, "run", 3, &v, err)) != VL_OK)
             goto out;
         rc = vl_entry_sign(pol, v.mv_data, v.mv_size, c->approver, &signed_e, &slen, err);

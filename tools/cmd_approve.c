@@ -32,71 +32,51 @@ static const char s_usage[] =
     "(another entry, a rejection, a new policy version) is built again and says so.\n"
     "Proposals left out (needs rebase, ...) are named and the exit status is 1.\n";
 
-typedef struct {
-    uint8_t (*ids)[VL_HASH_LEN];
-    size_t *before;      /* approvals each had before this run */
-    size_t n, cap;
-} s_ids_t;
-
+/* Approve one proposal (its own candidate entry). */
 static int
-s_collect(void *ctx, const vl_proposal_t *p, size_t n_approvals)
+s_approve_one(vl_cli_t *cli, const uint8_t id[VL_HASH_LEN], json_t *jout)
 {
-    s_ids_t *l = ctx;
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 16;
-        uint8_t(*nv)[VL_HASH_LEN] = realloc(l->ids, ncap * sizeof *nv);
-        if (!nv)
-            return VL_ENOMEM;
-        l->ids = nv;
-        size_t *nb = realloc(l->before, ncap * sizeof *nb);
-        if (!nb)
-            return VL_ENOMEM;
-        l->before = nb;
-        l->cap = ncap;
-    }
-    l->before[l->n] = n_approvals;
-    memcpy(l->ids[l->n++], vl_proposal_id(p), VL_HASH_LEN);
-    return 0;
-}
-
-/* Approve one proposal; `before` is the number of approvals it had. */
-static int
-s_approve_one(vl_cli_t *cli, const uint8_t id[VL_HASH_LEN], size_t before, json_t *jout)
-{
-    uint64_t seq = 0;
-    size_t nsigs = 0;
+    vl_approve_result_t r;
     char hex[2 * VL_HASH_LEN + 1];
     vl_hex(id, VL_HASH_LEN, hex);
-    uint32_t k = vl_policy_threshold(vl_store_policy(cli->store));
     cli->err[0] = '\0';
-    int rc = vl_store_approve(cli->store, id, cli->kp, vl_cli_now(), &seq, &nsigs, cli->err);
+    int rc = vl_store_approve_ex(cli->store, id, cli->kp, vl_cli_now(), &r, cli->err);
     if (rc != VL_OK) {
         if (rc == VL_ESTALE)
             vl_cli_fail(cli, rc, "proposal %.16s (its author must propose again against the "
                                  "current record)", hex);
         else if (rc == VL_EEXIST)
-            vl_cli_fail(cli, rc, "proposal %.16s: you have already approved it", hex);
+            vl_cli_fail(cli, rc, NULL); /* the store's message names the proposal */
         else
             vl_cli_fail(cli, rc, "proposal %.16s", hex);
         return rc;
     }
+    /* A row of the pending run that is applied alone leaves the run to be
+     * built again; one that is not keeps two approval counts, both shown. */
+    bool in_run = r.run_rows && !r.applied_seq;
     if (jout) {
-        json_array_append_new(jout, json_pack("{s:s, s:I, s:I, s:b, s:I}", "id", hex,
-                                              "approvals", (json_int_t)nsigs, "threshold",
-                                              (json_int_t)k, "applied", seq != 0, "entry",
-                                              (json_int_t)seq));
-    } else if (seq) {
-        printf("approved %s (%zu/%u): applied as entry %llu\n", hex, nsigs, k,
-               (unsigned long long)seq);
-    } else if (nsigs <= before) {
-        /* The candidate entry was built on an older head of the log: the
-         * store started it again, so the earlier approvals must be renewed. */
-        printf("approved %s (%zu/%u): the log moved since the earlier approvals, which "
-               "must be given again\n",
-               hex, nsigs, k);
-    } else {
-        printf("approved %s (%zu/%u)\n", hex, nsigs, k);
+        json_array_append_new(jout, json_pack("{s:s, s:I, s:I, s:b, s:I, s:b, s:o}", "id", hex,
+                                              "approvals", (json_int_t)r.nsigs, "threshold",
+                                              (json_int_t)r.threshold, "applied",
+                                              r.applied_seq != 0, "entry",
+                                              (json_int_t)r.applied_seq, "restarted",
+                                              r.restarted, "run_approvals",
+                                              in_run ? json_integer((json_int_t)r.run_nsigs)
+                                                     : json_null()));
+        return VL_OK;
     }
+    printf("approved %s (%zu/%u)", hex, r.nsigs, r.threshold);
+    if (r.applied_seq)
+        printf(": applied as entry %llu", (unsigned long long)r.applied_seq);
+    else if (r.restarted)
+        /* The candidate was built on an older head of the log (or under
+         * another policy version): the earlier approvals must be renewed. */
+        printf(": the log moved since the earlier approvals, which must be given again");
+    if (in_run)
+        printf("; it is also in the pending run of %zu proposal%s (%zu/%u), whose approvals "
+               "count for the run (approve --all)", r.run_rows, r.run_rows == 1 ? "" : "s",
+               r.run_nsigs, r.threshold);
+    putchar('\n');
     return VL_OK;
 }
 
@@ -158,12 +138,19 @@ s_approve_all(vl_cli_t *cli, bool *failed)
                (unsigned long long)(r.first_seq + r.nrows - 1),
                r.applied ? "applied" : r.built ? "built and approved" : "approved", r.nsigs,
                r.threshold);
+    if (r.not_in_run && !cli->json)
+        printf("%zu pending proposal%s %s not in this run (%s after it was built): %s\n",
+               r.not_in_run, r.not_in_run == 1 ? "" : "s", r.not_in_run == 1 ? "is" : "are",
+               r.not_in_run == 1 ? "it came" : "they came",
+               r.applied ? "approve --all again for the next run"
+                         : "they go into the next run, once this one is applied");
     if (cli->json) {
-        jo = json_pack("{s:o, s:I, s:I, s:I, s:I, s:b, s:b, s:s?}", "proposals", jp,
+        jo = json_pack("{s:o, s:I, s:I, s:I, s:I, s:b, s:b, s:s?, s:I}", "proposals", jp,
                        "rows", (json_int_t)r.nrows, "first_entry", (json_int_t)r.first_seq,
                        "approvals", (json_int_t)r.nsigs, "threshold", (json_int_t)r.threshold,
                        "built", r.built, "applied", r.applied, "rebuilt_because",
-                       r.dropped[0] ? r.dropped : NULL);
+                       r.dropped[0] ? r.dropped : NULL, "not_in_run",
+                       (json_int_t)r.not_in_run);
         jp = NULL;
         if (!jo) {
             rc = VL_ENOMEM;
@@ -199,7 +186,6 @@ cmd_approve(int argc, char **argv)
         return vl_cli_usage(&cli, "give proposal id prefixes or --all");
 
     ret = VL_EXIT_ERR;
-    s_ids_t l = { 0 };
     json_t *jout = cli.json ? json_array() : NULL;
     if (cli.json && !jout) {
         vl_cli_fail(&cli, VL_ENOMEM, NULL);
@@ -226,11 +212,6 @@ cmd_approve(int argc, char **argv)
         ret = failed ? VL_EXIT_ERR : VL_EXIT_OK;
         goto out;
     }
-    int rc = vl_store_pending_each(cli.store, s_collect, &l);
-    if (rc != VL_OK) {
-        vl_cli_fail(&cli, rc, "pending proposals");
-        goto out;
-    }
     {
         uint8_t(*want)[VL_HASH_LEN] = malloc(cli.args.n * sizeof *want);
         if (!want) {
@@ -244,14 +225,9 @@ cmd_approve(int argc, char **argv)
                 goto out;
             }
         }
-        for (size_t i = 0; i < cli.args.n; i++) {
-            size_t before = 0;
-            for (size_t j = 0; j < l.n; j++)
-                if (memcmp(l.ids[j], want[i], VL_HASH_LEN) == 0)
-                    before = l.before[j];
-            if (s_approve_one(&cli, want[i], before, jout) != VL_OK)
+        for (size_t i = 0; i < cli.args.n; i++)
+            if (s_approve_one(&cli, want[i], jout) != VL_OK)
                 failed = true;
-        }
         free(want);
     }
     if (jout) {
@@ -261,8 +237,6 @@ cmd_approve(int argc, char **argv)
     ret = failed ? VL_EXIT_ERR : VL_EXIT_OK;
 out:
     json_decref(jout);
-    free(l.ids);
-    free(l.before);
     vl_cli_done(&cli);
     return ret;
 }

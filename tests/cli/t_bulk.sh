@@ -78,17 +78,42 @@ has "run of 1 proposal, entries 14\.\.14: built and approved \(1/2\)"
 ok approve --all --key "$T/sec1.key"
 has "^approved $b \(2/2\): applied as entry 14$"
 
-# A head move between the approvers (an explicit approval applied first).
+# A row of the pending run approved by id: that is its own candidate,
+# beside the run; the command shows both counts (no false "log moved").
 c=$(propose_id --key "$T/mu.key" --set MU-01 'office_hours=Monday-Friday 06:00-15:00')
 d=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours=Lundi-Vendredi 06:00-15:00')
 ok approve --all --key "$T/sec1.key"
 has 'run of 2 proposals, entries 15\.\.16'
-approve_both "$c"
+ok approve "$c" --key "$T/sec2.key"
+has "^approved $c \(1/2\); it is also in the pending run of 2 proposals \(1/2\), whose approvals count for the run \(approve --all\)$"
+hasnt 'log moved'
+refused 1 "already exists: proposal ${c:0:16}: approver [0-9a-f]* already approved it" \
+    approve "$c" --key "$T/sec2.key"
+# A head move between the approvers (c applied alone by ids first): the
+# run is built again on the new head.
+ok approve "$c" --key "$T/sec1.key"
+has "^approved $c \(2/2\): applied as entry 15$"
 ok approve --all --key "$T/sec2.key"
 has 'the pending run was built again: the log moved since it was built'
 has "run of 1 proposal, entries 16\.\.16: built and approved \(1/2\)"
+hasnt 'not in this run'
+# A proposal that came after the run was built is not in it, and the
+# approver who signs the run is told so (a run is never silently partial).
+r2=$(json_get '[r["id"] for r in d if r["kind"] == "authority"][0]' <"$T/sample.json")
+h=$(propose_id --key "$T/sec1.key" --set "$r2" 'office_hours=09:00-13:00')
+ok approve --all --json --key "$T/sec1.key"
+[ "$(json_get 'd["applied"] and d["rows"] == 1 and d["not_in_run"] == 1' <"$T/out")" = True ] ||
+    fail "approve --all --json with a proposal outside the run: $(cat "$T/out")"
+ok approve --all --key "$T/sec2.key"
+has "run of 1 proposal, entries 17\.\.17: built and approved \(1/2\)"
+ok reject "$h" --reason "later" --key "$T/sec2.key"
+c2=$(propose_id --key "$T/mu.key" --set MU-01 'office_hours=Monday-Friday 06:30-15:00')
 ok approve --all --key "$T/sec1.key"
-has "^approved $d \(2/2\): applied as entry 16$"
+h2=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours=Lundi-Vendredi 06:30-15:00')
+ok approve --all --key "$T/sec2.key"
+has "^approved $c2 \(2/2\): applied as entry 17$"
+has '^1 pending proposal is not in this run \(it came after it was built\): approve --all again for the next run$'
+ok reject "$h2" --reason "later" --key "$T/sec2.key"
 # Two proposals on the same base revision: the run holds the first in its
 # order (same time: the lower id); the other would be stale after it, so it
 # is left out, named, and the exit status is 1. e is the row, f the other.
@@ -103,7 +128,7 @@ grep -q "proposal ${f:0:16} left out of the run: needs rebase" "$T/err" ||
 has "^approved $e \(1/2\)$"
 has "run of 1 proposal"
 ok verify --key "$T/node.key"
-has '^verify: OK \(16 entries'
+has '^verify: OK \(17 entries'
 # A new policy version (another node key, same epoch) drops the pending run
 # and says so; the next approve --all builds a new one under it.
 ok reject "$f" --reason "stale" --key "$T/sec2.key"
@@ -118,12 +143,12 @@ has '^the pending run of 1 proposal \(1 approval\) was dropped: it was signed un
 ok review "$e" --key "$T/node.key"
 has 'approvals 0/2'
 ok approve --all --key "$T/sec2.key"
-has 'run of 1 proposal, entries 17\.\.17: built and approved \(1/2\)'
+has 'run of 1 proposal, entries 18\.\.18: built and approved \(1/2\)'
 hasnt 'built again'
 ok approve --all --key "$T/sec1.key"
-has "^approved $e \(2/2\): applied as entry 17$"
+has "^approved $e \(2/2\): applied as entry 18$"
 ok verify --key "$T/node.key"
-has '^verify: OK \(17 entries'
+has '^verify: OK \(18 entries'
 
 # Tampered run entries, offered by bundle to a store at entry 0 of a network
 # of three approvers (threshold 2): refused, the store unchanged.

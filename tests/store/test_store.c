@@ -957,6 +957,21 @@ s_t_federation(const vl_testnet_t *tn, vl_store_t *a, bool verbose)
         VL_CHECK(got && gotl == ral && memcmp(got, ra, ral) == 0);
         T_FREE(got);
         VL_CHECK_RC(vl_store_propose(sf, pa, pal, NULL, NULL), VL_EEXIST);
+        {
+            /* Larger than any pending proposal may be (it could not be a
+             * row of a run): refused on its size, before it is parsed; one
+             * byte less is parsed (and refused as the garbage it is). */
+            uint8_t *big = calloc(1, VL_MAX_PROPOSAL + 1);
+            VL_CHECK(big != NULL);
+            memcpy(big, pa, pal);
+            err[0] = '\0';
+            VL_CHECK_RC(vl_store_propose(sf, big, VL_MAX_PROPOSAL + 1, NULL, err), VL_ELIMIT);
+            VL_CHECK(strstr(err, "the largest a store takes as pending") != NULL);
+            err[0] = '\0';
+            VL_CHECK(vl_store_propose(sf, big, VL_MAX_PROPOSAL, NULL, err) != VL_OK);
+            VL_CHECK(strstr(err, "the largest a store takes as pending") == NULL);
+            free(big);
+        }
         /* not pending here yet: recorded, and the proposal is refused when it comes */
         VL_CHECK_RC(vl_store_accept_rejection(sf, rd, rdl, err), VL_OK);
         err[0] = '\0';
