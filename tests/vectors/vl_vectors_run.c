@@ -258,21 +258,54 @@ vlv_check_run(FILE *f)
             fails++;
         }
     }
-    /* One flipped bit anywhere in either entry is refused. */
+    /* A flipped bit at every byte of either entry is refused, except in the
+     * prev of the run's later entry, which no signature covers: that copy
+     * decodes but names another link, so it follows no entry (the chain
+     * refuses it; docs/formats.md §6.1). Each refusal of the run binding
+     * (s_run_bind) must be met at least once. */
+    static const char *const binds[] = {
+        "its run is not the one its header names",
+        "network, policy or time differs from its run's",
+        "outside its run",
+        "proposal or root differs from row",
+        "the first entry of a run must follow the link its run names",
+    };
+    size_t seen[sizeof binds / sizeof binds[0]] = { 0 };
     for (size_t i = 0; i < 2; i++) {
         uint8_t *d0 = i ? d2 : d1;
         size_t l0 = i ? l2 : l1;
-        vl_entry_t *x = NULL;
-        for (size_t at = 0; at < l0; at += l0 / 7 + 1) {
+        size_t pv_at = l0; /* where entry 2 holds entry 1's link, its prev */
+        for (size_t at = 0; i && at + VL_HASH_LEN <= l0 && pv_at == l0; at++)
+            if (memcmp(d0 + at, k1, VL_HASH_LEN) == 0)
+                pv_at = at;
+        if (i && pv_at == l0) {
+            fprintf(stderr, "run entry 2: entry 1's link is not in it\n");
+            fails++;
+        }
+        for (size_t at = 0; at < l0; at++) {
+            vl_entry_t *x = NULL;
+            char why[VL_ERRMSG_MAX] = "";
             d0[at] ^= 0x10;
-            if (vl_entry_parse(n.pol, d0, l0, 0, &x, NULL) == VL_OK) {
+            int rc = vl_entry_parse(n.pol, d0, l0, 0, &x, why);
+            bool in_prev = at >= pv_at && at < pv_at + VL_HASH_LEN;
+            if (rc == VL_OK && !(in_prev && memcmp(vl_entry_prev(x), k1, VL_HASH_LEN) != 0)) {
                 fprintf(stderr, "run entry %zu: a flipped bit at %zu was accepted\n", i + 1, at);
                 fails++;
+            } else if (rc != VL_OK && in_prev) {
+                fprintf(stderr, "run entry 2: a flipped prev at %zu was refused: %s\n", at, why);
+                fails++;
             }
+            for (size_t b = 0; b < sizeof binds / sizeof binds[0]; b++)
+                seen[b] += rc != VL_OK && strstr(why, binds[b]) != NULL;
             vl_entry_destroy(&x);
             d0[at] ^= 0x10;
         }
     }
+    for (size_t b = 0; b < sizeof binds / sizeof binds[0]; b++)
+        if (!seen[b]) {
+            fprintf(stderr, "run: no flipped bit met the refusal \"%s\"\n", binds[b]);
+            fails++;
+        }
 out:
     vl_entry_destroy(&e1);
     vl_entry_destroy(&e2);
