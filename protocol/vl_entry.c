@@ -107,6 +107,38 @@ s_head_ok(const vl_entry_head_t *head, char *err)
     return VL_OK;
 }
 
+/* An entry header (docs/formats.md §6), keys in canonical order: version 1,
+ * or version 2 when run (the run digest) is given (§6.1). */
+static void
+s_write_hdr(vl_wr_t *hdr, const uint8_t net[VL_NETID_LEN], uint64_t policy,
+            const uint8_t prev[VL_HASH_LEN], const uint8_t prop[VL_HASH_LEN],
+            const uint8_t root[VL_HASH_LEN], const uint8_t *run, uint64_t seq, uint64_t time)
+{
+    vl_wr_map(hdr, run ? 10 : 9);
+    vl_wr_cstr(hdr, "net");
+    vl_wr_bin(hdr, net, VL_NETID_LEN);
+    vl_wr_cstr(hdr, "policy");
+    vl_wr_uint(hdr, policy);
+    vl_wr_cstr(hdr, "prev");
+    vl_wr_bin(hdr, prev, VL_HASH_LEN);
+    vl_wr_cstr(hdr, "prop");
+    vl_wr_bin(hdr, prop, VL_HASH_LEN);
+    vl_wr_cstr(hdr, "root");
+    vl_wr_bin(hdr, root, VL_HASH_LEN);
+    if (run) {
+        vl_wr_cstr(hdr, "run");
+        vl_wr_bin(hdr, run, VL_HASH_LEN);
+    }
+    vl_wr_cstr(hdr, "seq");
+    vl_wr_uint(hdr, seq);
+    vl_wr_cstr(hdr, "time");
+    vl_wr_uint(hdr, time);
+    vl_wr_cstr(hdr, "type");
+    vl_wr_cstr(hdr, "entry");
+    vl_wr_cstr(hdr, "v");
+    vl_wr_uint(hdr, run ? VL_ENTRY_FORMAT_RUN : VL_ENTRY_FORMAT);
+}
+
 int
 vl_entry_make(const vl_policy_t *pol, uint64_t seq, const uint8_t prev[VL_HASH_LEN],
               const uint8_t *prop, size_t prop_len, const uint8_t root[VL_HASH_LEN],
@@ -129,25 +161,8 @@ vl_entry_make(const vl_policy_t *pol, uint64_t seq, const uint8_t prev[VL_HASH_L
         rc = VL_ENOMEM;
         goto out;
     }
-    vl_wr_map(hdr, 9);
-    vl_wr_cstr(hdr, "net");
-    vl_wr_bin(hdr, vl_policy_net(pol), VL_NETID_LEN);
-    vl_wr_cstr(hdr, "policy");
-    vl_wr_uint(hdr, vl_policy_version(pol));
-    vl_wr_cstr(hdr, "prev");
-    vl_wr_bin(hdr, prev, VL_HASH_LEN);
-    vl_wr_cstr(hdr, "prop");
-    vl_wr_bin(hdr, vl_proposal_id(p), VL_HASH_LEN);
-    vl_wr_cstr(hdr, "root");
-    vl_wr_bin(hdr, root, VL_HASH_LEN);
-    vl_wr_cstr(hdr, "seq");
-    vl_wr_uint(hdr, seq);
-    vl_wr_cstr(hdr, "time");
-    vl_wr_uint(hdr, now);
-    vl_wr_cstr(hdr, "type");
-    vl_wr_cstr(hdr, "entry");
-    vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, VL_ENTRY_FORMAT);
+    s_write_hdr(hdr, vl_policy_net(pol), vl_policy_version(pol), prev, vl_proposal_id(p), root,
+                NULL, seq, now);
     vl_wr_map(doc, 3);
     vl_wr_cstr(doc, "hdr");
     vl_wr_bin(doc, vl_wr_data(hdr), vl_wr_len(hdr));
@@ -205,27 +220,8 @@ vl_entry_make_run(const vl_policy_t *pol, const uint8_t *run, size_t run_len, si
         rc = VL_ENOMEM;
         goto out;
     }
-    vl_wr_map(hdr, 10);
-    vl_wr_cstr(hdr, "net");
-    vl_wr_bin(hdr, vl_run_net(r), VL_NETID_LEN);
-    vl_wr_cstr(hdr, "policy");
-    vl_wr_uint(hdr, vl_run_policy(r));
-    vl_wr_cstr(hdr, "prev");
-    vl_wr_bin(hdr, index == 0 ? vl_run_prev(r) : prev, VL_HASH_LEN);
-    vl_wr_cstr(hdr, "prop");
-    vl_wr_bin(hdr, row->prop, VL_HASH_LEN);
-    vl_wr_cstr(hdr, "root");
-    vl_wr_bin(hdr, row->root, VL_HASH_LEN);
-    vl_wr_cstr(hdr, "run");
-    vl_wr_bin(hdr, vl_run_digest(r), VL_HASH_LEN);
-    vl_wr_cstr(hdr, "seq");
-    vl_wr_uint(hdr, vl_run_seq(r) + index);
-    vl_wr_cstr(hdr, "time");
-    vl_wr_uint(hdr, vl_run_time(r));
-    vl_wr_cstr(hdr, "type");
-    vl_wr_cstr(hdr, "entry");
-    vl_wr_cstr(hdr, "v");
-    vl_wr_uint(hdr, VL_ENTRY_FORMAT_RUN);
+    s_write_hdr(hdr, vl_run_net(r), vl_run_policy(r), index == 0 ? vl_run_prev(r) : prev,
+                row->prop, row->root, vl_run_digest(r), vl_run_seq(r) + index, vl_run_time(r));
     vl_wr_map(doc, 4);
     vl_wr_cstr(doc, "hdr");
     vl_wr_bin(doc, vl_wr_data(hdr), vl_wr_len(hdr));
