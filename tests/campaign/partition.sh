@@ -61,25 +61,9 @@ SEED=${2:-${PART_SEED:-13}}
 
 # ---- can we make the network? (never a silent skip) -----------------------------------
 
-cannot() {
-    echo "FAIL: partition campaign cannot run: $*" >&2
-    echo "  (it needs root, ip netns from iproute2 and nft from nftables; see docs/testing.md §3)" >&2
-    exit 1
-}
-[ "$(id -u)" -eq 0 ] || cannot "not root (uid $(id -u)): network namespaces cannot be made"
-command -v ip >/dev/null || cannot "no ip command (Debian package iproute2)"
-command -v nft >/dev/null || cannot "no nft command (Debian package nftables)"
-NSP="vlp-$$"
-# Namespaces of earlier runs whose process is gone (a run killed by SIGKILL).
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^vlp-[0-9]+-' || true); do
-    pid=${ns#vlp-}
-    pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null || true
-done
-ip netns add "$NSP-probe" 2>"/tmp/vlp-$$.err" ||
-    cannot "ip netns add failed: $(cat "/tmp/vlp-$$.err")"
-ip netns del "$NSP-probe"
-rm -f "/tmp/vlp-$$.err"
+# shellcheck source=tests/fed/netns.sh
+source "$(dirname "$0")/../fed/netns.sh"
+vl_netns_require "partition campaign" vlp
 
 source "$(dirname "$0")/../fed/lib.sh"
 
@@ -262,14 +246,7 @@ propose_new() {
     if [ $((RANDOM % 2)) -eq 0 ]; then who=mu st=MU; else who=mg st=MG; fi
     rid=$(printf '%s-P%03d' "$st" "$NPROP")
     phone="+$([ "$st" = MU ] && echo 230 || echo 261) 5559 $((1000 + NPROP))"
-    "$PY" - "$DATA/$st-01.json" "$rid" "$phone" >"$T/rec.json" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-r["id"] = sys.argv[2]
-r["contact"]["phones"] = [sys.argv[3]]
-r.pop("treaties", None)
-print(json.dumps(r))
-EOF
+    record_json "$T/rec.json" "$rid" "$phone" "$st"
     id=$(propose_at "$n" "$who" --file "$T/rec.json")
     [ -n "$id" ] || fail "round $R: propose at $n printed no id: $(cat "$T/propose.out")"
     ORIGIN[$id]=$n

@@ -475,10 +475,11 @@ approve_at() {
     grep -q 'applied as entry' "$T/approve.out" || fail "approve $id at $n: not applied: $(cat "$T/approve.out")"
 }
 
-# record_json FILE ID PHONE: an MU authority record (the test data) with a new
-# id and phone, for proposals that do not depend on one another.
+# record_json FILE ID PHONE [STATE]: STATE's authority record of the test
+# data (MU by default) with a new id and phone, for proposals that do not
+# depend on one another.
 record_json() {
-    "$PY" - "$DATA/MU-01.json" "$2" "$3" >"$1" <<'EOF'
+    "$PY" - "$DATA/${4:-MU}-01.json" "$2" "$3" >"$1" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 r["id"] = sys.argv[2]

@@ -18,21 +18,9 @@
 # passes without having run).
 set -euo pipefail
 
-cannot() {
-    echo "FAIL: t_quiet_cut cannot run: $*" >&2
-    echo "  (it needs root, ip netns from iproute2 and nft from nftables; see docs/testing.md §3)" >&2
-    exit 1
-}
-[ "$(id -u)" -eq 0 ] || cannot "not root (uid $(id -u)): network namespaces cannot be made"
-command -v ip >/dev/null || cannot "no ip command (Debian package iproute2)"
-command -v nft >/dev/null || cannot "no nft command (Debian package nftables)"
-NSP="vlq-$$"
-# Namespaces of earlier runs whose process is gone (a run killed by SIGKILL).
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^vlq-[0-9]+-' || true); do
-    pid=${ns#vlq-}
-    pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null || true
-done
+# shellcheck source=tests/fed/netns.sh
+source "$(dirname "$0")/netns.sh"
+vl_netns_require t_quiet_cut vlq
 
 # shellcheck source=tests/fed/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -65,7 +53,7 @@ nsx() { local n=$1; shift; ip netns exec "$NSP-$n" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 note "two namespaces joined by a veth pair"
-ip netns add "$NSP-a" 2>"$T/netns.err" || cannot "ip netns add failed: $(cat "$T/netns.err")"
+ip netns add "$NSP-a" || fail "ip netns add $NSP-a"
 ip netns add "$NSP-b" || fail "ip netns add $NSP-b"
 nsx a ip link set lo up
 nsx b ip link set lo up
