@@ -211,8 +211,9 @@ s_apply_run(vl_store_t *self, MDB_txn *txn, s_head_t *h, const vl_policy_t *pol,
              * row that failed so that it can be rejected or approved by id. */
             vls_short(vl_run_row(r, i)->prop, hex);
             if (err && rc != S_MAP_FULL)
-                snprintf(err, VL_ERRMSG_MAX, "run row %zu of %zu (proposal %s, entry %llu): %s",
-                         i + 1, vl_run_nrows(r), hex, (unsigned long long)(h->seq + 1),
+                snprintf(err, VL_ERRMSG_MAX,
+                         "run row %zu of %zu (proposal %s, entry %llu): %.160s", i + 1,
+                         vl_run_nrows(r), hex, (unsigned long long)(h->seq + 1),
                          why[0] ? why : vl_strerror(rc));
             goto out;
         }
