@@ -318,7 +318,8 @@ typedef struct {
     bool applied;           /**< the threshold was met: every row is an entry now */
     char dropped[VL_ERRMSG_MAX]; /**< non-empty: a stored run was discarded, and why */
     size_t not_in_run;      /**< signing a stored run: pending proposals that are not
-                                 rows of it (they came after it was built) */
+                                 rows of it (left out when it was built, or
+                                 newer) */
 } vl_run_report_t;
 
 /** @brief One approver approves every pending proposal at once, as one run

@@ -327,8 +327,9 @@ s_all_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                 rc = vl_err(err, VL_EEXIST, "approver %s already approved the pending run", kid);
                 goto out;
             }
-        /* Proposals that came after the run was built wait for the next
-         * one: the approver is told, as a run is never silently partial. */
+        /* Pending proposals outside the run (left out when it was built, or
+         * newer) wait for the next one: the approver is told, as a run is
+         * never silently partial. */
         MDB_stat st;
         int mrc = mdb_stat(txn, self->dbi[S_PENDING], &st);
         if (mrc != 0) {

@@ -139,9 +139,9 @@ s_approve_all(vl_cli_t *cli, bool *failed)
                r.applied ? "applied" : r.built ? "built and approved" : "approved", r.nsigs,
                r.threshold);
     if (r.not_in_run && !cli->json)
-        printf("%zu pending proposal%s %s not in this run (%s after it was built): %s\n",
+        printf("%zu pending proposal%s %s not in this run (left out when it was built, or "
+               "newer): %s\n",
                r.not_in_run, r.not_in_run == 1 ? "" : "s", r.not_in_run == 1 ? "is" : "are",
-               r.not_in_run == 1 ? "it came" : "they came",
                r.applied ? "approve --all again for the next run"
                          : "they go into the next run, once this one is applied");
     if (cli->json) {

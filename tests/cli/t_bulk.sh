@@ -112,7 +112,7 @@ ok approve --all --key "$T/sec1.key"
 h2=$(propose_id --key "$T/mg.key" --set MG-01 'office_hours=Lundi-Vendredi 06:30-15:00')
 ok approve --all --key "$T/sec2.key"
 has "^approved $c2 \(2/2\): applied as entry 17$"
-has '^1 pending proposal is not in this run \(it came after it was built\): approve --all again for the next run$'
+has '^1 pending proposal is not in this run \(left out when it was built, or newer\): approve --all again for the next run$'
 ok reject "$h2" --reason "later" --key "$T/sec2.key"
 # Two proposals on the same base revision: the run holds the first in its
 # order (same time: the lower id); the other would be stale after it, so it
