@@ -33,7 +33,7 @@
 
 static const char *const s_db_name[S_NDBS] = {
     "meta", "log", "pending", "candidates", "settled", "rejections", "records", "index",
-    "peers", "evidence", "policies"
+    "peers", "evidence", "policies", "stage"
 };
 
 static uint64_t

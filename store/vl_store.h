@@ -544,6 +544,57 @@ int vl_store_entry_bytes(vl_store_t *self, uint64_t seq, uint8_t **out, size_t *
 int vl_store_append_chain(vl_store_t *self, const uint8_t *const *entries,
                           const size_t *lens, size_t n, char *err);
 
+/* ---- pins and the stage (docs/store.md §2.4.2, docs/trust.md §1.2) -------- */
+
+/** @brief The lowest seq above `above` that a known policy version pins
+ *  (from(v) - 1), and that version in *version (may be NULL).
+ *  @return the seq, or 0 when no known version pins one above `above`. */
+uint64_t vl_store_pin_above(vl_store_t *self, uint64_t above, uint64_t *version);
+
+/** @brief Check link as the link of entry seq against every known version
+ *  whose from is seq + 1.
+ *  @return VL_OK; VL_ECHAIN ("entry S is not the entry policy version V was
+ *          made after (another history)"). */
+int vl_store_pin_check(vl_store_t *self, uint64_t seq, const uint8_t link[VL_HASH_LEN],
+                       char *err);
+
+/** @brief What a pull back from a pin needs next, in one read txn: *top = the
+ *  seq of the highest entry to fetch next (the lowest pin above the head
+ *  with an empty stage, else the entry below the lowest staged one), 0 when
+ *  no pin lies above the head or the stage is ready; *ready = the stage
+ *  reaches head + 1 (or is stale): call vl_store_stage_apply. *head = the
+ *  head seq (may be NULL).
+ *  @return VL_OK; VL_ECORRUPT; VL_ESTORE. */
+int vl_store_stage_need(vl_store_t *self, uint64_t *top, bool *ready, uint64_t *head, char *err);
+
+/** @brief Stage a run of entries (increasing seq, contiguous, each above the
+ *  head) that ends at the entry vl_store_stage_need names: a pin (its link
+ *  the `after` of a version whose from is seq + 1) with an empty stage, or
+ *  the entry whose link the lowest staged entry names as prev. Entries are
+ *  decoded (no signature checked: vl_store_stage_apply checks them); each
+ *  must link to the next; every pin inside the run must hold. All or
+ *  nothing.
+ *  @return VL_OK; VL_EINVAL (n = 0, no pin above the head); VL_ECHAIN (does
+ *          not link, not the entry the stage needs: the sender's fault);
+ *          VL_EPROTO, VL_EPERM (an entry does not decode under its version);
+ *          VL_ENOTFOUND (names a version we lack); VL_ENOMEM; VL_ESTORE. */
+int vl_store_stage_put(vl_store_t *self, const uint8_t *const *entries, const size_t *lens,
+                       size_t n, char *err) __attribute__((warn_unused_result));
+
+/** @brief Apply the stage once its lowest entry is head + 1: upwards, every
+ *  check of vl_store_append with every signature, in write transactions of
+ *  up to 4,096 entries that each delete what they applied. A stage whose
+ *  entries are at or below the head is cleared (stale). On a check failure
+ *  the stage is cleared and the error returned. *applied = entries applied.
+ *  @return VL_OK (also when not ready: *applied = 0); VL_ECHAIN ("the staged
+ *          history does not follow our head ..."), or the failing check's code
+ *          as vl_store_append; VL_ENOMEM; VL_ESTORE (stage kept). */
+int vl_store_stage_apply(vl_store_t *self, uint64_t *applied, char *err)
+    __attribute__((warn_unused_result));
+
+/** @brief Empty the stage. @return VL_OK; VL_ESTORE. */
+int vl_store_stage_clear(vl_store_t *self, char *err);
+
 /** @brief Background audit: verify the full signatures (and the hash link)
  *  of up to max entries after meta "sigs_checked", oldest first, advancing it
  *  in one small write transaction (verification runs in a read transaction).

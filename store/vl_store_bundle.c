@@ -525,7 +525,31 @@ s_check_entries(s_imp_t *c, char *err)
                             (unsigned long long)vl_policy_version(c->newp[v]));
                 goto out;
             }
+        /* ... and the versions this store knows already. */
+        if ((rc = vls_pin_check(self, seq, link, err)) != VL_OK)
+            goto out;
         vl_entry_destroy(&e);
+    }
+    /* New entries that end below a pin cannot be checked against it
+     * (docs/trust.md §1.2): refused. Ones that reach it were checked link by
+     * link up to it above, and are applied through the stage. */
+    if (c->first_new < c->e0 + c->ne) {
+        uint64_t last = h->from + c->ne - 1, pv = 0;
+        uint64_t pin = vls_pin_above(self, c->head.seq, &pv);
+        for (size_t v = 0; v < c->nnew; v++) {
+            uint64_t f = vl_policy_from(c->newp[v]);
+            if (f >= 2 && f - 1 > c->head.seq && (pin == 0 || f - 1 < pin)) {
+                pin = f - 1;
+                pv = vl_policy_version(c->newp[v]);
+            }
+        }
+        if (pin && last < pin) {
+            rc = vl_err(err, VL_ECHAIN, "the bundle's entries end at %llu, below entry %llu, "
+                        "which policy version %llu pins: bring a bundle that reaches entry %llu",
+                        (unsigned long long)last, (unsigned long long)pin,
+                        (unsigned long long)pv, (unsigned long long)pin);
+            goto out;
+        }
     }
 out:
     free(ours);
@@ -596,6 +620,37 @@ s_check_rest(s_imp_t *c, char *err)
     return VL_OK;
 }
 
+/* Phase 2, entries head + 1 .. pin: staged backwards from the pin in
+ * batches of VL_SYNC_BATCH, then applied, as a node pulls back from a pin. */
+static int
+s_stage_to_pin(s_imp_t *c, uint64_t head, uint64_t pin, char *err)
+{
+    const uint8_t *ptrs[VL_SYNC_BATCH];
+    size_t lens[VL_SYNC_BATCH];
+    const vl_bundle_hdr_t *h = vl_bundle_hdr(c->b);
+    uint64_t applied = 0;
+    int rc = vl_store_stage_clear(c->self, err);
+    for (uint64_t top = pin; rc == VL_OK && top > head;) {
+        uint64_t lo = top - head > VL_SYNC_BATCH ? top - VL_SYNC_BATCH + 1 : head + 1;
+        size_t n = 0;
+        for (uint64_t s = lo; s <= top; s++, n++) {
+            vl_bundle_item_t it;
+            vl_bundle_item(c->b, c->e0 + (size_t)(s - h->from), &it);
+            ptrs[n] = it.a;
+            lens[n] = it.alen;
+        }
+        rc = vl_store_stage_put(c->self, ptrs, lens, n, err);
+        top = lo - 1;
+    }
+    if (rc == VL_OK)
+        rc = vl_store_stage_apply(c->self, &applied, err);
+    if (rc == VL_OK && applied != pin - head)
+        rc = vl_err(err, VL_ECHAIN, "applied %llu of the %llu entries up to the pin at %llu",
+                    (unsigned long long)applied, (unsigned long long)(pin - head),
+                    (unsigned long long)pin);
+    return rc;
+}
+
 /* Phase 2, entries: batches of VL_SYNC_BATCH, as a node pulls them. */
 static int
 s_apply_entries(s_imp_t *c, vl_bundle_sum_t *sum, char *err)
@@ -616,6 +671,19 @@ s_apply_entries(s_imp_t *c, vl_bundle_sum_t *sum, char *err)
             /* Another writer got there first: skip what it has. */
             uint64_t skip = hd.seq - seq + 1;
             i = skip >= end - i ? end : i + (size_t)skip;
+            continue;
+        }
+        uint64_t pin = vls_pin_above(c->self, hd.seq, NULL);
+        if (pin && seq == hd.seq + 1 && pin <= h->from + (end - 1 - c->e0)) {
+            /* A pin lies above the head: entries up to it go through the
+             * stage, pin first (phase 1 checked that they reach it). */
+            if ((rc = s_stage_to_pin(c, hd.seq, pin, err)) != VL_OK)
+                return rc;
+            if (!sum->from)
+                sum->from = seq;
+            sum->to = pin;
+            sum->counts[VL_BK_ENTRY] += (size_t)(pin - hd.seq);
+            i += (size_t)(pin - hd.seq);
             continue;
         }
         size_t n = 0;

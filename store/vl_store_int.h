@@ -16,6 +16,7 @@
  *   vl_store_plan.c     a proposal against current records: settled, epoch, plan
  *   vl_store_fork.c     equivocation evidence, refusing a forked log
  *   vl_store_log.c      applying and appending entries, reading the log
+ *   vl_store_stage.c    entries pulled backwards from a policy pin (the stage)
  *   vl_store_pending.c  proposals, approvals
  *   vl_store_run.c      approving every pending proposal at once (runs)
  *   vl_store_reject.c   rejections
@@ -69,7 +70,7 @@
 
 enum {
     S_META, S_LOG, S_PENDING, S_CANDIDATES, S_SETTLED, S_REJECTIONS, S_RECORDS, S_INDEX,
-    S_PEERS, S_EVIDENCE, S_POLICIES, S_NDBS
+    S_PEERS, S_EVIDENCE, S_POLICIES, S_STAGE, S_NDBS
 };
 
 #define S_FORMAT       VL_STORE_FORMAT /* meta "format" */
@@ -317,6 +318,11 @@ int vls_pols_sync(vl_store_t *self, MDB_txn *txn, char *err);
 const vl_policy_t *vls_genesis(const vl_store_t *self);
 int vls_pin_check(const vl_store_t *self, uint64_t seq, const uint8_t link[VL_HASH_LEN], char *err);
 uint64_t vls_pinned_upto(const vl_store_t *self);
+/* The lowest seq above `above` that a known version pins (from(v) - 1), and
+ * that version in *version (may be NULL); 0 when none does. */
+uint64_t vls_pin_above(const vl_store_t *self, uint64_t above, uint64_t *version);
+/* Does a known version pin seq (from(v) = seq + 1)? */
+bool vls_pinned_at(const vl_store_t *self, uint64_t seq);
 const vl_policy_t *vls_pol_for(const vl_store_t *self, uint64_t seq);
 
 /* ---- vl_store_head.c ------------------------------------------------------- */

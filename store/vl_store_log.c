@@ -178,6 +178,15 @@ s_append_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     int rc = vls_head_load(self, txn, &h, true, err);
     if (rc != VL_OK || (rc = vls_sigs_load(self, txn, h.seq, &sc, err)) != VL_OK)
         return rc;
+    /* A batch that would end below a known pin cannot be checked against
+     * it: such entries come only backwards from the pin, through the stage
+     * (docs/trust.md §1.2). One that reaches the pin is checked by vls_apply. */
+    uint64_t pv = 0, pin = vls_pin_above(self, h.seq, &pv);
+    if (pin && h.seq + c->n < pin)
+        return vl_err(err, VL_ECHAIN, "entries %llu..%llu end below entry %llu, which policy "
+                      "version %llu pins: entries below a pin are taken only backwards from "
+                      "the pin", (unsigned long long)h.seq + 1, (unsigned long long)h.seq + c->n,
+                      (unsigned long long)pin, (unsigned long long)pv);
     for (size_t i = 0; i < c->n; i++) {
         if (!c->entries[i])
             return vl_err(err, VL_EINVAL, "batch entry %zu is NULL", i);

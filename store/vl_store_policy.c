@@ -46,6 +46,45 @@ vls_pinned_upto(const vl_store_t *self)
     return up;
 }
 
+uint64_t
+vls_pin_above(const vl_store_t *self, uint64_t above, uint64_t *version)
+{
+    uint64_t pin = 0, ver = 0;
+    for (size_t i = 1; i < self->npols; i++) {
+        uint64_t f = vl_policy_from(self->pols[i]);
+        if (f >= 2 && f - 1 > above && (pin == 0 || f - 1 < pin)) {
+            pin = f - 1;
+            ver = vl_policy_version(self->pols[i]);
+        }
+    }
+    if (version)
+        *version = ver;
+    return pin;
+}
+
+bool
+vls_pinned_at(const vl_store_t *self, uint64_t seq)
+{
+    for (size_t i = 1; i < self->npols; i++)
+        if (vl_policy_from(self->pols[i]) == seq + 1)
+            return true;
+    return false;
+}
+
+uint64_t
+vl_store_pin_above(vl_store_t *self, uint64_t above, uint64_t *version)
+{
+    assert(self);
+    return vls_pin_above(self, above, version);
+}
+
+int
+vl_store_pin_check(vl_store_t *self, uint64_t seq, const uint8_t link[VL_HASH_LEN], char *err)
+{
+    assert(self && link);
+    return vls_pin_check(self, seq, link, err);
+}
+
 /* Every known version v > 1 with from(v) = seq + 1 names in `after` the link
  * entry seq must have. */
 int
