@@ -26,6 +26,7 @@ static const vl_selftest_t s_tests[] = {
     { "fresh",   vl_fresh_test },
     { "bundle",  vl_bundle_test },
     { "bundle_store", vl_bundle_store_test },
+    { "stage", vl_stage_test },
 };
 
 int

@@ -24,5 +24,6 @@ int vl_msg_test(bool verbose);
 int vl_fresh_test(bool verbose);
 int vl_bundle_test(bool verbose);
 int vl_bundle_store_test(bool verbose);
+int vl_stage_test(bool verbose);
 
 #endif
