@@ -76,10 +76,30 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
         return;
     if (vl_peer_pull_from(p) != 0)
         return; /* a get is already outstanding */
+    /* A known pin above our head: pull back from it (docs/trust.md §1.2). */
+    uint64_t top = 0, head = 0;
+    bool ready = false;
+    self->err[0] = '\0';
+    int src = vl_store_stage_need(self->store, &top, &ready, &head, self->err);
+    if (src != VL_OK) {
+        vl_error("cannot read the stage: %s: %s", vl_strerror(src), self->err);
+        return;
+    }
+    if (head != self->ours.seq)
+        return; /* the next refresh announces the new head and pulls again */
     uint64_t from = self->ours.seq + 1;
     uint64_t max = target - self->ours.seq;
     if (max > VL_SYNC_BATCH)
         max = VL_SYNC_BATCH;
+    self->back_top = 0;
+    if (ready || top) {
+        if (ready || target < top)
+            return; /* ready: applied after the batch that completed it; else it lacks the pin */
+        uint64_t n = self->back_n ? self->back_n : VL_SYNC_BATCH;
+        max = top - self->ours.seq < n ? top - self->ours.seq : n;
+        from = top - max + 1;
+        self->back_top = top;
+    }
     uint8_t *buf = NULL;
     size_t len = 0;
     if (vl_msg_encode_get(from, max, &buf, &len) != VL_OK)
@@ -87,8 +107,9 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
     if (vn_send(self, p, buf, len) == VL_OK) {
         vl_peer_pull_start(p, from, now, vn_pull_timeout(self));
         self->puller = p;
-        vl_debug("peer %s: get %llu..%llu", vl_peer_label(p), (unsigned long long)from,
-                 (unsigned long long)(from + max - 1));
+        vl_debug("peer %s: get %llu..%llu%s", vl_peer_label(p), (unsigned long long)from,
+                 (unsigned long long)(from + max - 1),
+                 self->back_top ? " (pulling back from a policy pin)" : "");
     }
     free(buf);
 }
@@ -353,6 +374,90 @@ s_catchup_log(vl_node_t *self, vl_peer_t *p, uint64_t before, uint64_t their_seq
             left < 1 ? 1ull : (unsigned long long)(left + 0.5));
 }
 
+/* A store failure that is ours, not the peer's: no pull from anyone for a
+ * while (1 s, doubled on each failure in a row up to 60 s). */
+static void
+s_store_backoff(vl_node_t *self, uint64_t now)
+{
+    self->store_backoff_ms = self->store_backoff_ms == 0 ? VN_STORE_BACKOFF_MIN_MS
+                             : self->store_backoff_ms >= VN_STORE_BACKOFF_MAX_MS / 2
+                                 ? VN_STORE_BACKOFF_MAX_MS
+                                 : self->store_backoff_ms * 2;
+    self->store_retry_at = now + self->store_backoff_ms;
+}
+
+/* The answer to a get pulling back from a pin (docs/protocol.md §3): stage
+ * it, apply the stage once it reaches our head, pull on. */
+static void
+s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
+          const uint8_t *const *ptrs, const size_t *lens, size_t n, uint64_t now)
+{
+    uint64_t top = self->back_top, want = top - from + 1, applied = 0;
+    char sent[64], why[VL_ERRMSG_MAX];
+    self->back_top = 0;
+    vn_pull_end(self, p);
+    if (n < want) {
+        /* Cut short by VL_SYNC_BYTES: it does not reach the entry that
+         * links it, so it cannot be staged; ask for fewer. */
+        self->back_n = (uint32_t)n;
+        vl_debug("peer %s: %zu of %llu entries up to %llu fit in an answer; asking for %zu",
+                 vl_peer_label(p), n, (unsigned long long)want, (unsigned long long)top, n);
+        s_pull_from(self, p, their_seq, now);
+        return;
+    }
+    s_sent(ptrs, lens, (size_t)want, sent, sizeof sent);
+    self->err[0] = '\0';
+    int rc = vl_store_stage_put(self->store, ptrs, lens, (size_t)want, self->err);
+    if (rc == VL_OK) {
+        bool ready = false;
+        uint64_t next = 0;
+        rc = vl_store_stage_need(self->store, &next, &ready, NULL, self->err);
+        if (rc == VL_OK && ready) {
+            vl_info("peer %s: entries pulled back from the policy pin reach our head; "
+                    "applying them", vl_peer_label(p));
+            rc = vl_store_stage_apply(self->store, &applied, self->err);
+        } else if (rc == VL_OK) {
+            vl_debug("peer %s: staged %s", vl_peer_label(p), sent);
+        }
+    }
+    if (applied) {
+        self->store_backoff_ms = 0;
+        vl_peer_count_received(p, applied);
+        self->applied += applied;
+        self->pulled_to = self->ours.seq + applied;
+        s_mark_seen(self, now);
+        vl_info("peer %s: applied %llu entries pulled back from the policy pin",
+                vl_peer_label(p), (unsigned long long)applied);
+        vn_refresh_ours(self, now);
+    }
+    if (rc == VL_OK) {
+        self->store_backoff_ms = 0;
+        if (their_seq > self->ours.seq)
+            s_pull_from(self, p, their_seq, now);
+        else
+            vn_pull_pick(self, now);
+        return;
+    }
+    if (vn_local_failure(rc)) {
+        s_store_backoff(self, now);
+        vl_error("our store failed to stage %s from %s (not the peer's fault): %s: %s; "
+                 "pulling again in %u ms", sent, vl_peer_label(p), vl_strerror(rc), self->err,
+                 (unsigned)self->store_backoff_ms);
+        return;
+    }
+    if (rc == VL_ENOTFOUND || rc == VL_EFORK) {
+        vl_info("peer %s: %s not staged: %s", vl_peer_label(p), sent,
+                self->err[0] ? self->err : vl_strerror(rc));
+        vl_peer_pull_hold(p, their_seq, self->ours.pv);
+        return;
+    }
+    /* Does not link to the pin, or the staged history is not valid: the
+     * peer's fault (the stage it completed was cleared if it was applied). */
+    snprintf(why, sizeof why, "%s pulled back from a policy pin rejected: %.150s", sent,
+             self->err[0] ? self->err : vl_strerror(rc));
+    vn_drop(self, p, rc, why, now);
+}
+
 void
 vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
 {
@@ -396,6 +501,10 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     /* n <= VL_SYNC_BATCH (vl_msg checked it). */
     for (size_t i = 0; i < n; i++)
         ptrs[i] = vl_msg_entry(m, i, &lens[i]);
+    if (self->back_top) {
+        s_on_back(self, p, from, their_seq, ptrs, lens, n, now);
+        return;
+    }
 
     size_t applied = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
