@@ -92,9 +92,26 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
     if (max > VL_SYNC_BATCH)
         max = VL_SYNC_BATCH;
     self->back_top = 0;
-    if (ready || top) {
-        if (ready || target < top)
-            return; /* ready: applied after the batch that completed it; else it lacks the pin */
+    if (ready) {
+        /* Completed earlier but not applied (our store failed then, or a
+         * restart): apply it now; the next hello pulls on. */
+        uint64_t applied = 0;
+        self->err[0] = '\0';
+        src = vl_store_stage_apply(self->store, &applied, self->err);
+        if (src != VL_OK)
+            vl_error("cannot apply the entries pulled back from the policy pin: %s: %s",
+                     vl_strerror(src), self->err);
+        if (applied) {
+            self->back_n = 0;
+            vl_info("applied %llu entries pulled back from the policy pin",
+                    (unsigned long long)applied);
+            vn_refresh_ours(self, now);
+        }
+        return;
+    }
+    if (top) {
+        if (target < top)
+            return; /* its head is below the pin: it cannot link what it would send */
         uint64_t n = self->back_n ? self->back_n : VL_SYNC_BATCH;
         max = top - self->ours.seq < n ? top - self->ours.seq : n;
         from = top - max + 1;
@@ -422,6 +439,7 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
     }
     if (applied) {
         self->store_backoff_ms = 0;
+        self->back_n = 0;
         vl_peer_count_received(p, applied);
         self->applied += applied;
         self->pulled_to = self->ours.seq + applied;
@@ -595,6 +613,7 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     }
     if (applied) {
         self->store_backoff_ms = 0;
+        self->back_n = 0;
         vl_peer_count_received(p, applied);
         self->applied += applied;
         self->pulled_to = from + n - 1;

@@ -36,7 +36,7 @@
  *    MDB_MAP_FULL it aborts, doubles the map and reruns the whole callback,
  *    so a callback must only write through its txn and its outputs.
  *  - One function, vls_apply(), applies a log entry, whoever brought it
- *    (approve, append, append_batch, append_chain); it checks everything
+ *    (approve, append, append_batch, append_chain, stage_apply); it checks everything
  *    before the txn may commit, and any error aborts the txn: nothing
  *    changes. append_chain alone skips the signatures of all but the last
  *    entry of its batch; meta "sigs_checked" is the watermark below which
