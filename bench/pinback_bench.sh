@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Pulling back from a policy pin (docs/trust.md §1.2), timed: the Secretariat
+# (sec) holds N entries and then version 2 (sec2 rotated to sec2b, from N+1:
+# it pins entry N); a field office made from the genesis and version 2, at
+# head 0, pulls the N entries back from the pin, stages them and applies them
+# with every signature checked. Prints the seconds from the daemon's start to
+# "applied N entries pulled back from the policy pin", and the field
+# daemon's RssAnon and VmHWM then.
+#   VALISE=... VALISE_NODE=... VL_RAWPEER=... VL_SOURCE_DIR=... \
+#     bash bench/pinback_bench.sh [N]      (N: 100000 by default)
+# (the environment of the fed_* tests: ctest -N -V -R fed_t_pinback shows it)
+source "${VL_SOURCE_DIR:?}/tests/fed/lib.sh"
+: "${VL_RAWPEER:?VL_RAWPEER must name the vl_rawpeer binary}"
+N=${1:-100000}
+
+fed_network sec field
+fed_keys sec2b
+note "making $N entries"
+mkfork bulk sec "$N"
+for ((a = 1; a <= N; a += 1000)); do # vl_rawpeer appends at most VL_SYNC_BATCH at once
+    b=$((a + 999 > N ? N : a + 999))
+    "$VL_RAWPEER" append --from "$SCRATCH/bulk:$a-$b" --store "$(store sec)" --key "$(key sec)" \
+        >"$T/append.out" 2>&1 || fail "append $a-$b at sec: $(tail -3 "$T/append.out")"
+done
+V() { "$VALISE" --store "$(store sec)" "$@"; }
+V policy propose --key "$(key sec1)" --rotate "$(pub sec2)=$(pub sec2b)" --out "$T/v2.vlp" \
+    >/dev/null || fail "policy propose"
+V policy sign "$T/v2.vlp" --key "$(key sec2)" >/dev/null || fail "sign sec2"
+V policy sign "$T/v2.vlp" --key "$(key sec2b)" --store-key "$(key sec)" >/dev/null || fail "sign sec2b"
+V policy publish "$T/v2.vlp" --key "$(key sec)" >/dev/null 2>&1 || fail "publish"
+rm -rf "$(store field)"
+"$VALISE" init --genesis "$T/genesis.vlg" --policy "$T/v2.vlp" --key "$(key field)" \
+    --store "$(store field)" >/dev/null 2>&1 || fail "init field at version 2"
+fed_topology "field-sec"
+fed_start sec
+t0=$(date +%s.%N)
+fed_start field
+wait_until 3600 log_has field "applied $N entries pulled back from the policy pin"
+t1=$(date +%s.%N)
+mem=$(grep -E '^(RssAnon|VmHWM)' "/proc/${FED_PID[field]}/status" | tr -s ' \t' ' ' | tr '\n' ' ')
+wait_until 60 converged sec field
+echo "pinback_bench: $N entries pulled back and applied in $(echo "$t1 - $t0" | bc) s; field: $mem"
+fed_stop field sec
