@@ -569,12 +569,8 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
             /* Our store (a full disk, an I/O error, a full map), not the
              * peer's bytes: the session stays, nothing is counted against
              * it, and no pull starts from anyone until the wait is over
-             * (1 s, doubled on each failure in a row up to 60 s). */
-            self->store_backoff_ms = self->store_backoff_ms == 0 ? VN_STORE_BACKOFF_MIN_MS
-                                     : self->store_backoff_ms >= VN_STORE_BACKOFF_MAX_MS / 2
-                                         ? VN_STORE_BACKOFF_MAX_MS
-                                         : self->store_backoff_ms * 2;
-            self->store_retry_at = now + self->store_backoff_ms;
+             * (s_store_backoff). */
+            s_store_backoff(self, now);
             vl_error("our store failed to apply %s from %s (not the peer's fault): %s: %s; "
                      "pulling again in %u ms", sent, vl_peer_label(p), vl_strerror(rc),
                      self->err, (unsigned)self->store_backoff_ms);
