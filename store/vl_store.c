@@ -61,6 +61,17 @@ s_dbi_txn(vl_store_t *self, MDB_txn *txn, void *ctx, char *err)
     return VL_OK;
 }
 
+/* LMDB's assertion handler for VL_STORE_QUIET: LMDB prints its message
+ * after the handler returns, then aborts; aborting here first keeps the
+ * message off stderr, with the same end (SIGABRT). */
+static void
+s_quiet_assert(MDB_env *env, const char *msg)
+{
+    (void)env;
+    (void)msg;
+    abort();
+}
+
 /* Create and open the LMDB environment of dir, read-only or not. */
 static int
 s_env_make(vl_store_t *self, const char *dir, bool create, bool rdonly, char *err)
@@ -70,6 +81,8 @@ s_env_make(vl_store_t *self, const char *dir, bool create, bool rdonly, char *er
         self->env = NULL;
         return vls_lmdb(mrc, err, "create environment");
     }
+    if (self->quiet && (mrc = mdb_env_set_assert(self->env, s_quiet_assert)) != 0)
+        return vls_lmdb(mrc, err, "configure environment");
     if ((mrc = mdb_env_set_maxdbs(self->env, S_MAXDBS)) != 0 ||
         (mrc = mdb_env_set_maxreaders(self->env, S_MAXREADERS)) != 0 ||
         (create && (mrc = mdb_env_set_mapsize(self->env, (size_t)s_map_initial())) != 0))
@@ -378,6 +391,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     }
     self->kp = kp;
     self->rdonly = (flags & VL_STORE_RDONLY) != 0;
+    self->quiet = (flags & VL_STORE_QUIET) != 0;
     if ((rc = s_env_open(self, dir, false, err)) != VL_OK)
         goto out;
     if ((rc = vls_txn_begin(self, true, &txn, err)) != VL_OK)

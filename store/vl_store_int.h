@@ -125,6 +125,7 @@ struct vl_store {
     MDB_env *env;               /* the LMDB environment (one per directory) */
     MDB_dbi dbi[S_NDBS];        /* named databases, opened once at open */
     bool rdonly;                /* opened with VL_STORE_RDONLY */
+    bool quiet;                 /* opened with VL_STORE_QUIET */
     bool dbs_open;              /* dbi[] are valid */
     unsigned nread;             /* read txns open now (the map may not grow meanwhile) */
     int wr_mrc;                 /* the LMDB/errno code of the last failed write op (vls_write) */
