@@ -13,6 +13,8 @@
 
 _Static_assert(ZSTD_COMPRESSBOUND(VL_MAX_PAYLOAD) <= VL_MAX_ZFRAME,
                "a version 2 proposal's frame of a maximal payload must fit VL_MAX_ZFRAME");
+_Static_assert(ZSTD_COMPRESSBOUND(VL_MAX_RECORD) <= VL_MAX_RECORD_ZFRAME,
+               "the frame of a maximal record at rest must fit VL_MAX_RECORD_ZFRAME");
 
 void
 vl_zstd_free(uint8_t **p, size_t len)

@@ -29,6 +29,10 @@
 /** Largest record body (canonical msgpack); a full authority record with
  *  several languages is ~2-4 KiB. */
 #define VL_MAX_RECORD         (64u * 1024u)
+/** Largest zstd frame of one record body at rest (store format 4): zstd's
+ *  ZSTD_COMPRESSBOUND(VL_MAX_RECORD), VL_MAX_RECORD plus 1/256 of it plus
+ *  32 (asserted in vl_compress.c). */
+#define VL_MAX_RECORD_ZFRAME  (VL_MAX_RECORD + 288u)
 /** Largest JSON file a user may hand to `valise propose`. */
 #define VL_MAX_JSON_FILE      (256u * 1024u)
 /** Largest JSON array of records `valise propose --file` loads in one run (a

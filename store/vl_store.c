@@ -349,17 +349,17 @@ s_upgrade_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     (void)vctx;
     uint8_t fmt[4];
-    /* Formats 1 and 2 kept every record under epoch 0's key: move them to
-     * the current epoch's, as adopting that epoch now does. */
+    /* Formats 1 and 2 kept every record under epoch 0's key, formats 1-3
+     * sealed bodies uncompressed: rewrite every value that is not a v3
+     * value under the current epoch's key, as adopting that epoch does.
+     * One write transaction: a crash leaves the old format whole. */
     uint32_t epoch = vl_policy_epoch(self->pol);
-    if (epoch > 0) {
-        const uint8_t *key = NULL;
-        int rc = vls_rest_key(self, epoch, &key, err);
-        if (rc == VL_OK)
-            rc = vls_rec_rekey(self, txn, epoch, key, err);
-        if (rc != VL_OK)
-            return rc;
-    }
+    const uint8_t *key = NULL;
+    int rc = vls_rest_key(self, epoch, &key, err);
+    if (rc == VL_OK)
+        rc = vls_rec_rekey(self, txn, epoch, key, err);
+    if (rc != VL_OK)
+        return rc;
     vls_be32_put(fmt, S_FORMAT);
     return vls_meta_put(self, txn, "format", fmt, sizeof fmt, err);
 }
@@ -438,7 +438,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
         goto out;
     self->has_rest = true;
-    self->scratch = vl_secure_alloc(VL_MAX_RECORD);
+    self->scratch = vl_secure_alloc(VL_MAX_RECORD_ZFRAME);
     if (!self->scratch) {
         rc = VL_ENOMEM;
         goto out;

@@ -41,7 +41,7 @@
 #include "vl_record.h"
 
 /** The store layout version (meta "format", docs/store.md) this code creates and opens. */
-#define VL_STORE_FORMAT 3u
+#define VL_STORE_FORMAT 4u
 
 typedef struct vl_store vl_store_t;
 
