@@ -29,6 +29,10 @@
 /** Largest record body (canonical msgpack); a full authority record with
  *  several languages is ~2-4 KiB. */
 #define VL_MAX_RECORD         (64u * 1024u)
+/** Largest zstd frame of one record body at rest (store format 4): zstd's
+ *  ZSTD_COMPRESSBOUND(VL_MAX_RECORD), VL_MAX_RECORD plus 1/256 of it plus
+ *  32 (asserted in vl_compress.c). */
+#define VL_MAX_RECORD_ZFRAME  (VL_MAX_RECORD + 288u)
 /** Largest JSON file a user may hand to `valise propose`. */
 #define VL_MAX_JSON_FILE      (256u * 1024u)
 /** Largest JSON array of records `valise propose --file` loads in one run (a
@@ -52,6 +56,10 @@
 /** Largest plaintext payload of one proposal (its bodies): 256 KiB holds
  *  dozens of full records, and keeps every entry well inside one frame. */
 #define VL_MAX_PAYLOAD        (256u * 1024u)
+/** Largest zstd frame of a version 2 proposal's payload: zstd's
+ *  ZSTD_COMPRESSBOUND(VL_MAX_PAYLOAD), VL_MAX_PAYLOAD plus 1/256 of it, what a
+ *  payload that does not compress grows to (asserted in vl_compress.c). */
+#define VL_MAX_ZFRAME         (VL_MAX_PAYLOAD + 1024u)
 /** Largest log entry (proposal with its payload, headers, signatures). */
 #define VL_MAX_ENTRY          (VL_MAX_PAYLOAD + 64u * 1024u)
 /** Most proposals one run approves at once (docs/formats.md §6.1). */
@@ -171,14 +179,14 @@
 #if VL_MAX_BUNDLE_ITEM > VL_MAX_DOC || 2u * VL_MAX_ENTRY + 1024u > VL_MAX_BUNDLE_ITEM
 #error "a bundle item is decoded as one document and must hold a pair of entries"
 #endif
-/* A v2 entry: a maximal proposal (payload + MAC, 64 ops of at most 320
+/* A v2 entry: a maximal proposal (payload frame + MAC, 64 ops of at most 320
  * header bytes each, 1 KiB of fixed header, key and signature), the run
  * document, 32 signatures of 105 bytes and 512 bytes of entry header. */
-#if VL_MAX_PAYLOAD + 16u + VL_MAX_OPS * 320u + 1024u + VL_MAX_RUN_DOC + \
+#if VL_MAX_ZFRAME + 16u + VL_MAX_OPS * 320u + 1024u + VL_MAX_RUN_DOC + \
         VL_MAX_APPROVERS * 105u + 512u > VL_MAX_ENTRY
 #error "a run entry with a maximal proposal must fit in VL_MAX_ENTRY"
 #endif
-#if VL_MAX_PAYLOAD + 16u + VL_MAX_OPS * 320u + 1024u > VL_MAX_PROPOSAL
+#if VL_MAX_ZFRAME + 16u + VL_MAX_OPS * 320u + 1024u > VL_MAX_PROPOSAL
 #error "a maximal proposal must be taken as pending"
 #endif
 #if VL_MAX_APPROVERS * 105u + 512u > VL_MAX_ENTRY_ENVELOPE

@@ -6,7 +6,10 @@
  * through vl_codec; header through vl_codec; fields checked; the author is
  * looked up in the policy and its role and States checked for every op; the
  * signature verified; only then are the operations trusted. Bodies are
- * decrypted only on request (open), after the signature check.
+ * decrypted only on request (open), after the signature check. The
+ * signature covers the header and ciphertext as they are, so a version 1
+ * proposal (bodies sealed as they are) and a version 2 one (sealed as one
+ * zstd frame) verify alike; only open differs.
  */
 #include "vl_proposal.h"
 
@@ -18,6 +21,7 @@
 
 #include "vl_change_int.h"
 #include "vl_codec.h"
+#include "vl_compress.h"
 #include "vl_fields.h"
 
 /* Structure of our class */
@@ -34,6 +38,7 @@ struct vl_proposal {
     uint64_t time;
     uint64_t policy;            /* policy version it was made under */
     uint32_t epoch;             /* content-key epoch */
+    unsigned v;                 /* format version: 1 plain payload, 2 one zstd frame */
     size_t nops;
     vl_op_t *ops;
     vl_record_t **recs;         /* after open: one per op, NULL for deletes */
@@ -139,7 +144,8 @@ vl_proposal_build(const vl_policy_t *pol, const vl_keypair_t *author,
 {
     int rc = VL_EINVAL;
     vl_wr_t *hdr = NULL, *pl = NULL, *doc = NULL;
-    uint8_t *ct = NULL;
+    uint8_t *ct = NULL, *frame = NULL;
+    size_t frame_len = 0;
     *out = NULL;
     *out_len = 0;
     hdr = vl_wr_new();
@@ -201,13 +207,16 @@ vl_proposal_build(const vl_policy_t *pol, const vl_keypair_t *author,
         rc = vl_err(err, VL_ELIMIT, "proposal bodies exceed %u bytes", VL_MAX_PAYLOAD);
         goto out;
     }
-    size_t ct_len = vl_wr_len(pl) + VL_MAC_LEN;
+    if ((rc = vl_zstd_compress(vl_wr_data(pl), vl_wr_len(pl), &frame, &frame_len)) != VL_OK) {
+        rc = vl_err(err, rc, "proposal bodies: compression failed");
+        goto out;
+    }
+    size_t ct_len = frame_len + VL_MAC_LEN;
     if (!(ct = malloc(ct_len))) {
         rc = VL_ENOMEM;
         goto out;
     }
-    vl_aead_encrypt(ckey, nonce, vl_wr_data(hdr), vl_wr_len(hdr), vl_wr_data(pl),
-                    vl_wr_len(pl), ct);
+    vl_aead_encrypt(ckey, nonce, vl_wr_data(hdr), vl_wr_len(hdr), frame, frame_len, ct);
     uint8_t id[VL_HASH_LEN], sig[VL_SIG_LEN];
     s_proposal_digest(vl_wr_data(hdr), vl_wr_len(hdr), ct, ct_len, id);
     vl_sign(author, id, sig);
@@ -221,6 +230,7 @@ vl_proposal_build(const vl_policy_t *pol, const vl_keypair_t *author,
     rc = vl_wr_dup(doc, out, out_len);
 out:
     free(ct);
+    vl_zstd_free(&frame, frame_len);
     vl_wr_destroy(&hdr);
     vl_wr_destroy(&pl); /* wipes the plaintext bodies */
     vl_wr_destroy(&doc);
@@ -360,15 +370,23 @@ vl_proposal_decode(const vl_policy_t *pol, const uint8_t *buf, size_t len, bool 
         (rc = vl_field_streq(hdr, "type", "proposal", "proposal", err)) != VL_OK ||
         (rc = vl_field_uint(hdr, "v", &v, "proposal", err)) != VL_OK)
         goto out;
-    if (v != VL_PROPOSAL_FORMAT) {
+    if (v != VL_PROPOSAL_FORMAT_PLAIN && v != VL_PROPOSAL_FORMAT) {
         rc = vl_err(err, VL_EPROTO, "proposal: format version %llu not supported",
                     (unsigned long long)v);
+        goto out;
+    }
+    /* A version 2 ciphertext holds one frame of at most VL_MAX_ZFRAME bytes:
+     * refused before any key is needed, so that a relay drops it too. */
+    if (v == VL_PROPOSAL_FORMAT && ctlen - VL_MAC_LEN > VL_MAX_ZFRAME) {
+        rc = vl_err(err, VL_ELIMIT, "proposal.ct: frame of %zu bytes, limit %u",
+                    ctlen - VL_MAC_LEN, VL_MAX_ZFRAME);
         goto out;
     }
     if (!(self = calloc(1, sizeof *self))) {
         rc = VL_ENOMEM;
         goto out;
     }
+    self->v = (unsigned)v;
     vl_val_t ops;
     if ((rc = vl_field_bin_exact(hdr, "author", self->author, VL_PK_LEN, "proposal", err)) !=
             VL_OK ||
@@ -502,8 +520,8 @@ int
 vl_proposal_open(vl_proposal_t *self, const uint8_t ckey[VL_KEY_LEN], char *err)
 {
     int rc = VL_EAUTH;
-    uint8_t *pt = NULL;
-    size_t ptlen = self->ct_len - VL_MAC_LEN;
+    uint8_t *pt = NULL, *body = NULL;
+    size_t ptlen = self->ct_len - VL_MAC_LEN, body_len = 0;
     vl_doc_t *doc = NULL;
     vl_record_t **recs = NULL;
 
@@ -520,7 +538,12 @@ vl_proposal_open(vl_proposal_t *self, const uint8_t ckey[VL_KEY_LEN], char *err)
         rc = vl_err(err, rc, "proposal bodies do not decrypt: tampered, or another key");
         goto out;
     }
-    if ((rc = vl_doc_parse(pt, ptlen, 0, &doc, err)) != VL_OK)
+    /* Version 2: the plaintext is one zstd frame of the version 1 payload. */
+    if (self->v == VL_PROPOSAL_FORMAT &&
+        (rc = vl_zstd_decompress(pt, ptlen, VL_MAX_PAYLOAD, &body, &body_len, err)) != VL_OK)
+        goto out;
+    if ((rc = body ? vl_doc_parse(body, body_len, 0, &doc, err)
+                   : vl_doc_parse(pt, ptlen, 0, &doc, err)) != VL_OK)
         goto out;
     vl_val_t arr = vl_doc_root(doc);
     if (vl_val_type(arr) != VL_T_ARRAY || vl_val_len(arr) != self->nops) {
@@ -557,6 +580,7 @@ out:
         free(recs);
     }
     vl_doc_destroy(&doc);
+    vl_zstd_free(&body, body_len);
     if (pt) {
         sodium_memzero(pt, ptlen);
         free(pt);

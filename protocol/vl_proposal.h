@@ -6,7 +6,8 @@
  * content-key epoch, time, nonce, and per operation: record id, kind,
  * States, base revision, put or delete) and one XChaCha20-Poly1305
  * ciphertext of the record bodies under the content key with the header as
- * associated data. Its id is H("valise/proposal/1", lp(hdr) || ct); the
+ * associated data; in version 2 the sealed plaintext is one zstd frame of
+ * the bodies (vl_compress.h), in version 1 the bodies as they are. Its id is H("valise/proposal/1", lp(hdr) || ct); the
  * author signs the id. So any node can check who proposed what for which
  * States without reading the bodies, and can relay what it cannot read.
  *
@@ -29,8 +30,11 @@
 #include "vl_policy.h"
 #include "vl_record.h"
 
-/** The proposal format version (header field "v") this code writes and reads. */
-#define VL_PROPOSAL_FORMAT 1u
+/** The proposal format version (header field "v") this code writes: the
+ *  payload is sealed as one zstd frame (docs/formats.md §5). */
+#define VL_PROPOSAL_FORMAT 2u
+/** The older version it still reads: the payload sealed as it is. */
+#define VL_PROPOSAL_FORMAT_PLAIN 1u
 
 /** One operation's clear header. Plain data carrier. */
 typedef struct {
@@ -85,9 +89,11 @@ const vl_op_t *vl_proposal_op(const vl_proposal_t *self, size_t i);
 const uint8_t *vl_proposal_bytes(const vl_proposal_t *self, size_t *len);
 
 /** @brief Decrypt the bodies with the content key of the proposal's epoch and
- *  check each against its op (kind schema, id, kind, States, put/delete).
+ *  (version 2: check and decompress the frame, vl_compress.h), then check
+ *  each body against its op (kind schema, id, kind, States, put/delete).
  *  @return VL_OK, VL_EAUTH (tampered ciphertext or wrong key), VL_EPROTO,
- *          VL_ESCHEMA, VL_ENOMEM. */
+ *          VL_ELIMIT (frame declares more than VL_MAX_PAYLOAD), VL_ESCHEMA,
+ *          VL_ENOMEM. */
 int vl_proposal_open(vl_proposal_t *self, const uint8_t ckey[VL_KEY_LEN], char *err);
 /** @brief After a successful open: the parsed record of op i (NULL for a
  *  delete), borrowed until the proposal is destroyed. */

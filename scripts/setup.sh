@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   gcc make cmake pkg-config            # toolchain
   libsodium-dev liblmdb-dev libmsgpack-dev libjansson-dev libzmq3-dev  # the libraries
+  libzstd-dev zstd                     # record bodies are compressed (libzstd); zstd: the vector check
   libmicrohttpd-dev                    # valise serve and valise-node's metrics endpoint
   chromium                             # t_browser drives a headless browser; t_edition_pdf prints with it
   lmdb-utils                           # mdb_dump/mdb_load: the tests edit a store behind its back

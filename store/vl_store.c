@@ -61,6 +61,17 @@ s_dbi_txn(vl_store_t *self, MDB_txn *txn, void *ctx, char *err)
     return VL_OK;
 }
 
+/* LMDB's assertion handler for VL_STORE_QUIET: LMDB prints its message
+ * after the handler returns, then aborts; aborting here first keeps the
+ * message off stderr, with the same end (SIGABRT). */
+static void
+s_quiet_assert(MDB_env *env, const char *msg)
+{
+    (void)env;
+    (void)msg;
+    abort();
+}
+
 /* Create and open the LMDB environment of dir, read-only or not. */
 static int
 s_env_make(vl_store_t *self, const char *dir, bool create, bool rdonly, char *err)
@@ -70,6 +81,8 @@ s_env_make(vl_store_t *self, const char *dir, bool create, bool rdonly, char *er
         self->env = NULL;
         return vls_lmdb(mrc, err, "create environment");
     }
+    if (self->quiet && (mrc = mdb_env_set_assert(self->env, s_quiet_assert)) != 0)
+        return vls_lmdb(mrc, err, "configure environment");
     if ((mrc = mdb_env_set_maxdbs(self->env, S_MAXDBS)) != 0 ||
         (mrc = mdb_env_set_maxreaders(self->env, S_MAXREADERS)) != 0 ||
         (create && (mrc = mdb_env_set_mapsize(self->env, (size_t)s_map_initial())) != 0))
@@ -336,17 +349,17 @@ s_upgrade_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     (void)vctx;
     uint8_t fmt[4];
-    /* Formats 1 and 2 kept every record under epoch 0's key: move them to
-     * the current epoch's, as adopting that epoch now does. */
+    /* Formats 1 and 2 kept every record under epoch 0's key, formats 1-3
+     * sealed bodies uncompressed: rewrite every value that is not a v3
+     * value under the current epoch's key, as adopting that epoch does.
+     * One write transaction: a crash leaves the old format whole. */
     uint32_t epoch = vl_policy_epoch(self->pol);
-    if (epoch > 0) {
-        const uint8_t *key = NULL;
-        int rc = vls_rest_key(self, epoch, &key, err);
-        if (rc == VL_OK)
-            rc = vls_rec_rekey(self, txn, epoch, key, err);
-        if (rc != VL_OK)
-            return rc;
-    }
+    const uint8_t *key = NULL;
+    int rc = vls_rest_key(self, epoch, &key, err);
+    if (rc == VL_OK)
+        rc = vls_rec_rekey(self, txn, epoch, key, err);
+    if (rc != VL_OK)
+        return rc;
     vls_be32_put(fmt, S_FORMAT);
     return vls_meta_put(self, txn, "format", fmt, sizeof fmt, err);
 }
@@ -378,6 +391,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     }
     self->kp = kp;
     self->rdonly = (flags & VL_STORE_RDONLY) != 0;
+    self->quiet = (flags & VL_STORE_QUIET) != 0;
     if ((rc = s_env_open(self, dir, false, err)) != VL_OK)
         goto out;
     if ((rc = vls_txn_begin(self, true, &txn, err)) != VL_OK)
@@ -424,7 +438,7 @@ vl_store_open(const char *dir, const vl_keypair_t *kp, unsigned flags, vl_store_
     if ((rc = vls_ckey(self, vl_policy_epoch(self->pol), &ck, err)) != VL_OK)
         goto out;
     self->has_rest = true;
-    self->scratch = vl_secure_alloc(VL_MAX_RECORD);
+    self->scratch = vl_secure_alloc(VL_MAX_RECORD_ZFRAME);
     if (!self->scratch) {
         rc = VL_ENOMEM;
         goto out;

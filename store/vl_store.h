@@ -41,7 +41,7 @@
 #include "vl_record.h"
 
 /** The store layout version (meta "format", docs/store.md) this code creates and opens. */
-#define VL_STORE_FORMAT 3u
+#define VL_STORE_FORMAT 4u
 
 typedef struct vl_store vl_store_t;
 
@@ -65,6 +65,10 @@ int vl_store_create_chain(const char *dir, const uint8_t *const *docs, const siz
 
 enum {
     VL_STORE_RDONLY = 1, /**< read-only open (no write transactions) */
+    /** LMDB's own assertion failures (a damaged file it trusts) abort
+     *  without printing their message: for a reader in a child process
+     *  whose parent reports the crash in one line (`valise verify`). */
+    VL_STORE_QUIET = 2,
 };
 
 /** @brief Open an existing store with a member key pair (borrowed; must

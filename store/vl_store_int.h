@@ -78,8 +78,10 @@ enum {
 #define S_SALT_LEN     16u         /* meta "salt" */
 #define S_REC_V1       1u          /* first byte of a records value under epoch 0's key */
 #define S_REC_V2       2u          /* ... of one that names its epoch (docs/store.md §2.2) */
+#define S_REC_V3       3u          /* ... v2 whose sealed plaintext is a zstd frame of the body */
 /* v1: version u8 | rev u64be | seq u64be | op u32be | nonce[24] | AEAD
- * v2: version u8 | rev u64be | seq u64be | op u32be | epoch u32be | nonce[24] | AEAD */
+ * v2: version u8 | rev u64be | seq u64be | op u32be | epoch u32be | nonce[24] | AEAD
+ * v3: as v2; the AEAD seals one zstd frame of the body (vl_compress.h) */
 #define S_REC_HDR1     (1u + 8u + 8u + 4u + VL_NONCE_LEN)
 #define S_REC_HDR2     (1u + 8u + 8u + 4u + 4u + VL_NONCE_LEN)
 #define S_REST_TAG     "valise/rest/1"
@@ -126,6 +128,7 @@ struct vl_store {
     MDB_env *env;               /* the LMDB environment (one per directory) */
     MDB_dbi dbi[S_NDBS];        /* named databases, opened once at open */
     bool rdonly;                /* opened with VL_STORE_RDONLY */
+    bool quiet;                 /* opened with VL_STORE_QUIET */
     bool dbs_open;              /* dbi[] are valid */
     unsigned nread;             /* read txns open now (the map may not grow meanwhile) */
     int wr_mrc;                 /* the LMDB/errno code of the last failed write op (vls_write) */
@@ -140,7 +143,7 @@ struct vl_store {
                                           use (vls_rest_key), vl_secure_alloc'd */
     bool has_rest;              /* opened with a member key: at-rest keys derive */
     uint32_t fmt;               /* meta "format" as opened (S_FORMAT once upgraded) */
-    uint8_t *scratch;           /* VL_MAX_RECORD plaintext buffer, vl_secure_alloc'd */
+    uint8_t *scratch;           /* VL_MAX_RECORD_ZFRAME plaintext buffer, vl_secure_alloc'd */
     s_cached_t *cache;          /* find's parsed-record cache, S_CACHE_SLOTS (lazy) */
     unsigned find_depth;        /* nested vl_store_find calls (only depth 1 caches) */
     uint8_t nonces[S_NONCE_POOL * VL_NONCE_LEN]; /* random nonces not used yet */
@@ -161,6 +164,7 @@ typedef struct {
     uint64_t rev, seq;
     uint32_t op;
     uint32_t epoch;             /* at-rest key epoch (0 for a v1 value) */
+    bool z;                     /* v3: the sealed plaintext is a zstd frame */
     const uint8_t *nonce;
     const uint8_t *ct;
     size_t ct_len;

@@ -2,7 +2,8 @@
 /*
  * vl_store_rest - records at rest: content keys of each epoch, the at-rest
  * key, and the records value (docs/store.md): header, random nonce, AEAD
- * ciphertext of the record body.
+ * ciphertext of the record body, compressed first (one zstd frame, value
+ * version 3; versions 1 and 2, uncompressed, are still read).
  *
  * Invariants: every records value is written with a fresh random nonce
  * (never handed out twice) and authenticated together with its id and
@@ -16,6 +17,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "vl_compress.h"
 
 /* The content key of an epoch, unsealed on first use and cached. */
 int
@@ -99,14 +102,17 @@ vls_recval_decode(const MDB_val *v, s_recval_t *rv)
     const uint8_t *p = v->mv_data;
     if (v->mv_size < 1)
         return VL_ECORRUPT;
-    size_t hdr = p[0] == S_REC_V1 ? S_REC_HDR1 : p[0] == S_REC_V2 ? S_REC_HDR2 : 0;
-    if (hdr == 0 || v->mv_size < hdr + VL_MAC_LEN + 1 ||
-        v->mv_size - hdr - VL_MAC_LEN > VL_MAX_RECORD)
+    size_t hdr = p[0] == S_REC_V1                      ? S_REC_HDR1
+                 : p[0] == S_REC_V2 || p[0] == S_REC_V3 ? S_REC_HDR2
+                                                        : 0;
+    size_t max = p[0] == S_REC_V3 ? VL_MAX_RECORD_ZFRAME : VL_MAX_RECORD;
+    if (hdr == 0 || v->mv_size < hdr + VL_MAC_LEN + 1 || v->mv_size - hdr - VL_MAC_LEN > max)
         return VL_ECORRUPT;
+    rv->z = p[0] == S_REC_V3;
     rv->rev = vls_be64_get(p + 1);
     rv->seq = vls_be64_get(p + 9);
     rv->op = vls_be32_get(p + 17);
-    rv->epoch = p[0] == S_REC_V2 ? vls_be32_get(p + 21) : 0;
+    rv->epoch = p[0] != S_REC_V1 ? vls_be32_get(p + 21) : 0;
     rv->nonce = p + hdr - VL_NONCE_LEN;
     rv->ct = p + hdr;
     rv->ct_len = v->mv_size - hdr;
@@ -125,8 +131,10 @@ s_rest_ad(uint8_t ad[S_AD_MAX], const char *id, size_t idlen, uint64_t rev)
     return S_REST_TAG_LEN + 4 + idlen + 8;
 }
 
-/* Decrypt a records value into self->scratch with the key of its epoch.
- * VL_OK, VL_EAUTH, or the error of deriving that key (message in err). */
+/* Decrypt a records value into self->scratch with the key of its epoch and,
+ * for a v3 value, check and decompress its frame there (the decompressed
+ * copy is wiped). VL_OK, VL_EAUTH, the frame reader's VL_EPROTO or
+ * VL_ELIMIT, or the error of deriving that key (message in err). */
 static int
 s_rec_decrypt(vl_store_t *self, const char *id, size_t idlen, const s_recval_t *rv,
               size_t *len, char *err)
@@ -138,7 +146,19 @@ s_rec_decrypt(vl_store_t *self, const char *id, size_t idlen, const s_recval_t *
         return rc;
     size_t adlen = s_rest_ad(ad, id, idlen, rv->rev);
     *len = rv->ct_len - VL_MAC_LEN;
-    return vl_aead_decrypt(key, rv->nonce, ad, adlen, rv->ct, rv->ct_len, self->scratch);
+    if ((rc = vl_aead_decrypt(key, rv->nonce, ad, adlen, rv->ct, rv->ct_len, self->scratch)) !=
+            VL_OK ||
+        !rv->z)
+        return rc;
+    uint8_t *body = NULL;
+    size_t blen = 0;
+    if ((rc = vl_zstd_decompress(self->scratch, *len, VL_MAX_RECORD, &body, &blen, err)) !=
+        VL_OK)
+        return rc;
+    memcpy(self->scratch, body, blen);
+    vl_zstd_free(&body, blen);
+    *len = blen;
+    return VL_OK;
 }
 
 /* A fresh random nonce, never handed out twice (a rerun transaction takes new ones). */
@@ -155,29 +175,36 @@ s_nonce(vl_store_t *self, uint8_t out[VL_NONCE_LEN])
     memset(n, 0, VL_NONCE_LEN);
 }
 
-/* Write a v2 records value of id under the at-rest key of epoch (fresh
- * random nonce), in place via MDB_RESERVE. */
+/* Write a v3 records value of id under the at-rest key of epoch (fresh
+ * random nonce): the body compressed, then sealed in place via MDB_RESERVE. */
 static int
 s_rec_write(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64_t seq,
             uint32_t op, const uint8_t *body, size_t blen, uint32_t epoch, const uint8_t *key,
             char *err)
 {
-    size_t idlen = strlen(id);
-    MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR2 + blen + VL_MAC_LEN);
+    size_t idlen = strlen(id), zlen = 0;
+    uint8_t *z = NULL;
+    int rc = vl_zstd_compress(body, blen, &z, &zlen);
+    if (rc != VL_OK)
+        return vl_err(err, rc, "record %s: compression failed", id);
+    MDB_val k = vls_val(id, idlen), v = vls_val(NULL, S_REC_HDR2 + zlen + VL_MAC_LEN);
     int mrc = VLS_FAULT();
     if (mrc == 0)
         mrc = mdb_put(txn, self->dbi[S_RECORDS], &k, &v, MDB_RESERVE);
-    if (mrc != 0)
+    if (mrc != 0) {
+        vl_zstd_free(&z, zlen);
         return vls_lmdb(vls_wr_fail(self, mrc), err, "put record");
+    }
     uint8_t *p = v.mv_data, ad[S_AD_MAX];
-    p[0] = S_REC_V2;
+    p[0] = S_REC_V3;
     vls_be64_put(p + 1, rev);
     vls_be64_put(p + 9, seq);
     vls_be32_put(p + 17, op);
     vls_be32_put(p + 21, epoch);
     s_nonce(self, p + 25);
     size_t adlen = s_rest_ad(ad, id, idlen, rev);
-    vl_aead_encrypt(key, p + 25, ad, adlen, body, blen, p + S_REC_HDR2);
+    vl_aead_encrypt(key, p + 25, ad, adlen, z, zlen, p + S_REC_HDR2);
+    vl_zstd_free(&z, zlen);
     return VL_OK;
 }
 
@@ -194,8 +221,8 @@ vls_rec_put(vl_store_t *self, MDB_txn *txn, const char *id, uint64_t rev, uint64
     return s_rec_write(self, txn, id, rev, seq, op, body, blen, epoch, key, err);
 }
 
-/* Re-encrypt every records value that is not under epoch with key (the
- * at-rest key of epoch), keeping its revision, seq and op. The ids are
+/* Re-encrypt every records value that is not a v3 value under epoch with
+ * key (the at-rest key of epoch), keeping its revision, seq and op. The ids are
  * collected first, so no cursor walks a table being rewritten. */
 int
 vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key, char *err)
@@ -214,7 +241,7 @@ vls_rec_rekey(vl_store_t *self, MDB_txn *txn, uint32_t epoch, const uint8_t *key
             rc = vl_err(err, VL_ECORRUPT, "records: a malformed value (run valise verify)");
             goto out;
         }
-        if (rv.epoch == epoch)
+        if (rv.epoch == epoch && rv.z)
             continue;
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 256;

@@ -14,6 +14,7 @@
 
 static const vl_selftest_t s_tests[] = {
     { "codec",   vl_codec_test },
+    { "compress", vl_compress_test },
     { "crypto",  vl_crypto_test },
     { "keyfile", vl_keyfile_test },
     { "record",  vl_record_test },

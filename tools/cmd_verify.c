@@ -149,7 +149,7 @@ static int
 s_child(vl_cli_t *cli, int fd)
 {
     int ret = VL_EXIT_ERR;
-    if (vl_cli_open_store(cli, VL_STORE_RDONLY) != VL_OK)
+    if (vl_cli_open_store(cli, VL_STORE_RDONLY | VL_STORE_QUIET) != VL_OK)
         goto out;
     size_t problems = 0;
     s_child_t c = { .fd = fd, .progress = isatty(STDERR_FILENO) == 1 };

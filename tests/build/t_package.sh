@@ -37,7 +37,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 desc=$(field Description)
 grep -q 'competent' <<<"$desc" || fail "Description: $desc"
 depends=$(field Depends)
-for lib in libsodium23 liblmdb0 libmsgpackc2 libjansson4 libzmq5 libmicrohttpd12; do
+for lib in libsodium23 liblmdb0 libmsgpackc2 libjansson4 libzmq5 libmicrohttpd12 libzstd1; do
     grep -Eq "(^|, )$lib( |,|$)" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 grep -q ' postinst' "$T/info" || fail "no postinst (creates the valise user)"

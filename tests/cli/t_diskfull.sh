@@ -29,10 +29,21 @@ cp "$T/out" "$T/log.0"
 dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null || true
 truncate -s -4k "$MNT/filler"
 
-# A write large enough to need pages the file does not have yet.
-for i in 1 2 3 4 5 6 7 8; do
-    sed "s/\"MU-01\"/\"MU-0$((i + 1))\"/" "$DATA/MU-01.json"
-done | awk 'BEGIN{print "["} NR>1 && /^\{/{print ","} {print} END{print "]"}' >"$T/many.json"
+# A write large enough to need pages the file does not have yet: eight
+# records, each with its own comment of 6,000 pseudo-random characters, so
+# that the proposal (its bodies compressed, formats.md §5) stays ~36 KB.
+/usr/bin/python3 - "$DATA/MU-01.json" >"$T/many.json" <<'PY'
+import json, random, string, sys
+base = json.load(open(sys.argv[1]))
+rng = random.Random(20261206)
+out = []
+for i in range(2, 10):
+    r = dict(base, id="MU-0%d" % i)
+    r["comments"] = {"en": "".join(rng.choice(string.ascii_letters + string.digits + " .")
+                                   for _ in range(6000))}
+    out.append(r)
+json.dump(out, sys.stdout)
+PY
 
 refused 1 "disk holding $MNT/store is full \([0-9]+ bytes free\): nothing was written" \
     propose --file "$T/many.json" --key "$T/sec1.key"

@@ -25,14 +25,14 @@ ok policy propose --key "$T/sec1.key" --rotate "$T/sec1.pub=$T/sec1b.pub" --out 
 ok policy sign "$T/v2.vlp" --key "$T/sec2.key"
 ok policy sign "$T/v2.vlp" --key "$T/sec1b.key" --store-key "$T/node.key"
 # rest_epochs: the at-rest epoch of every records value, sorted and unique
-# (docs/store.md §2.2: version byte 02, then rev, seq, op, epoch u32be).
+# (docs/store.md §2.2: version byte 03, then rev, seq, op, epoch u32be).
 rest_epochs() {
     mdb_dump -s records "$VALISE_STORE" >"$T/records.dump"
     awk '/^HEADER=END/ { d = 1; n = 0; next } /^DATA=END/ { d = 0 }
          d { n++; if (n % 2 == 0) { v = substr($0, 2); print substr(v, 1, 2) ":" substr(v, 43, 8) } }' \
         "$T/records.dump" | sort -u | tr '\n' ' '
 }
-[ "$(rest_epochs)" = "02:00000000 " ] || fail "records at rest before the new epoch: $(rest_epochs)"
+[ "$(rest_epochs)" = "03:00000000 " ] || fail "records at rest before the new epoch: $(rest_epochs)"
 # Keep MU-01's records value (key 4d552d3031) as it is under epoch 0, to
 # put it back later.
 awk '!d && !/^db_pagesize=/ { print } /^HEADER=END/ { d = 1 } k { print; print "DATA=END"; exit }
@@ -42,7 +42,7 @@ ok policy publish "$T/v2.vlp" $N
 has '^policy version 2 adopted'
 has '^content-key epoch 1'
 # Every record moved to epoch 1's at-rest key in the adopting transaction.
-[ "$(rest_epochs)" = "02:00000001 " ] || fail "records at rest after epoch 1 started: $(rest_epochs)"
+[ "$(rest_epochs)" = "03:00000001 " ] || fail "records at rest after epoch 1 started: $(rest_epochs)"
 has "^proposal ${mu_id:0:16} by mu lapsed: made under content-key epoch 0; policy version 2 started epoch 1; its author can make it again: valise propose --again ${mu_id:0:16}$"
 has "^proposal ${mg_id:0:16} by mg lapsed: made under content-key epoch 0; policy version 2 started epoch 1; its author can make it again: valise propose --again ${mg_id:0:16}$"
 has '^2 pending proposals lapsed'

@@ -8,7 +8,7 @@ source "${VL_SOURCE_DIR:?VL_SOURCE_DIR must name the source tree}/tests/cli/lib.
 
 ver=$(sed -n 's/^project(valise VERSION \([0-9.]*\) .*/\1/p' "$VL_SOURCE_DIR/CMakeLists.txt")
 [ -n "$ver" ] || fail "no project version in CMakeLists.txt"
-formats='\(protocol 1, store format 3, formats: entry 1, proposal 1, policy 1, rejection 1, fresh 1, bundle 1\)$'
+formats='\(protocol 1, store format 4, formats: entry 1, proposal 2, policy 1, rejection 1, fresh 1, bundle 1\)$'
 
 ok --version
 has "^valise $ver $formats"

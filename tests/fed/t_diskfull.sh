@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # A daemon syncing onto a full disk: node b's store lives on a small tmpfs
-# that is filled to its last page; a holds 20 large entries (about 45 KB
+# that is filled to its last page; a holds 20 large entries (about 43 KB
 # each). b's pulls fail at the commit: b logs that its own store failed
 # (not the peer's fault), saying the disk holding its store is full and
 # where, backs off, and keeps its session to a (no drop). Its store

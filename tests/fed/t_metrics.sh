@@ -112,7 +112,7 @@ done
 [ "$seen" = 200 ] || fail "valise_head_seq did not reach 200 (last: $seen)"
 rx1=$(metric valise_bytes_received_total <"$T/m.txt")
 [ "$rx1" -gt $((rx0 + 200 * 40000)) ] ||
-    fail "valise_bytes_received_total moved from $rx0 to $rx1 only (200 entries of ~45 KB)"
+    fail "valise_bytes_received_total moved from $rx0 to $rx1 only (200 entries of ~43 KB)"
 [ "$(metric valise_entries_received_total <"$T/m.txt")" = 200 ] ||
     fail "valise_entries_received_total: $(metric valise_entries_received_total <"$T/m.txt")"
 lag() { [ "$(scrape | metric "valise_peer_lag_entries{peer=\"tcp://127.0.0.1:${FED_PORT[a]}\",direction=\"out\",kid=\"$(fed_status a | json_get 'd["me"]' | sed 's/.*(\(.*\))/\1/')\",name=\"a\"}")" = 0 ]; }

@@ -66,7 +66,7 @@ for path in sys.argv[1:]:
 if lines == 0:
     sys.exit("no 'at seq' line at all")
 PY
-note "the field office restarts and syncs $N entries (~45 KB each) from io; kill -9 in the middle"
+note "the field office restarts and syncs $N entries (~43 KB each) from io; kill -9 in the middle"
 fed_start field
 s_partly() { log_has field 'at seq [0-9]+ of'; }
 wait_until 30 s_partly

@@ -3,11 +3,13 @@
  * fuzz_proposal - libFuzzer harness for the proposal decoder
  * (vl_proposal_parse, protocol/vl_proposal.c) against the genesis policy of
  * tests/vectors/vectors.txt; an accepted proposal is then opened with the
- * vector file's content key (vl_proposal_open: decrypt, decode the ops and
- * record bodies).
+ * vector file's content key (vl_proposal_open: decrypt, for format 2 check
+ * and decompress the zstd frame, decode the ops and record bodies). The
+ * seed prop2 is the format 2 vector, so the frame reader is reached; its
+ * hostile frames are fuzzed directly by fuzz_zframe.
  * Contract: the codes of vl_proposal.h, a message on failure, a proposal
- * exactly on success; open gives VL_OK, VL_EAUTH, VL_EPROTO or VL_ESCHEMA
- * (vl_proposal.h) with a message.
+ * exactly on success; open gives VL_OK, VL_EAUTH, VL_EPROTO, VL_ELIMIT or
+ * VL_ESCHEMA (vl_proposal.h) with a message.
  */
 #include "vl_proposal.c"
 
@@ -33,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (p) {
         err[0] = '\0';
         rc = vl_proposal_open(p, s_ckey, err);
-        FUZZ_CONTRACT(rc, err, VL_OK, VL_EAUTH, VL_EPROTO, VL_ESCHEMA);
+        FUZZ_CONTRACT(rc, err, VL_OK, VL_EAUTH, VL_EPROTO, VL_ELIMIT, VL_ESCHEMA);
     }
     vl_proposal_destroy(&p);
     return 0;

@@ -8,8 +8,8 @@
 #   VL_FUZZ_TARGET=all tests/fuzz/run.sh 5      every target in turn, 5 s each
 #   VL_FUZZ_TARGET=all tests/fuzz/run.sh 0      replay every seed corpus only
 #
-# Targets: codec bundle msg entry evidence proposal rejection policy fresh
-# keyfile pubfile record config (default: codec). SECONDS defaults to 30;
+# Targets: codec bundle msg entry evidence proposal zframe rejection policy
+# fresh keyfile pubfile record config (default: codec). SECONDS defaults to 30;
 # 0 replays tests/fuzz/corpus/<target>/ once (-runs=0) and fuzzes nothing.
 #
 # Each harness #includes the .c it tests (so its statics are instrumented);
@@ -17,7 +17,7 @@
 # config reader built with the same flags, from which the linker takes only
 # what the harness needs. Needs clang 14 and libclang-rt-14-dev (Debian 12:
 # apt-get install clang libclang-rt-14-dev), libmsgpack-dev, libsodium-dev,
-# libjansson-dev. Output goes to $VL_FUZZ_DIR (default build/fuzz): the
+# libjansson-dev, libzstd-dev. Output goes to $VL_FUZZ_DIR (default build/fuzz): the
 # binaries, a growing corpus per target (corpus_<target>, read together with
 # the committed seeds, which are never written) and crash artifacts
 # (<target>-crash-*). Exit status: 0 when every run ended without a finding;
@@ -33,7 +33,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${VL_FUZZ_DIR:-$root/build/fuzz}
-all_targets="codec bundle msg entry evidence proposal rejection policy fresh keyfile pubfile record config"
+all_targets="codec bundle msg entry evidence proposal zframe rejection policy fresh keyfile pubfile record config"
 target=${VL_FUZZ_TARGET:-codec}
 if [ "$target" = all ]; then
     targets=$all_targets
@@ -61,7 +61,7 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer
         -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
         "-DVL_FUZZ_VECTORS=\"$root/tests/vectors/vectors.txt\""
         -I"$root/protocol" -I"$root/node")
-libs=(-lmsgpackc -lsodium -ljansson -lmicrohttpd)
+libs=(-lmsgpackc -lsodium -ljansson -lmicrohttpd -lzstd)
 mkdir -p "$out/obj"
 
 # The library: rebuilt when a source is newer than the archive.

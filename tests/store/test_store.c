@@ -28,6 +28,7 @@
 #include "vl_root.h"
 #include "vl_testnet.h"
 #include "vl_selftests.h"
+#include "test_store_rest.h"
 
 #define T_NOW 1700000100u
 
@@ -1829,10 +1830,10 @@ vl_store_test(bool verbose)
     VL_CHECK_RC(vl_store_open(dir_a, tn.outsider, 0, &st, err), VL_EPERM);
     VL_CHECK(st == NULL);
     VL_CHECK_RC(vl_store_open("/nonexistent/valise-store", tn.node, 0, &st, NULL), VL_ENOTFOUND);
-    /* Store formats: 1 and 2 open read-only unchanged and are rewritten as 3
-     * by a read-write open; any other number is refused by number. */
+    /* Store formats: 1, 2 and 3 open read-only unchanged and are rewritten
+     * as 4 by a read-write open; any other number is refused by number. */
     VL_CHECK(s_t_format(dir_a) == VL_STORE_FORMAT);
-    for (int f = 1; f <= 2; f++) {
+    for (int f = 1; f <= 3; f++) {
         const char fb[4] = { 0, 0, 0, (char)f };
         VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, fb, 4), VL_OK);
         VL_CHECK_RC(vl_store_open(dir_a, tn.node, VL_STORE_RDONLY, &st, err), VL_OK);
@@ -1840,13 +1841,13 @@ vl_store_test(bool verbose)
         VL_CHECK(s_t_format(dir_a) == (uint32_t)f);
         VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
         vl_store_close(&st);
-        VL_CHECK(s_t_format(dir_a) == 3);
+        VL_CHECK(s_t_format(dir_a) == 4);
     }
-    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\4", 4), VL_OK);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\5", 4), VL_OK);
     err[0] = '\0';
     VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_ECORRUPT);
-    VL_CHECK(st == NULL && strstr(err, "store format 4 is not supported") != NULL);
-    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\3", 4), VL_OK);
+    VL_CHECK(st == NULL && strstr(err, "store format 5 is not supported") != NULL);
+    VL_CHECK_RC(s_t_raw_put(dir_a, "meta", "format", 6, "\0\0\0\4", 4), VL_OK);
     VL_CHECK_RC(vl_store_open(dir_a, tn.node, 0, &st, err), VL_OK);
     if (!st)
         goto out;
@@ -2249,6 +2250,9 @@ vl_store_test(bool verbose)
         VL_CHECK_RC(vl_store_verify(st, s_t_report, &rep, &problems), VL_OK);
         VL_CHECK(problems == 0 && rep.n == 0);
     }
+
+    /* ---- records at rest: a format 3 store is read, then upgraded ------------------------- */
+    VL_CHECK(vl_t_rest_upgrade(&st, dir_a, tn.node, verbose) == 0);
     vl_store_close(&st);
     VL_CHECK(st == NULL);
     vl_store_close(&st);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 int vl_codec_test(bool verbose);
+int vl_compress_test(bool verbose);
 int vl_crypto_test(bool verbose);
 int vl_keyfile_test(bool verbose);
 int vl_record_test(bool verbose);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Verify the test vectors with implementations that share no code with
 # valise: Python's hashlib (BLAKE2b) recomputes every digest from the signed
-# header bytes, and OpenSSL's Ed25519 derives every public key from its seed
-# and verifies every signature. A flipped digest must then fail to verify,
+# header bytes, OpenSSL's Ed25519 derives every public key from its seed
+# and verifies every signature, and the zstd tool decompresses the format 2
+# proposal's frame. A flipped digest must then fail to verify,
 # so this check can fail.
 #   bash tests/vectors/check-openssl.sh [vectors.txt]
 set -euo pipefail
@@ -28,7 +29,7 @@ for line in open(vec):
 def h(tag, data):
     return hashlib.blake2b(tag.encode() + b'\0' + data, digest_size=32).digest()
 jobs = []
-for what in ('genesis', 'proposal', 'entry', 'fresh_policy', 'fresh', 'reader_policy'):
+for what in ('genesis', 'proposal', 'entry', 'fresh_policy', 'fresh', 'reader_policy', 'prop2'):
     hdr = bytes.fromhex(v[what + '.hdr'])
     doc = v[what + '.doc']
     assert v[what + '.hdr'] in doc, what + ': header not inside the document'
@@ -103,6 +104,19 @@ while f'run_entry.sig.{i}.pk' in v:
     jobs.append(('run_entry', i, v[f'run_entry.sig.{i}.pk'], v[f'run_entry.sig.{i}.sig'], rd.hex()))
     i += 1
 assert i == 2, 'run_entry: not two signatures'
+# The proposal format 2 vector (docs/formats.md §5): header v = 2, same author and op as
+# the format 1 proposal; the sealed frame is 16 bytes shorter than the ciphertext; the
+# payload is [bin record.body]; the frame is written out for the zstd tool (below).
+p2 = bytes.fromhex(v['prop2.hdr'])
+assert p2.endswith(mp_key('v') + b'\x02'), 'prop2: header v is not 2'
+assert bytes.fromhex(v['proposal.hdr']).endswith(mp_key('v') + b'\x01'), 'proposal: v is not 1'
+assert len(bytes.fromhex(v['prop2.sealed'])) + 16 == len(bytes.fromhex(v['prop2.ct'])), \
+    'prop2: sealed frame and ciphertext lengths differ by more than the tag'
+body = bytes.fromhex(v['record.body'])
+assert bytes.fromhex(v['prop2.payload']) == b'\x91\xc5' + len(body).to_bytes(2, 'big') + body \
+    if len(body) > 255 else b'\x91\xc4' + bytes([len(body)]) + body, 'prop2: payload is not [bin body]'
+open(os.path.join(tmp, 'sealed.zst'), 'wb').write(bytes.fromhex(v['prop2.sealed']))
+open(os.path.join(tmp, 'payload'), 'wb').write(bytes.fromhex(v['prop2.payload']))
 with open(os.path.join(tmp, 'jobs'), 'w') as f:
     for j in jobs:
         f.write(' '.join(map(str, j)) + '\n')
@@ -115,6 +129,16 @@ print(f"hashlib: {len(jobs)} digests recomputed")
 PY
 
 fail=0
+# 2a. The format 2 frame decompresses, with the zstd tool, to the payload; the tool
+# reads the frame header's content size and dictionary id (zstd -lv).
+if ! zstd -q -d -c "$tmp/sealed.zst" | cmp -s - "$tmp/payload"; then
+  echo "FAIL: prop2.sealed does not decompress to prop2.payload with zstd"; fail=1
+fi
+zl=$(zstd -lv "$tmp/sealed.zst" 2>&1)
+grep -Eq 'Decompressed Size: .*\(([0-9]+) B\)|Decompressed Size: [0-9]+ B' <<<"$zl" ||
+  { echo "FAIL: prop2.sealed does not declare its content size: $zl"; fail=1; }
+grep -q '^DictID: 0$' <<<"$zl" || { echo "FAIL: prop2.sealed names a dictionary: $zl"; fail=1; }
+
 # 2. Public keys derived from the seeds by OpenSSL.
 while read -r name seed pk; do
   "$py" -c "import sys;sys.stdout.buffer.write(bytes.fromhex('302e020100300506032b657004220420$seed'))" > "$tmp/sk.der"

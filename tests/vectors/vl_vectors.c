@@ -11,6 +11,9 @@
  *   vl_vectors --generate-run FILE print the run vectors (docs/formats.md §6.1)
  *                                  on FILE's network, to append to it
  *                                  (vl_vectors_run.c)
+ *   vl_vectors --generate-v2 FILE  print the proposal format 2 vectors
+ *                                  (docs/formats.md §5) on FILE's network
+ *                                  (vl_vectors_v2.c)
  *
  * The freshness-statement vectors (fresh_policy.*, fresh.*) come last: the
  * generator is not deterministic (every genesis draws a new network id and
@@ -65,7 +68,7 @@ s_key(const char *name, const vl_keypair_t *kp, uint8_t seedbyte)
 
 /* Print the signed header, the digest and every (pk, sig) of a document whose
  * layout is {"hdr": bin, ..., "sig"/"sigs": ...}. */
-static int
+int
 s_sigs(const char *what, const uint8_t *doc, size_t len, const char *tag)
 {
     vl_doc_t *d = NULL;
@@ -526,6 +529,7 @@ s_check(const char *path)
     fails += s_check_fresh(f);
     fails += s_check_readers(f);
     fails += vlv_check_run(f);
+    fails += vlv_check_v2(f);
 out:
     printf("%d passed, %d failed\n", fails ? 0 : 1, fails ? 1 : 0);
     vl_entry_destroy(&e);
@@ -692,7 +696,9 @@ main(int argc, char **argv)
         return s_check(argv[2]);
     if (argc == 3 && strcmp(argv[1], "--generate-run") == 0)
         return vlv_generate_run(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "--generate-v2") == 0)
+        return vlv_generate_v2(argv[2]);
     fprintf(stderr, "usage: vl_vectors --generate | --check FILE | --messages | --bundle | "
-                    "--generate-run FILE\n");
+                    "--generate-run FILE | --generate-v2 FILE\n");
     return 2;
 }

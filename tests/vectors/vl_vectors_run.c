@@ -19,16 +19,8 @@
 #include "vl_testnet.h"
 #include "vl_vectors.h"
 
-/* The file's network: genesis, content key, the approvers' and authorities'
- * keys (from their seeds) and the link of entry 1. */
-typedef struct {
-    vl_policy_t *pol;
-    uint8_t *ck, *link;
-    vl_keypair_t *a1, *a2, *mu, *mg;
-} s_net_t;
-
-static void
-s_net_fini(s_net_t *n)
+void
+vlv_net_fini(vlv_net_t *n)
 {
     vl_policy_destroy(&n->pol);
     free(n->ck);
@@ -49,8 +41,8 @@ s_seed_key(FILE *f, const char *name, vl_keypair_t **kp)
     return rc;
 }
 
-static int
-s_net(FILE *f, s_net_t *n)
+int
+vlv_net(FILE *f, vlv_net_t *n)
 {
     size_t gl = 0, kl = 0, ll = 0;
     memset(n, 0, sizeof *n);
@@ -87,7 +79,7 @@ s_roots(const uint8_t *b1, size_t l1, const uint8_t *b2, size_t l2, uint8_t r1[V
 }
 
 static int
-s_prop(const s_net_t *n, const vl_keypair_t *kp, const char *id, const char *state,
+s_prop(const vlv_net_t *n, const vl_keypair_t *kp, const char *id, const char *state,
        const char *phone, uint64_t base, uint64_t t, uint8_t **body, size_t *blen,
        uint8_t **out, size_t *olen, char *err)
 {
@@ -107,7 +99,7 @@ s_prop(const s_net_t *n, const vl_keypair_t *kp, const char *id, const char *sta
 int
 vlv_generate_run(const char *path)
 {
-    s_net_t n;
+    vlv_net_t n;
     char err[VL_ERRMSG_MAX] = "";
     uint8_t *b1 = NULL, *b2 = NULL, *p1 = NULL, *p2 = NULL, *run = NULL, *c0 = NULL, *c1 = NULL;
     uint8_t *e1 = NULL, *e2 = NULL;
@@ -117,7 +109,7 @@ vlv_generate_run(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return 1;
-    if ((rc = s_net(f, &n)) != VL_OK) {
+    if ((rc = vlv_net(f, &n)) != VL_OK) {
         snprintf(err, sizeof err, "the vector file lacks the genesis, keys or entry 1");
         goto out;
     }
@@ -191,7 +183,7 @@ out:
     free(c1);
     free(e1);
     free(e2);
-    s_net_fini(&n);
+    vlv_net_fini(&n);
     fclose(f);
     return rc ? 1 : 0;
 }
@@ -199,7 +191,7 @@ out:
 int
 vlv_check_run(FILE *f)
 {
-    s_net_t n;
+    vlv_net_t n;
     int fails = 0;
     char err[VL_ERRMSG_MAX] = "";
     size_t l1 = 0, l2 = 0, rl = 0, dl = 0, r1l = 0, r2l = 0, k1l = 0, k2l = 0;
@@ -208,7 +200,7 @@ vlv_check_run(FILE *f)
     uint8_t *run = s_get(f, "run.doc", &rl), *dg = s_get(f, "run.digest", &dl);
     uint8_t *r1 = s_get(f, "run.root.1", &r1l), *r2 = s_get(f, "run.root.2", &r2l);
     uint8_t *k1 = s_get(f, "run_entry.1.link", &k1l), *k2 = s_get(f, "run_entry.2.link", &k2l);
-    if (s_net(f, &n) != VL_OK || !d1 || !d2 || !run || dl != VL_HASH_LEN || r1l != VL_HASH_LEN ||
+    if (vlv_net(f, &n) != VL_OK || !d1 || !d2 || !run || dl != VL_HASH_LEN || r1l != VL_HASH_LEN ||
         r2l != VL_HASH_LEN || k1l != VL_HASH_LEN || k2l != VL_HASH_LEN) {
         fprintf(stderr, "vl_vectors: the run vectors are missing\n");
         fails++;
@@ -309,7 +301,7 @@ vlv_check_run(FILE *f)
 out:
     vl_entry_destroy(&e1);
     vl_entry_destroy(&e2);
-    s_net_fini(&n);
+    vlv_net_fini(&n);
     free(d1);
     free(d2);
     free(run);
