@@ -464,8 +464,15 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
         return;
     }
     if (rc == VL_ENOTFOUND || rc == VL_EFORK) {
-        vl_info("peer %s: %s not staged: %s", vl_peer_label(p), sent,
-                self->err[0] ? self->err : vl_strerror(rc));
+        /* A version we lack; or our own log is another history than the one
+         * the pin vouches for (the peer served the true one): never the
+         * peer's fault. */
+        if (rc == VL_EFORK)
+            vl_error("peer %s: %s staged, not applied: %s", vl_peer_label(p), sent,
+                     self->err[0] ? self->err : vl_strerror(rc));
+        else
+            vl_info("peer %s: %s not staged: %s", vl_peer_label(p), sent,
+                    self->err[0] ? self->err : vl_strerror(rc));
         vl_peer_pull_hold(p, their_seq, self->ours.pv);
         return;
     }

@@ -230,11 +230,14 @@ s_apply_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     if (low <= h.seq)
         return s_clear(self, txn, err); /* the head reached it by another path */
     if (memcmp(prev, h.hash, VL_HASH_LEN) != 0) {
-        c->bad = true;
-        return vl_err(err, VL_ECHAIN, "the staged history does not follow our head: staged "
-                      "entry %llu's prev is not the link of our entry %llu (another history "
-                      "at or below our head)", (unsigned long long)low,
-                      (unsigned long long)h.seq);
+        /* The stage chains to the pin, which the approvers signed: it is the
+         * history they vouch for, and ours below it is another one (applied
+         * before this store knew the version). Not the peer's fault; nothing
+         * can follow our head. The stage is kept: it is the true history. */
+        return vl_err(err, VL_EFORK, "this store's log is another history than the one a "
+                      "policy version pins: staged entry %llu (pulled back from the pin) does "
+                      "not follow our entry %llu; restore a backup or sync a fresh store "
+                      "(operator.md)", (unsigned long long)low, (unsigned long long)h.seq);
     }
     uint64_t before = h.seq;
     for (uint64_t i = 0; i < S_STAGE_CHUNK; i++) {

@@ -199,9 +199,9 @@ vl_stage_test(bool verbose)
 {
     VL_TEST_BEGIN;
     vl_testnet_t tn;
-    char da[600] = "", df[600] = "", dc[600] = "", dd[600] = "";
+    char da[600] = "", df[600] = "", dc[600] = "", dd[600] = "", de[600] = "";
     char err[VL_ERRMSG_MAX] = "";
-    vl_store_t *a = NULL, *f = NULL, *c = NULL, *d = NULL;
+    vl_store_t *a = NULL, *f = NULL, *c = NULL, *d = NULL, *e = NULL;
     vl_keypair_t *a3 = NULL;
     vl_policy_builder_t *b = NULL;
     uint8_t *u = NULL, *s0 = NULL, *s1 = NULL, *s2 = NULL, *buf = NULL;
@@ -220,7 +220,8 @@ vl_stage_test(bool verbose)
     VL_CHECK_RC(s_store(&tn, df, &f, "MU-F", T_N), VL_OK);
     VL_CHECK_RC(s_store(&tn, dc, &c, "MU-C", 0), VL_OK);
     VL_CHECK_RC(s_store(&tn, dd, &d, "MU-D", 0), VL_OK);
-    if (!a || !f || !c || !d || !a3)
+    VL_CHECK_RC(s_store(&tn, de, &e, "MU-E", 0), VL_OK);
+    if (!a || !f || !c || !d || !e || !a3)
         goto out;
 
     /* Version 2: a2 -> a3, from 6 (pins A's entry 5), signed by a3, a1, a2. */
@@ -242,6 +243,10 @@ vl_stage_test(bool verbose)
     VL_CHECK_RC(s_entries(f, 1, T_N, ef, lf), VL_OK);
     if (!ea[T_N - 1] || !ef[T_N - 1])
         goto out;
+    /* E takes F's entries 1..2 (signed by keys valid under version 1) before
+     * it knows version 2, then adopts it: the pin lies above its head. */
+    VL_CHECK_RC(vl_store_append_chain(e, (const uint8_t *const *)ef, lf, 2, err), VL_OK);
+    VL_CHECK_RC(vl_store_policy_adopt(e, s2, s2l, err), VL_OK);
     VL_CHECK(vl_store_pin_above(c, 0, NULL) == T_N);
 
     /* Appending below the pin is refused, forged or true: nothing written. */
@@ -311,6 +316,23 @@ vl_stage_test(bool verbose)
     VL_CHECK(h.seq == T_N && memcmp(h.hash, ha.hash, VL_HASH_LEN) == 0);
     VL_CHECK(s_need(d, &ready) == 0 && !ready);
 
+    /* E's own log below the pin is another history: the true run pulled back
+     * from the pin stages but does not follow E's head. Not the sender's
+     * fault (VL_EFORK, not VL_ECHAIN), nothing applied, the stage kept. */
+    VL_CHECK(s_need(e, &ready) == T_N && !ready);
+    VL_CHECK(s_put(e, ea, la, 3, T_N, VL_OK, NULL));
+    VL_CHECK(s_need(e, &ready) == 0 && ready);
+    {
+        uint64_t applied = 7;
+        err[0] = '\0';
+        VL_CHECK_RC(vl_store_stage_apply(e, &applied, err), VL_EFORK);
+        VL_CHECK(applied == 0);
+        VL_CHECK(strstr(err, "another history than the one a policy version pins") != NULL);
+    }
+    VL_CHECK_RC(vl_store_head(e, &h), VL_OK);
+    VL_CHECK(h.seq == 2);
+    VL_CHECK(s_need(e, &ready) == 0 && ready);
+
 out:
     free(buf);
     for (unsigned i = 0; i < T_N; i++) {
@@ -327,6 +349,7 @@ out:
     vl_store_close(&f);
     vl_store_close(&c);
     vl_store_close(&d);
+    vl_store_close(&e);
     if (da[0])
         s_rmdir(da);
     if (df[0])
@@ -335,6 +358,8 @@ out:
         s_rmdir(dc);
     if (dd[0])
         s_rmdir(dd);
+    if (de[0])
+        s_rmdir(de);
     vl_testnet_fini(&tn);
     return VL_TEST_END;
 }
