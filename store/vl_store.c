@@ -173,6 +173,12 @@ s_env_open(vl_store_t *self, const char *dir, bool create, char *err)
         return rc;
     for (int i = 0; i < S_NDBS; i++) {
         if ((mrc = mdb_dbi_open(txn, s_db_name[i], 0, &self->dbi[i])) != 0) {
+            if (mrc == MDB_NOTFOUND && i == S_STAGE) {
+                /* Made before the stage existed (formats 1-4); the first
+                 * read-write open creates it. */
+                self->no_stage = true;
+                continue;
+            }
             vls_read_end(self, &txn);
             if (mrc == MDB_NOTFOUND)
                 return vl_err(err, VL_ECORRUPT, "the store has no \"%s\" database",

@@ -130,6 +130,8 @@ struct vl_store {
     bool rdonly;                /* opened with VL_STORE_RDONLY */
     bool quiet;                 /* opened with VL_STORE_QUIET */
     bool dbs_open;              /* dbi[] are valid */
+    bool no_stage;              /* read-only open of a store made before the stage
+                                   database existed: the stage is empty */
     unsigned nread;             /* read txns open now (the map may not grow meanwhile) */
     int wr_mrc;                 /* the LMDB/errno code of the last failed write op (vls_write) */
     const vl_keypair_t *kp;     /* member key (borrowed) */

@@ -28,6 +28,8 @@
 static int
 s_clear(vl_store_t *self, MDB_txn *txn, char *err)
 {
+    if (self->no_stage)
+        return VL_OK;
     int mrc = VLS_FAULT();
     if (mrc == 0)
         mrc = mdb_drop(txn, self->dbi[S_STAGE], 0);
@@ -46,6 +48,8 @@ s_low(vl_store_t *self, MDB_txn *txn, uint64_t *low, uint8_t prev[VL_HASH_LEN], 
     vl_entry_t *e = NULL;
     char why[VL_ERRMSG_MAX] = "";
     *low = 0;
+    if (self->no_stage)
+        return VL_OK;
     int mrc = mdb_cursor_open(txn, self->dbi[S_STAGE], &cur);
     if (mrc != 0)
         return vls_lmdb(mrc, err, "cursor");
