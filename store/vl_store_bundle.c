@@ -532,13 +532,15 @@ s_check_entries(s_imp_t *c, char *err)
     }
     /* New entries that end below a pin cannot be checked against it
      * (docs/trust.md §1.2): refused. Ones that reach it were checked link by
-     * link up to it above, and are applied through the stage. */
+     * link up to it above, and are applied through the stage. Every pin
+     * above the head counts, known or carried: with pins at 1,000 and
+     * 2,000, entries 1,001..1,500 could only be taken through the second. */
     if (c->first_new < c->e0 + c->ne) {
         uint64_t last = h->from + c->ne - 1, pv = 0;
-        uint64_t pin = vls_pin_above(self, c->head.seq, &pv);
+        uint64_t pin = vls_pin_above(self, last > c->head.seq ? last : c->head.seq, &pv);
         for (size_t v = 0; v < c->nnew; v++) {
             uint64_t f = vl_policy_from(c->newp[v]);
-            if (f >= 2 && f - 1 > c->head.seq && (pin == 0 || f - 1 < pin)) {
+            if (f >= 2 && f - 1 > c->head.seq && f - 1 > last && (pin == 0 || f - 1 < pin)) {
                 pin = f - 1;
                 pv = vl_policy_version(c->newp[v]);
             }

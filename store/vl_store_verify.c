@@ -639,13 +639,17 @@ s_verify_record(void *ctx, const MDB_val *k, const MDB_val *v)
     vl_root_leaf(leaf, id, rev, body, blen);
     vl_root_insert(&w->racc, leaf);
     /* Adopting a new epoch re-encrypts every record in the same transaction
-     * (docs/store.md §2.2), so in a format-3 store a value under any other
+     * (docs/store.md §2.2), so from format 3 on a value under any other
      * epoch was not written by this store: left behind, or put back from an
-     * older copy. Formats 1 and 2, opened read-only, are all under epoch 0. */
+     * older copy. Formats 1 and 2, opened read-only, are all under epoch 0.
+     * Likewise a format-4 store holds only compressed values (version 3). */
     uint32_t cur = vl_policy_epoch(vf->self->pol);
-    if (vf->self->fmt == S_FORMAT && rv.epoch != cur)
+    if (vf->self->fmt >= 3 && rv.epoch != cur)
         s_problem(vf, "record %s: at rest under the key of epoch %u, not the current "
                   "epoch %u", id, rv.epoch, cur);
+    if (vf->self->fmt == S_FORMAT && !rv.z)
+        s_problem(vf, "record %s: an uncompressed value in a format %u store: not written "
+                  "by this store", id, S_FORMAT);
     s_keyterm_t t = { &vf->keys, id };
     rc = vl_record_terms(rec, s_keyterm_cb, &t);
     vl_record_destroy(&rec);
