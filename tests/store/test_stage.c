@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +54,19 @@ s_rmdir(const char *dir)
 
 /* Propose one authority record (by MU) and approve it by a1 and a2. */
 static int
+s_settle2(vl_store_t *st, const vl_testnet_t *tn, const char *id, const vl_keypair_t *second,
+          const vl_policy_t *pol, const uint8_t ckey[VL_KEY_LEN]);
+
+static int
 s_settle(vl_store_t *st, const vl_testnet_t *tn, const char *id)
+{
+    return s_settle2(st, tn, id, tn->a2, tn->pol, tn->ckey);
+}
+
+/* Propose record id under pol with ckey and approve it by a1 and second. */
+static int
+s_settle2(vl_store_t *st, const vl_testnet_t *tn, const char *id, const vl_keypair_t *second,
+          const vl_policy_t *pol, const uint8_t ckey[VL_KEY_LEN])
 {
     uint8_t *body = NULL, *prop = NULL, pid[VL_HASH_LEN];
     size_t blen = 0, plen = 0;
@@ -67,14 +81,14 @@ s_settle(vl_store_t *st, const vl_testnet_t *tn, const char *id)
         rc = vl_op_from_record(&op, rec, 0);
     const uint8_t *bodies[1] = { body };
     if (rc == VL_OK)
-        rc = vl_proposal_make(tn->pol, tn->mu, tn->ckey, T_NOW, &op, bodies, &blen, 1, &prop,
+        rc = vl_proposal_make(pol, tn->mu, ckey, T_NOW, &op, bodies, &blen, 1, &prop,
                               &plen, err);
     if (rc == VL_OK)
         rc = vl_store_propose(st, prop, plen, pid, err);
     if (rc == VL_OK)
         rc = vl_store_approve(st, pid, tn->a1, T_NOW, NULL, NULL, err);
     if (rc == VL_OK)
-        rc = vl_store_approve(st, pid, tn->a2, T_NOW, NULL, NULL, err);
+        rc = vl_store_approve(st, pid, second, T_NOW, NULL, NULL, err);
     if (rc != VL_OK)
         fprintf(stderr, "stage test: settle %s: %s: %s\n", id, vl_strerror(rc), err);
     vl_record_destroy(&rec);
@@ -199,13 +213,16 @@ vl_stage_test(bool verbose)
 {
     VL_TEST_BEGIN;
     vl_testnet_t tn;
-    char da[600] = "", df[600] = "", dc[600] = "", dd[600] = "", de[600] = "";
+    char da[600] = "", df[600] = "", dc[600] = "", dd[600] = "", de[600] = "", dg[600] = "";
     char err[VL_ERRMSG_MAX] = "";
-    vl_store_t *a = NULL, *f = NULL, *c = NULL, *d = NULL, *e = NULL;
-    vl_keypair_t *a3 = NULL;
-    vl_policy_builder_t *b = NULL;
+    vl_store_t *a = NULL, *f = NULL, *c = NULL, *d = NULL, *e = NULL, *g = NULL;
+    vl_keypair_t *a3 = NULL, *a4 = NULL;
+    vl_policy_builder_t *b = NULL, *b3 = NULL;
+    vl_policy_t *p2 = NULL;
+    uint8_t ck2[VL_KEY_LEN];
     uint8_t *u = NULL, *s0 = NULL, *s1 = NULL, *s2 = NULL, *buf = NULL;
-    size_t ul = 0, s0l = 0, s1l = 0, s2l = 0, len = 0;
+    uint8_t *u3 = NULL, *t0 = NULL, *t1 = NULL, *t2 = NULL;
+    size_t ul = 0, s0l = 0, s1l = 0, s2l = 0, len = 0, u3l = 0, t0l = 0, t1l = 0, t2l = 0;
     uint8_t *ea[T_N] = { 0 }, *ef[T_N] = { 0 };
     size_t la[T_N] = { 0 }, lf[T_N] = { 0 };
     vl_head_t h, ha;
@@ -333,6 +350,54 @@ vl_stage_test(bool verbose)
     VL_CHECK(h.seq == 2);
     VL_CHECK(s_need(e, &ready) == 0 && ready);
 
+    /* Two pins: A grows to 8 under version 2 (approved by a1 and a3), and
+     * version 3 (a3 -> a4, from 9) pins entry 8. A bundle of 1..7 passes the
+     * first pin but ends below the second: refused before anything is
+     * written; 1..8 imports through both. */
+    VL_CHECK_RC(vl_keypair_generate(&a4), VL_OK);
+    VL_CHECK_RC(vl_policy_parse_next(tn.pol, s2, s2l, 0, &p2, err), VL_OK);
+    if (!a4 || !p2)
+        goto out;
+    VL_CHECK_RC(vl_policy_content_key(p2, vl_policy_epoch(p2), tn.node, ck2), VL_OK);
+    for (unsigned i = 6; i <= 8; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "MU-A-%u", i);
+        VL_CHECK_RC(s_settle2(a, &tn, id, a3, p2, ck2), VL_OK);
+    }
+    VL_CHECK_RC(vl_store_head(a, &ha), VL_OK);
+    VL_CHECK(ha.seq == 8);
+    VL_CHECK_RC(vl_policy_builder_from(p2, tn.a1, &b3, err), VL_OK);
+    if (!b3)
+        goto out;
+    VL_CHECK_RC(vl_policy_builder_rotate(b3, vl_keypair_pk(a3), vl_keypair_pk(a4), err), VL_OK);
+    VL_CHECK_RC(vl_policy_builder_finish_next(b3, p2, ha.seq + 1, ha.hash, false, T_NOW, &u3,
+                                              &u3l, err), VL_OK);
+    VL_CHECK_RC(vl_policy_sign_next(p2, u3, u3l, a4, &t0, &t0l, err), VL_OK);
+    VL_CHECK_RC(vl_policy_sign_next(p2, t0, t0l, tn.a1, &t1, &t1l, err), VL_OK);
+    VL_CHECK_RC(vl_policy_sign_next(p2, t1, t1l, a3, &t2, &t2l, err), VL_OK);
+    VL_CHECK_RC(vl_store_policy_adopt(a, t2, t2l, err), VL_OK);
+    VL_CHECK_RC(s_store(&tn, dg, &g, "MU-G", 0), VL_OK);
+    if (!g)
+        goto out;
+    VL_CHECK_RC(vl_store_policy_adopt(g, s2, s2l, err), VL_OK);
+    VL_CHECK_RC(vl_store_policy_adopt(g, t2, t2l, err), VL_OK);
+    free(buf);
+    buf = NULL;
+    VL_CHECK_RC(s_bundle(a, &tn, 1, 7, &buf, &len), VL_OK);
+    err[0] = '\0';
+    if (buf)
+        VL_CHECK_RC(s_import(g, buf, len, err), VL_ECHAIN);
+    VL_CHECK(strstr(err, "bring a bundle that reaches entry 8") != NULL);
+    VL_CHECK_RC(vl_store_head(g, &h), VL_OK);
+    VL_CHECK(h.seq == 0);
+    free(buf);
+    buf = NULL;
+    VL_CHECK_RC(s_bundle(a, &tn, 1, 8, &buf, &len), VL_OK);
+    if (buf)
+        VL_CHECK_RC(s_import(g, buf, len, err), VL_OK);
+    VL_CHECK_RC(vl_store_head(g, &h), VL_OK);
+    VL_CHECK(h.seq == 8 && memcmp(h.hash, ha.hash, VL_HASH_LEN) == 0);
+
 out:
     free(buf);
     for (unsigned i = 0; i < T_N; i++) {
@@ -343,13 +408,22 @@ out:
     free(s0);
     free(s1);
     free(s2);
+    sodium_memzero(ck2, sizeof ck2);
+    free(u3);
+    free(t0);
+    free(t1);
+    free(t2);
+    vl_policy_destroy(&p2);
     vl_policy_builder_destroy(&b);
+    vl_policy_builder_destroy(&b3);
     vl_keypair_destroy(&a3);
+    vl_keypair_destroy(&a4);
     vl_store_close(&a);
     vl_store_close(&f);
     vl_store_close(&c);
     vl_store_close(&d);
     vl_store_close(&e);
+    vl_store_close(&g);
     if (da[0])
         s_rmdir(da);
     if (df[0])
@@ -360,6 +434,8 @@ out:
         s_rmdir(dd);
     if (de[0])
         s_rmdir(de);
+    if (dg[0])
+        s_rmdir(dg);
     vl_testnet_fini(&tn);
     return VL_TEST_END;
 }
