@@ -425,6 +425,21 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
     s_sent(ptrs, lens, (size_t)want, sent, sizeof sent);
     self->err[0] = '\0';
     int rc = vl_store_stage_put(self->store, ptrs, lens, (size_t)want, self->err);
+    if (rc != VL_OK && !vn_local_failure(rc)) {
+        /* The entry the stage needs may have changed while the get was out
+         * (a version with a lower pin adopted, our head moved): then the
+         * answer is to an old question, not the peer's fault. */
+        uint64_t next = 0;
+        bool ready = false;
+        if (vl_store_stage_need(self->store, &next, &ready, NULL, NULL) == VL_OK &&
+            (ready || next != top)) {
+            vl_info("peer %s: %s not staged: the entry our stage needs changed meanwhile "
+                    "(now %llu); pulling again", vl_peer_label(p), sent,
+                    (unsigned long long)next);
+            s_pull_from(self, p, their_seq, now);
+            return;
+        }
+    }
     if (rc == VL_OK) {
         bool ready = false;
         uint64_t next = 0;
@@ -596,6 +611,20 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
             vl_peer_pull_hold(p, their_seq, self->ours.pv);
             vn_pull_end(self, p);
             return;
+        }
+        if (rc == VL_ECHAIN) {
+            /* A version adopted while the get was out may pin an entry above
+             * this batch: entries below a pin come only backwards from it
+             * (docs/trust.md §1.2), so the refusal is not the peer's fault. */
+            uint64_t pin = vl_store_pin_above(self->store, head.seq, NULL);
+            if (pin && from + n - 1 < pin) {
+                vl_info("peer %s: %s not applied: it ends below entry %llu, which a policy "
+                        "version pins; pulling back from it", vl_peer_label(p), sent,
+                        (unsigned long long)pin);
+                vn_pull_end(self, p);
+                s_pull_from(self, p, their_seq, now);
+                return;
+            }
         }
         /* What it sent, what we asked for, which entry failed and why (a
          * batch's store message starts "batch item i (entry S): "). */
