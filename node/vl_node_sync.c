@@ -81,6 +81,13 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
     bool ready = false;
     self->err[0] = '\0';
     int src = vl_store_stage_need(self->store, &top, &ready, &head, self->err);
+    if (src == VL_ECORRUPT) {
+        /* A damaged staged entry: drop the stage (it can be fetched again)
+         * rather than never pulling again. */
+        vl_error("cannot read the stage: %s: %s; clearing it", vl_strerror(src), self->err);
+        if (vl_store_stage_clear(self->store, self->err) == VL_OK)
+            src = vl_store_stage_need(self->store, &top, &ready, &head, self->err);
+    }
     if (src != VL_OK) {
         vl_error("cannot read the stage: %s: %s", vl_strerror(src), self->err);
         return;
@@ -112,7 +119,11 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
     if (top) {
         if (target < top)
             return; /* its head is below the pin: it cannot link what it would send */
-        uint64_t n = self->back_n ? self->back_n : VL_SYNC_BATCH;
+        /* A lowered batch size holds for the peer whose answer lowered it:
+         * one peer answering an entry at a time does not slow the others. */
+        uint64_t n = self->back_n && strcmp(self->back_peer, vl_peer_label(p)) == 0
+                         ? self->back_n
+                         : VL_SYNC_BATCH;
         max = top - self->ours.seq < n ? top - self->ours.seq : n;
         from = top - max + 1;
         self->back_top = top;
@@ -417,6 +428,7 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
         /* Cut short by VL_SYNC_BYTES: it does not reach the entry that
          * links it, so it cannot be staged; ask for fewer. */
         self->back_n = (uint32_t)n;
+        snprintf(self->back_peer, sizeof self->back_peer, "%s", vl_peer_label(p));
         vl_debug("peer %s: %zu of %llu entries up to %llu fit in an answer; asking for %zu",
                  vl_peer_label(p), n, (unsigned long long)want, (unsigned long long)top, n);
         s_pull_from(self, p, their_seq, now);
@@ -471,7 +483,7 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
             vn_pull_pick(self, now);
         return;
     }
-    if (vn_local_failure(rc)) {
+    if (vn_local_failure(rc) || rc == VL_ECORRUPT) {
         s_store_backoff(self, now);
         vl_error("our store failed to stage %s from %s (not the peer's fault): %s: %s; "
                  "pulling again in %u ms", sent, vl_peer_label(p), vl_strerror(rc), self->err,

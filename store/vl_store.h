@@ -593,8 +593,8 @@ int vl_store_stage_put(vl_store_t *self, const uint8_t *const *entries, const si
  *  @return VL_OK (also when not ready: *applied = 0); VL_EFORK (the lowest
  *          staged entry does not follow our head: our log below the pin is
  *          another history than the one the pin vouches for; stage kept), or
- *          the failing check's code as vl_store_append; VL_ENOMEM; VL_ESTORE
- *          (stage kept). */
+ *          the failing check's code as vl_store_append; VL_ECORRUPT (our own
+ *          store damaged), VL_ENOMEM, VL_ESTORE (stage kept). */
 int vl_store_stage_apply(vl_store_t *self, uint64_t *applied, char *err)
     __attribute__((warn_unused_result));
 

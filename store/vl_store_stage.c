@@ -254,7 +254,9 @@ s_apply_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
             return rc;
         /* Every signature: the stage is applied as a peer's single entries. */
         if ((rc = vls_apply(self, txn, &h, v.mv_data, v.mv_size, 0, err)) != VL_OK) {
-            c->bad = rc != S_MAP_FULL && rc != VL_ESTORE && rc != VL_ENOMEM;
+            /* Our store's own failure (damage included) keeps the stage. */
+            c->bad = rc != S_MAP_FULL && rc != VL_ESTORE && rc != VL_ENOMEM &&
+                     rc != VL_ECORRUPT;
             if (c->bad && err) {
                 char line[VL_ERRMSG_MAX];
                 snprintf(line, sizeof line, "staged entry %llu: %s", (unsigned long long)seq,
