@@ -24,63 +24,9 @@
 #include "vl_selftests.h"
 #include "vl_store.h"
 #include "vl_testnet.h"
+#include "vl_teststore.h"
 
 #define T_NOW 1700000100u
-
-static int
-s_mkdir(char out[600])
-{
-    const char *base = getenv("VL_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
-    mkdir(base, 0700);
-    snprintf(out, 600, "%s/vl-bundle-XXXXXX", base);
-    return mkdtemp(out) ? VL_OK : VL_EIO;
-}
-
-static void
-s_rmdir(const char *dir)
-{
-    char p[700];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
-/* Propose one authority record (by MU) and approve it by both approvers. */
-static int
-s_settle(vl_store_t *st, const vl_testnet_t *tn, const char *id, const char *phone)
-{
-    uint8_t *body = NULL, *prop = NULL, pid[VL_HASH_LEN];
-    size_t blen = 0, plen = 0;
-    vl_record_t *rec = NULL;
-    vl_op_t op;
-    char err[VL_ERRMSG_MAX] = "";
-    memset(&op, 0, sizeof op);
-    int rc = vl_testnet_authority(id, "MU", phone, &body, &blen);
-    if (rc == VL_OK)
-        rc = vl_record_parse(body, blen, &rec, err);
-    if (rc == VL_OK)
-        rc = vl_op_from_record(&op, rec, 0);
-    const uint8_t *bodies[1] = { body };
-    if (rc == VL_OK)
-        rc = vl_proposal_make(tn->pol, tn->mu, tn->ckey, T_NOW, &op, bodies, &blen, 1, &prop,
-                              &plen, err);
-    if (rc == VL_OK)
-        rc = vl_store_propose(st, prop, plen, pid, err);
-    if (rc == VL_OK)
-        rc = vl_store_approve(st, pid, tn->a1, T_NOW, NULL, NULL, err);
-    if (rc == VL_OK)
-        rc = vl_store_approve(st, pid, tn->a2, T_NOW, NULL, NULL, err);
-    if (rc != VL_OK)
-        fprintf(stderr, "bundle store test: settle %s: %s: %s\n", id, vl_strerror(rc), err);
-    vl_record_destroy(&rec);
-    free(body);
-    free(prop);
-    return rc;
-}
 
 /* Read a whole FILE written by the writer. */
 static int
@@ -202,11 +148,11 @@ vl_bundle_store_test(bool verbose)
     vl_bundle_sum_t sum;
     VL_CHECK_RC(vl_testnet_init(&tn), VL_OK);
     VL_CHECK_RC(vl_testnet_init(&other), VL_OK);
-    VL_CHECK_RC(s_mkdir(da), VL_OK);
-    VL_CHECK_RC(s_mkdir(db), VL_OK);
-    VL_CHECK_RC(s_mkdir(dc), VL_OK);
-    VL_CHECK_RC(s_mkdir(dd), VL_OK);
-    VL_CHECK_RC(s_mkdir(dx), VL_OK);
+    VL_CHECK_RC(vl_teststore_mkdir(da, "vl-bundle"), VL_OK);
+    VL_CHECK_RC(vl_teststore_mkdir(db, "vl-bundle"), VL_OK);
+    VL_CHECK_RC(vl_teststore_mkdir(dc, "vl-bundle"), VL_OK);
+    VL_CHECK_RC(vl_teststore_mkdir(dd, "vl-bundle"), VL_OK);
+    VL_CHECK_RC(vl_teststore_mkdir(dx, "vl-bundle"), VL_OK);
     VL_CHECK_RC(vl_store_create(da, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
     VL_CHECK_RC(vl_store_create(db, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
     VL_CHECK_RC(vl_store_create(dc, tn.genesis, tn.genesis_len, tn.node, err), VL_OK);
@@ -219,12 +165,16 @@ vl_bundle_store_test(bool verbose)
     VL_CHECK_RC(vl_store_open(dx, other.node, 0, &x, err), VL_OK);
     if (!a || !b || !c || !d || !x)
         goto out;
-    VL_CHECK_RC(s_settle(a, &tn, "MU-01", "+230 5550 0001"), VL_OK);
-    VL_CHECK_RC(s_settle(a, &tn, "MU-02", "+230 5550 0002"), VL_OK);
-    VL_CHECK_RC(s_settle(a, &tn, "MU-03", "+230 5550 0003"), VL_OK);
+    VL_CHECK_RC(vl_teststore_settle(a, &tn, "MU-01", "+230 5550 0001", tn.a2, tn.pol, tn.ckey, T_NOW),
+                VL_OK);
+    VL_CHECK_RC(vl_teststore_settle(a, &tn, "MU-02", "+230 5550 0002", tn.a2, tn.pol, tn.ckey, T_NOW),
+                VL_OK);
+    VL_CHECK_RC(vl_teststore_settle(a, &tn, "MU-03", "+230 5550 0003", tn.a2, tn.pol, tn.ckey, T_NOW),
+                VL_OK);
     VL_CHECK(s_seq(a) == 3);
     /* D holds another, valid entry 1. */
-    VL_CHECK_RC(s_settle(d, &tn, "MU-09", "+230 5550 0009"), VL_OK);
+    VL_CHECK_RC(vl_teststore_settle(d, &tn, "MU-09", "+230 5550 0009", tn.a2, tn.pol, tn.ckey, T_NOW),
+                VL_OK);
 
     /* ---- forged or wrong bundles: B stays at 0 --------------------------------------- */
     struct {
@@ -342,11 +292,11 @@ out:
     vl_store_close(&c);
     vl_store_close(&d);
     vl_store_close(&x);
-    s_rmdir(da);
-    s_rmdir(db);
-    s_rmdir(dc);
-    s_rmdir(dd);
-    s_rmdir(dx);
+    vl_teststore_rmdir(da);
+    vl_teststore_rmdir(db);
+    vl_teststore_rmdir(dc);
+    vl_teststore_rmdir(dd);
+    vl_teststore_rmdir(dx);
     vl_testnet_fini(&tn);
     vl_testnet_fini(&other);
     return VL_TEST_END;

@@ -26,90 +26,25 @@
 #include "vl_selftests.h"
 #include "vl_store.h"
 #include "vl_testnet.h"
+#include "vl_teststore.h"
 
 #define T_NOW 1700000100u
 #define T_N   5u /* entries before version 2 */
-
-static int
-s_mkdir(char out[600])
-{
-    const char *base = getenv("VL_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
-    mkdir(base, 0700);
-    snprintf(out, 600, "%s/vl-stage-XXXXXX", base);
-    return mkdtemp(out) ? VL_OK : VL_EIO;
-}
-
-static void
-s_rmdir(const char *dir)
-{
-    char p[700];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
-/* Propose one authority record (by MU) and approve it by a1 and a2. */
-static int
-s_settle2(vl_store_t *st, const vl_testnet_t *tn, const char *id, const vl_keypair_t *second,
-          const vl_policy_t *pol, const uint8_t ckey[VL_KEY_LEN]);
-
-static int
-s_settle(vl_store_t *st, const vl_testnet_t *tn, const char *id)
-{
-    return s_settle2(st, tn, id, tn->a2, tn->pol, tn->ckey);
-}
-
-/* Propose record id under pol with ckey and approve it by a1 and second. */
-static int
-s_settle2(vl_store_t *st, const vl_testnet_t *tn, const char *id, const vl_keypair_t *second,
-          const vl_policy_t *pol, const uint8_t ckey[VL_KEY_LEN])
-{
-    uint8_t *body = NULL, *prop = NULL, pid[VL_HASH_LEN];
-    size_t blen = 0, plen = 0;
-    vl_record_t *rec = NULL;
-    vl_op_t op;
-    char err[VL_ERRMSG_MAX] = "";
-    memset(&op, 0, sizeof op);
-    int rc = vl_testnet_authority(id, "MU", "+230 555 0100", &body, &blen);
-    if (rc == VL_OK)
-        rc = vl_record_parse(body, blen, &rec, err);
-    if (rc == VL_OK)
-        rc = vl_op_from_record(&op, rec, 0);
-    const uint8_t *bodies[1] = { body };
-    if (rc == VL_OK)
-        rc = vl_proposal_make(pol, tn->mu, ckey, T_NOW, &op, bodies, &blen, 1, &prop,
-                              &plen, err);
-    if (rc == VL_OK)
-        rc = vl_store_propose(st, prop, plen, pid, err);
-    if (rc == VL_OK)
-        rc = vl_store_approve(st, pid, tn->a1, T_NOW, NULL, NULL, err);
-    if (rc == VL_OK)
-        rc = vl_store_approve(st, pid, second, T_NOW, NULL, NULL, err);
-    if (rc != VL_OK)
-        fprintf(stderr, "stage test: settle %s: %s: %s\n", id, vl_strerror(rc), err);
-    vl_record_destroy(&rec);
-    free(body);
-    free(prop);
-    return rc;
-}
 
 /* A store in a new directory from the genesis, with entries named prefix-1..n. */
 static int
 s_store(const vl_testnet_t *tn, char dir[600], vl_store_t **st, const char *prefix, unsigned n)
 {
     char err[VL_ERRMSG_MAX] = "", id[32];
-    int rc = s_mkdir(dir);
+    int rc = vl_teststore_mkdir(dir, "vl-stage");
     if (rc == VL_OK)
         rc = vl_store_create(dir, tn->genesis, tn->genesis_len, tn->node, err);
     if (rc == VL_OK)
         rc = vl_store_open(dir, tn->node, 0, st, err);
     for (unsigned i = 1; rc == VL_OK && i <= n; i++) {
         snprintf(id, sizeof id, "%s-%u", prefix, i);
-        rc = s_settle(*st, tn, id);
+        rc = vl_teststore_settle(*st, tn, id, "+230 555 0100", tn->a2, tn->pol, tn->ckey,
+                                 T_NOW);
     }
     if (rc != VL_OK)
         fprintf(stderr, "stage test: store: %s: %s\n", vl_strerror(rc), err);
@@ -362,7 +297,8 @@ vl_stage_test(bool verbose)
     for (unsigned i = 6; i <= 8; i++) {
         char id[32];
         snprintf(id, sizeof id, "MU-A-%u", i);
-        VL_CHECK_RC(s_settle2(a, &tn, id, a3, p2, ck2), VL_OK);
+        VL_CHECK_RC(vl_teststore_settle(a, &tn, id, "+230 555 0100", a3, p2, ck2, T_NOW),
+                    VL_OK);
     }
     VL_CHECK_RC(vl_store_head(a, &ha), VL_OK);
     VL_CHECK(ha.seq == 8);
@@ -425,17 +361,17 @@ out:
     vl_store_close(&e);
     vl_store_close(&g);
     if (da[0])
-        s_rmdir(da);
+        vl_teststore_rmdir(da);
     if (df[0])
-        s_rmdir(df);
+        vl_teststore_rmdir(df);
     if (dc[0])
-        s_rmdir(dc);
+        vl_teststore_rmdir(dc);
     if (dd[0])
-        s_rmdir(dd);
+        vl_teststore_rmdir(dd);
     if (de[0])
-        s_rmdir(de);
+        vl_teststore_rmdir(de);
     if (dg[0])
-        s_rmdir(dg);
+        vl_teststore_rmdir(dg);
     vl_testnet_fini(&tn);
     return VL_TEST_END;
 }
