@@ -12,7 +12,12 @@
  * staged entries), refuses A's entries with one signature byte changed, and
  * stages A's 3..5 then 1..2 and applies them with every check. Store D knows
  * version 2: a bundle of A's entries 1..3 is refused before anything is
- * written, a bundle of A's whole log is imported through the stage.
+ * written, a bundle of A's whole log is imported through the stage. Store E
+ * took F's entries 1..2 before it knew version 2: A's run pulled back from
+ * the pin stages but is not applied (VL_EFORK: E's own log is the other
+ * history). Then A grows to 8 and version 3 pins entry 8: store G, knowing
+ * both versions, refuses a bundle of 1..7 (past the first pin, below the
+ * second) with nothing written and imports 1..8.
  */
 #include <stdio.h>
 #include <stdlib.h>
