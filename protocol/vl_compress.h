@@ -24,7 +24,10 @@
  * Plaintext hygiene: the bodies inside hold personal data, so every buffer
  * this module allocates for plaintext, or for a frame of it, is wiped
  * before it is freed, on every path; vl_zstd_free wipes and frees one the
- * caller received.
+ * caller received. libzstd's own contexts (the compressor's workspace, the
+ * decompressor's literal buffer) may hold fragments of the plaintext and
+ * are freed by libzstd unwiped: wiping them would need its experimental
+ * allocator API (docs/threat-model.md §7).
  *
  * Thread safety: no shared state; each call uses its own zstd context.
  */
