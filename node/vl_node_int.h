@@ -118,8 +118,8 @@ struct vl_node {
                                        seq (0: a forward pull), docs/protocol.md §3 */
     uint32_t back_n;                /* entries per pull-back get (0: VL_SYNC_BATCH); an
                                        answer cut short by VL_SYNC_BYTES lowers it, for
-                                       the peer named back_peer only */
-    char back_peer[96];             /* label of the peer whose answer set back_n */
+                                       the peer whose key is back_pk only */
+    uint8_t back_pk[VL_PK_LEN];     /* key of the peer whose answer set back_n */
     uint64_t store_retry_at;        /* no pull before (monotonic ms): our store failed */
     uint32_t store_backoff_ms;      /* the wait after our store's last failure, 0 none */
     uint64_t catchup_t0;            /* a catch-up's first batch (monotonic ms), 0 none */

@@ -65,6 +65,16 @@ s_pullable(const vl_node_t *self, const vl_peer_t *p)
            !vl_peer_pull_held(p, t->seq, self->ours.pv) && vl_peer_probe_seq(p) == 0;
 }
 
+static void s_store_backoff(vl_node_t *self, uint64_t now);
+
+/* Is p the peer whose short answer lowered the pull-back batch size? */
+static bool
+s_back_peer(const vl_node_t *self, const vl_peer_t *p)
+{
+    const uint8_t *pk = vl_peer_pk(p);
+    return pk && memcmp(pk, self->back_pk, VL_PK_LEN) == 0;
+}
+
 /* Ask p for entries after our head, up to target (its head as last heard). */
 static void
 s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
@@ -81,12 +91,15 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
     bool ready = false;
     self->err[0] = '\0';
     int src = vl_store_stage_need(self->store, &top, &ready, &head, self->err);
-    if (src == VL_ECORRUPT) {
-        /* A damaged staged entry: drop the stage (it can be fetched again)
-         * rather than never pulling again. */
+    if (src == VL_ECORRUPT && strncmp(self->err, "stage:", 6) == 0) {
+        /* A damaged staged entry (not our head or meta): drop the stage (it
+         * can be fetched again) rather than never pulling again. */
         vl_error("cannot read the stage: %s: %s; clearing it", vl_strerror(src), self->err);
-        if (vl_store_stage_clear(self->store, self->err) == VL_OK)
+        self->err[0] = '\0';
+        if (vl_store_stage_clear(self->store, self->err) == VL_OK) {
+            self->err[0] = '\0';
             src = vl_store_stage_need(self->store, &top, &ready, &head, self->err);
+        }
     }
     if (src != VL_OK) {
         vl_error("cannot read the stage: %s: %s", vl_strerror(src), self->err);
@@ -105,9 +118,15 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
         uint64_t applied = 0;
         self->err[0] = '\0';
         src = vl_store_stage_apply(self->store, &applied, self->err);
-        if (src != VL_OK)
+        if (src != VL_OK) {
+            /* Kept stages (our log is another history, our store failed)
+             * are not retried at every loop turn, nor from this peer until
+             * something changes. */
             vl_error("cannot apply the entries pulled back from the policy pin: %s: %s",
                      vl_strerror(src), self->err);
+            vl_peer_pull_hold(p, target, self->ours.pv);
+            s_store_backoff(self, now);
+        }
         if (applied) {
             self->back_n = 0;
             vl_info("applied %llu entries pulled back from the policy pin",
@@ -121,7 +140,7 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
             return; /* its head is below the pin: it cannot link what it would send */
         /* A lowered batch size holds for the peer whose answer lowered it:
          * one peer answering an entry at a time does not slow the others. */
-        uint64_t n = self->back_n && strcmp(self->back_peer, vl_peer_label(p)) == 0
+        uint64_t n = self->back_n && s_back_peer(self, p)
                          ? self->back_n
                          : VL_SYNC_BATCH;
         max = top - self->ours.seq < n ? top - self->ours.seq : n;
@@ -428,7 +447,8 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
         /* Cut short by VL_SYNC_BYTES: it does not reach the entry that
          * links it, so it cannot be staged; ask for fewer. */
         self->back_n = (uint32_t)n;
-        snprintf(self->back_peer, sizeof self->back_peer, "%s", vl_peer_label(p));
+        if (vl_peer_pk(p))
+            memcpy(self->back_pk, vl_peer_pk(p), VL_PK_LEN);
         vl_debug("peer %s: %zu of %llu entries up to %llu fit in an answer; asking for %zu",
                  vl_peer_label(p), n, (unsigned long long)want, (unsigned long long)top, n);
         s_pull_from(self, p, their_seq, now);
@@ -441,10 +461,10 @@ s_on_back(vl_node_t *self, vl_peer_t *p, uint64_t from, uint64_t their_seq,
         /* The entry the stage needs may have changed while the get was out
          * (a version with a lower pin adopted, our head moved): then the
          * answer is to an old question, not the peer's fault. */
-        uint64_t next = 0;
+        uint64_t next = 0, hnow = 0;
         bool ready = false;
-        if (vl_store_stage_need(self->store, &next, &ready, NULL, NULL) == VL_OK &&
-            (ready || next != top)) {
+        if (vl_store_stage_need(self->store, &next, &ready, &hnow, NULL) == VL_OK &&
+            (ready || next != top || from <= hnow)) {
             vl_info("peer %s: %s not staged: the entry our stage needs changed meanwhile "
                     "(now %llu); pulling again", vl_peer_label(p), sent,
                     (unsigned long long)next);

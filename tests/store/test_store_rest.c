@@ -128,7 +128,9 @@ s_report(void *ctx, const char *line)
         fprintf(stderr, "verify: %s\n", line);
 }
 
-/* Write meta "format" = fmt, raw (st opened read-write). */
+/* Write meta "format" = fmt, raw (st opened read-write); below format 4 also
+ * remove the stage database, which a store of that format never had (a
+ * read-write open of this build made it again). */
 static int
 s_setfmt(vl_store_t *st, uint32_t fmt)
 {
@@ -137,7 +139,8 @@ s_setfmt(vl_store_t *st, uint32_t fmt)
     vls_be32_put(b, fmt);
     if (mdb_txn_begin(st->env, NULL, 0, &txn) != 0)
         return VL_ESTORE;
-    if (mdb_put(txn, st->dbi[S_META], &(MDB_val){ 6, (void *)"format" }, &(MDB_val){ 4, b },
+    if ((fmt < 4 && mdb_drop(txn, st->dbi[S_STAGE], 1) != 0) ||
+        mdb_put(txn, st->dbi[S_META], &(MDB_val){ 6, (void *)"format" }, &(MDB_val){ 4, b },
                 0) != 0) {
         mdb_txn_abort(txn);
         return VL_ESTORE;
