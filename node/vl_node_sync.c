@@ -161,6 +161,42 @@ s_pull_from(vl_node_t *self, vl_peer_t *p, uint64_t target, uint64_t now)
     free(buf);
 }
 
+/* Pipelining (docs/protocol.md §3): the entries(from) answer of n entries
+ * has come and is about to be applied; when the peer holds more, send the
+ * get that would follow a successful apply now, so that the peer reads,
+ * encodes and sends the next batch while this one is checked and written.
+ * Still one get outstanding per session and one pull per node: the peer sees
+ * what it would have seen, only sooner. If the apply fails, the caller ends
+ * the pull and the early answer is ignored as one to a get given up on.
+ * Not when a pin lies above the batch (entries below it come backwards from
+ * it) nor when the batch does not start at our head + 1. */
+static bool
+s_pull_early(vl_node_t *self, vl_peer_t *p, uint64_t from, size_t n, uint64_t their_seq,
+             uint64_t now)
+{
+    uint64_t next = from + n;
+    if (their_seq < next || from != self->ours.seq + 1 || !s_pullable(self, p) ||
+        now < self->store_retry_at || vl_store_pin_above(self->store, next - 1, NULL) != 0)
+        return false;
+    uint64_t max = their_seq - next + 1;
+    if (max > VL_SYNC_BATCH)
+        max = VL_SYNC_BATCH;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (vl_msg_encode_get(next, max, &buf, &len) != VL_OK)
+        return false;
+    bool sent = vn_send(self, p, buf, len) == VL_OK;
+    free(buf);
+    if (!sent)
+        return false;
+    vl_peer_pull_start(p, next, now, vn_pull_timeout(self));
+    self->puller = p;
+    vl_debug("peer %s: get %llu..%llu (before applying %llu..%llu)", vl_peer_label(p),
+             (unsigned long long)next, (unsigned long long)(next + max - 1),
+             (unsigned long long)from, (unsigned long long)(next - 1));
+    return true;
+}
+
 /* Pull from the session that is furthest ahead, if none is pulling. */
 void
 vn_pull_pick(vl_node_t *self, uint64_t now)
@@ -577,6 +613,10 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
         s_on_back(self, p, from, their_seq, ptrs, lens, n, now);
         return;
     }
+    /* The answer is here, so its get is over; ask for the next batch now,
+     * before applying this one (docs/protocol.md §3). */
+    vn_pull_end(self, p);
+    bool early = s_pull_early(self, p, from, n, their_seq, now);
 
     size_t applied = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -685,10 +725,15 @@ vn_on_entries(vl_node_t *self, vl_peer_t *p, const vl_msg_t *m, uint64_t now)
     }
     uint64_t before = self->ours.seq;
     vn_refresh_ours(self, now);
-    vn_pull_end(self, p);
+    /* The early get stays outstanding; its answer may overlap what another
+     * session applied meanwhile (skipped above when it comes). */
+    early = early && vl_peer_pull_from(p) == from + n;
+    if (!early)
+        vn_pull_end(self, p);
     if (their_seq > self->ours.seq) {
         s_catchup_log(self, p, before, their_seq, now);
-        s_pull_from(self, p, their_seq, now);
+        if (!early)
+            s_pull_from(self, p, their_seq, now);
     } else {
         if (self->catchup_t0 && now > self->catchup_t0 && self->ours.seq > self->catchup_seq0)
             vl_info("peer %s: synced to seq %llu (%llu entries in %.1f s)", vl_peer_label(p),
