@@ -4,13 +4,14 @@
  * valise-node daemons on 127.0.0.1, on stores made by vl_genlog.
  *
  *   vl_fedbench sync   --gen D --node BIN --work W [--ae-ms MS] [--poll-ms MS]
- *                      [--goal-sync S] [--no-apply]
+ *                      [--goal-sync S] [--no-apply | --apply-only]
  *   vl_fedbench fanout --gen D --node BIN --work W [--nodes 16] [--approvals 20]
  *                      [--topology ring|hub] [--ae-ms MS] [--poll-ms MS]
  *
  * sync (D made with --nodes 2 --updates U): first (unless --no-apply) the
  * store alone appends the same entries in chain mode into a fresh store (the
- * rate the sync is compared with). Then node01 serves a copy of D/base;
+ * rate the sync is compared with; --apply-only: only that, the store of
+ * the applied entries left in W/apply). Then node01 serves a copy of D/base;
  * node02 starts from an empty store and connects to node01 through a
  * userspace TCP relay in this process, which counts the bytes (and the ZMTP
  * frames) each way. Prints:
@@ -636,7 +637,7 @@ s_chain_apply(vl_store_t *from, uint64_t n, const char *dir, const uint8_t *gene
 
 static int
 s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned pollms,
-       double goal_sync, bool apply)
+       double goal_sync, bool apply, bool apply_only)
 {
     char path[1024], passfile[1024], err[VL_ERRMSG_MAX] = "";
     s_stats_t stt = s_read_stats(gen);
@@ -670,6 +671,8 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
         vl_store_close(&base);
         printf("   %.0f entries/s (%.0f us per entry; vl_store_append_chain in batches of at "
                "most VL_SYNC_BYTES, reading excluded)\n\n", apply_rate, 1e6 / apply_rate);
+        if (apply_only)
+            return 0;
     }
 
     s_node_t a = { .name = "node01" }, b = { .name = "node02" };
@@ -1205,7 +1208,7 @@ main(int argc, char **argv)
     unsigned ae = 2000, pollms = 50; /* the daemon's default (docs/operator.md) */
     int nodes = 16, approvals = 20;
     double goal_sync = 0;
-    bool apply = true;
+    bool apply = true, apply_only = false;
     const char *topo = "ring";
     if (argc < 2) {
         fprintf(stderr, "usage: vl_fedbench sync|fanout --gen D --node BIN --work W ...\n");
@@ -1230,6 +1233,8 @@ main(int argc, char **argv)
             goal_sync = strtod(argv[++i], NULL);
         else if (strcmp(argv[i], "--no-apply") == 0)
             apply = false;
+        else if (strcmp(argv[i], "--apply-only") == 0)
+            apply_only = true;
         else if (strcmp(argv[i], "--topology") == 0 && i + 1 < argc &&
                  (strcmp(argv[i + 1], "ring") == 0 || strcmp(argv[i + 1], "hub") == 0))
             topo = argv[++i];
@@ -1247,7 +1252,7 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     mkdir(work, 0700);
     if (strcmp(argv[1], "sync") == 0)
-        return s_sync(gen, bin, work, ae, pollms, goal_sync, apply);
+        return s_sync(gen, bin, work, ae, pollms, goal_sync, apply || apply_only, apply_only);
     if (strcmp(argv[1], "fanout") == 0)
         return s_fanout(gen, bin, work, nodes, approvals, ae, pollms, topo);
     fprintf(stderr, "vl_fedbench: unknown command %s\n", argv[1]);

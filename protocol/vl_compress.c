@@ -4,6 +4,8 @@
  */
 #include "vl_compress.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <sodium.h>
@@ -15,6 +17,80 @@ _Static_assert(ZSTD_COMPRESSBOUND(VL_MAX_PAYLOAD) <= VL_MAX_ZFRAME,
                "a version 2 proposal's frame of a maximal payload must fit VL_MAX_ZFRAME");
 _Static_assert(ZSTD_COMPRESSBOUND(VL_MAX_RECORD) <= VL_MAX_RECORD_ZFRAME,
                "the frame of a maximal record at rest must fit VL_MAX_RECORD_ZFRAME");
+
+/* The calling thread's contexts, made at its first call and kept: making a
+ * context (its tables, its buffers) costs more than compressing one record
+ * (ZSTD_createDCtx alone was 8 % of a chain apply, docs/performance.md).
+ * A key destructor frees them when the thread exits; the main thread's live
+ * until the process ends. */
+typedef struct {
+    ZSTD_CCtx *c;
+    ZSTD_DCtx *d;
+} s_ctx_t;
+
+static _Thread_local s_ctx_t s_tls;
+static pthread_key_t s_key;
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static bool s_key_ok;
+
+static void
+s_release(void *unused)
+{
+    (void)unused;
+    ZSTD_freeCCtx(s_tls.c);
+    ZSTD_freeDCtx(s_tls.d);
+    s_tls.c = NULL;
+    s_tls.d = NULL;
+}
+
+static void
+s_key_make(void)
+{
+    s_key_ok = pthread_key_create(&s_key, s_release) == 0;
+}
+
+/* Register the thread's contexts for release at its exit. False when that
+ * cannot be done (no key left): the caller then makes a context per call. */
+static bool
+s_keep(void)
+{
+    pthread_once(&s_once, s_key_make);
+    return s_key_ok && pthread_setspecific(s_key, &s_tls) == 0;
+}
+
+/* A compression context: the thread's (*own false) or, failing that, a new
+ * one the caller frees (*own true). NULL when out of memory. */
+static ZSTD_CCtx *
+s_cctx(bool *own)
+{
+    *own = false;
+    if (s_tls.c) {
+        ZSTD_CCtx_reset(s_tls.c, ZSTD_reset_session_and_parameters);
+        return s_tls.c;
+    }
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (c && s_keep())
+        s_tls.c = c;
+    else
+        *own = c != NULL;
+    return c;
+}
+
+static ZSTD_DCtx *
+s_dctx(bool *own)
+{
+    *own = false;
+    if (s_tls.d) {
+        ZSTD_DCtx_reset(s_tls.d, ZSTD_reset_session_and_parameters);
+        return s_tls.d;
+    }
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    if (d && s_keep())
+        s_tls.d = d;
+    else
+        *own = d != NULL;
+    return d;
+}
 
 void
 vl_zstd_free(uint8_t **p, size_t len)
@@ -31,11 +107,12 @@ vl_zstd_compress(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 {
     int rc = VL_ENOMEM;
     ZSTD_CCtx *cctx = NULL;
+    bool own = false;
     size_t cap = ZSTD_compressBound(len), n = 0;
     uint8_t *buf = NULL;
     *out = NULL;
     *out_len = 0;
-    if (ZSTD_isError(cap) || !(buf = malloc(cap ? cap : 1)) || !(cctx = ZSTD_createCCtx()))
+    if (ZSTD_isError(cap) || !(buf = malloc(cap ? cap : 1)) || !(cctx = s_cctx(&own)))
         goto out;
     rc = VL_EINVAL;
     /* The content size is declared by default for a one-shot compression;
@@ -55,7 +132,8 @@ vl_zstd_compress(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
     rc = VL_OK;
 out:
     vl_zstd_free(&buf, cap);
-    ZSTD_freeCCtx(cctx);
+    if (own)
+        ZSTD_freeCCtx(cctx);
     return rc;
 }
 
@@ -65,6 +143,7 @@ vl_zstd_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out, siz
 {
     int rc = VL_EPROTO;
     ZSTD_DCtx *dctx = NULL;
+    bool own = false;
     uint8_t *buf = NULL;
     size_t size = 0;
     *out = NULL;
@@ -115,7 +194,7 @@ vl_zstd_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out, siz
         goto out;
     }
     /* 6. Decode into exactly the declared size. */
-    if (!(buf = malloc(size ? size : 1)) || !(dctx = ZSTD_createDCtx())) {
+    if (!(buf = malloc(size ? size : 1)) || !(dctx = s_dctx(&own))) {
         rc = VL_ENOMEM;
         goto out;
     }
@@ -131,6 +210,7 @@ vl_zstd_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out, siz
     rc = VL_OK;
 out:
     vl_zstd_free(&buf, size ? size : 1);
-    ZSTD_freeDCtx(dctx);
+    if (own)
+        ZSTD_freeDCtx(dctx);
     return rc;
 }

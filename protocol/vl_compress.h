@@ -25,11 +25,15 @@
  * this module allocates for plaintext, or for a frame of it, is wiped
  * before it is freed, on every path; vl_zstd_free wipes and frees one the
  * caller received. libzstd's own contexts (the compressor's workspace, the
- * decompressor's literal buffer) may hold fragments of the plaintext and
- * are freed by libzstd unwiped: wiping them would need its experimental
- * allocator API (docs/threat-model.md §7).
+ * decompressor's literal buffer) may hold fragments of the last plaintext
+ * they processed until they are freed, and libzstd frees them unwiped:
+ * wiping them would need its experimental allocator API
+ * (docs/threat-model.md §7).
  *
- * Thread safety: no shared state; each call uses its own zstd context.
+ * Thread safety: each thread keeps one compression and one decompression
+ * context, made at its first call (reset before each use) and freed by libzstd
+ * when the thread exits; the main thread's live until the process ends.
+ * Nothing else is shared.
  */
 #ifndef VL_COMPRESS_H
 #define VL_COMPRESS_H
