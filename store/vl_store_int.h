@@ -15,6 +15,7 @@
  *   vl_store_find.c     the index, get and find
  *   vl_store_plan.c     a proposal against current records: settled, epoch, plan
  *   vl_store_fork.c     equivocation evidence, refusing a forked log
+ *   vl_store_prep.c     a batch's entries decoded and opened ahead, on a worker
  *   vl_store_log.c      applying and appending entries, reading the log
  *   vl_store_stage.c    entries pulled backwards from a policy pin (the stage)
  *   vl_store_pending.c  proposals, approvals
@@ -46,7 +47,9 @@
  *    through the protocol decoders. A bad value is VL_ECORRUPT, never a crash.
  *
  * Thread safety: one thread at a time per vl_store_t (MDB_NOTLS, so read
- * transactions are not tied to threads). Callbacks of the *_each / find
+ * transactions are not tied to threads). Inside append_batch and
+ * append_chain, a worker of vl_store_prep.c decodes entries ahead; it reads
+ * only what no txn changes and is joined before the call returns. Callbacks of the *_each / find
  * functions run inside a read transaction: they may call read functions of
  * the same store, but must not close it.
  */
@@ -63,6 +66,7 @@
 
 #include <lmdb.h>
 
+#include "vl_entry.h"
 #include "vl_limits.h"
 #include "vl_root.h"
 
@@ -377,10 +381,34 @@ int vls_settled_author(vl_store_t *self, MDB_txn *txn, const uint8_t id[VL_HASH_
 
 int vls_fork_refuse(vl_store_t *self, MDB_txn *txn, uint64_t seq, char *err);
 
+/* ---- vl_store_prep.c ------------------------------------------------------- */
+
+/* What vls_apply would do first for one entry, done ahead on the worker. */
+#define VLS_PRE_NOT_OPENED 1 /* orc: the proposal was not opened ahead */
+typedef struct {
+    uint64_t at;      /* the seq it was decoded for (head h0 + 1 + i) */
+    int prc;          /* vl_entry_parse's result, message in perr */
+    vl_entry_t *e;    /* the entry when prc is VL_OK (vls_apply takes it) */
+    int orc;          /* vl_proposal_open's result (message in oerr) or VLS_PRE_NOT_OPENED */
+    char perr[VL_ERRMSG_MAX];
+    char oerr[VL_ERRMSG_MAX];
+} vls_pre_t;
+typedef struct vls_prep vls_prep_t;
+/* Start the worker on entries[0..n) to be applied at head h0 (chain: all
+ * signatures but the last entry's skipped, as append_chain). *out is NULL
+ * when no thread could be made: apply without one. VL_OK or VL_ENOMEM. */
+int vls_prep_start(vl_store_t *self, uint64_t h0, const uint8_t *const *entries,
+                   const size_t *lens, size_t n, bool chain, vls_prep_t **out);
+/* Wait for slot i (i in order, each once) and lend it; NULL when pp is. */
+vls_pre_t *vls_prep_take(vls_prep_t *pp, size_t i);
+/* Stop and join the worker, free what was not taken. NULL-safe. */
+void vls_prep_stop(vls_prep_t **pp);
+
 /* ---- vl_store_log.c -------------------------------------------------------- */
 
+/* pre: entry buf decoded ahead (vl_store_prep.c), or NULL. */
 int vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t len,
-              unsigned eflags, char *err);
+              unsigned eflags, vls_pre_t *pre, char *err);
 int vls_link_at(vl_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t link[VL_HASH_LEN], char *err);
 
 /* ---- vl_store_pending.c ---------------------------------------------------- */

@@ -52,7 +52,7 @@ s_run_follows(vl_store_t *self, MDB_txn *txn, const vl_entry_t *e, char *err)
  * error leaves the txn to be aborted. */
 int
 vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_t len,
-          unsigned eflags, char *err)
+          unsigned eflags, vls_pre_t *pre, char *err)
 {
     vl_entry_t *e = NULL;
     s_cur_t cur[VL_MAX_OPS];
@@ -68,7 +68,20 @@ vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_
     const vl_policy_t *pol = vls_pol_for(self, h->seq + 1);
     if ((rc = vls_fork_refuse(self, txn, h->seq + 1, err)) != VL_OK)
         goto out;
-    if ((rc = vl_entry_parse(pol, buf, len, eflags, &e, err)) != VL_OK) {
+    /* Decoded ahead for this very head (vl_store_prep.c): the same call's
+     * result; otherwise (no worker, or a head it did not expect) made here. */
+    if (pre && pre->at != h->seq + 1)
+        pre = NULL;
+    if (pre) {
+        rc = pre->prc;
+        e = pre->e;
+        pre->e = NULL;
+        if (rc != VL_OK && err)
+            memcpy(err, pre->perr, VL_ERRMSG_MAX);
+    } else {
+        rc = vl_entry_parse(pol, buf, len, eflags, &e, err);
+    }
+    if (rc != VL_OK) {
         if (rc == VL_ENOTFOUND && pol != self->pol)
             rc = VL_EPERM;
         goto out;
@@ -99,9 +112,17 @@ vls_apply(vl_store_t *self, MDB_txn *txn, s_head_t *h, const uint8_t *buf, size_
         (skind != 'L' && (rc = vls_not_settled(self, txn, pid, err)) != VL_OK) ||
         (rc = vls_epoch_current(pol, p, err)) != VL_OK)
         goto out;
-    if ((rc = vls_ckey(self, vl_proposal_epoch(p), &ck, err)) != VL_OK ||
-        (rc = vl_proposal_open(p, ck, err)) != VL_OK)
+    if (pre && pre->orc != VLS_PRE_NOT_OPENED) {
+        /* Opened ahead with the key of this epoch (vls_epoch_current above). */
+        if ((rc = pre->orc) != VL_OK) {
+            if (err)
+                memcpy(err, pre->oerr, VL_ERRMSG_MAX);
+            goto out;
+        }
+    } else if ((rc = vls_ckey(self, vl_proposal_epoch(p), &ck, err)) != VL_OK ||
+               (rc = vl_proposal_open(p, ck, err)) != VL_OK) {
         goto out;
+    }
     if ((rc = vls_plan(self, txn, pol, p, cur, &acc, err)) != VL_OK)
         goto out;
     vl_root_digest(&acc, root);
@@ -167,12 +188,19 @@ typedef struct {
     bool chain;  /* verify the signatures of the last entry only */
 } s_append_ctx_t;
 
+/* Batches at least this long are decoded ahead on a worker (vl_store_prep.c). */
+#define S_PREP_MIN 8u
+
+static int s_append_each(vl_store_t *self, MDB_txn *txn, s_append_ctx_t *c, s_head_t *h,
+                         uint64_t *sc, vls_prep_t *prep, char *err);
+
 static int
 s_append_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
 {
     s_append_ctx_t *c = vctx;
     s_head_t h;
     uint64_t sc;
+    vls_prep_t *prep = NULL;
     if (c->n == 0)
         return VL_OK;
     int rc = vls_head_load(self, txn, &h, true, err);
@@ -187,12 +215,29 @@ s_append_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                       "version %llu pins: entries below a pin are taken only backwards from "
                       "the pin", (unsigned long long)h.seq + 1, (unsigned long long)h.seq + c->n,
                       (unsigned long long)pin, (unsigned long long)pv);
+    if (c->n >= S_PREP_MIN &&
+        (rc = vls_prep_start(self, h.seq, c->entries, c->lens, c->n, c->chain, &prep)) != VL_OK)
+        return rc;
+    rc = s_append_each(self, txn, c, &h, &sc, prep, err);
+    vls_prep_stop(&prep);
+    if (rc != VL_OK || (rc = vls_head_save(self, txn, &h, err)) != VL_OK)
+        return rc;
+    return vls_sigs_save(self, txn, sc, err);
+}
+
+static int
+s_append_each(vl_store_t *self, MDB_txn *txn, s_append_ctx_t *c, s_head_t *hp, uint64_t *sc,
+              vls_prep_t *prep, char *err)
+{
+    s_head_t h = *hp;
+    int rc;
     for (size_t i = 0; i < c->n; i++) {
         if (!c->entries[i])
             return vl_err(err, VL_EINVAL, "batch entry %zu is NULL", i);
         unsigned eflags = (c->chain && i + 1 < c->n) ? VL_ENTRY_NO_SIGS : 0;
         uint64_t before = h.seq;
-        if ((rc = vls_apply(self, txn, &h, c->entries[i], c->lens[i], eflags, err)) != VL_OK) {
+        if ((rc = vls_apply(self, txn, &h, c->entries[i], c->lens[i], eflags,
+                            vls_prep_take(prep, i), err)) != VL_OK) {
             if (c->n > 1 && err && rc != S_MAP_FULL) {
                 /* Which entry failed: its index and, when its header
                  * decodes, the seq it names (the sender's claim). */
@@ -206,12 +251,11 @@ s_append_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
             return rc;
         }
         /* The watermark moves only over a contiguous run of verified entries. */
-        if (eflags == 0 && sc == before)
-            sc = h.seq;
+        if (eflags == 0 && *sc == before)
+            *sc = h.seq;
     }
-    if ((rc = vls_head_save(self, txn, &h, err)) != VL_OK)
-        return rc;
-    return vls_sigs_save(self, txn, sc, err);
+    *hp = h;
+    return VL_OK;
 }
 
 int

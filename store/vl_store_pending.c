@@ -488,7 +488,7 @@ s_approve_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
     if (c->res->nsigs >= vl_policy_threshold(pol)) {
         uint64_t sc, before = h.seq;
         if ((rc = vls_sigs_load(self, txn, h.seq, &sc, err)) != VL_OK ||
-            (rc = vls_apply(self, txn, &h, signed_e, slen, 0, err)) != VL_OK ||
+            (rc = vls_apply(self, txn, &h, signed_e, slen, 0, NULL, err)) != VL_OK ||
             (rc = vls_head_save(self, txn, &h, err)) != VL_OK ||
             (rc = vls_sigs_save(self, txn, sc == before ? h.seq : sc, err)) != VL_OK)
             goto out;

@@ -153,7 +153,7 @@ s_simulate(vl_store_t *self, MDB_txn *txn, const s_head_t *h0, const vl_policy_t
                 if ((rc = vl_entry_make(pol, h.seq + 1, h.hash, prop, plen, root, now, &ue,
                                         &ulen, why)) == VL_OK)
                     rc = vls_apply(self, child, &h, ue, ulen,
-                                   VL_ENTRY_CANDIDATE | VL_ENTRY_NO_SIGS, why);
+                                   VL_ENTRY_CANDIDATE | VL_ENTRY_NO_SIGS, NULL, why);
             }
         }
         vls_cur_free(cur, VL_MAX_OPS);
@@ -206,7 +206,7 @@ s_apply_run(vl_store_t *self, MDB_txn *txn, s_head_t *h, const vl_policy_t *pol,
                 VL_OK ||
             (rc = vl_entry_make_run(pol, rb, rlen, i, h->hash, prop, plen, first, flen, &e,
                                     &elen, why)) != VL_OK ||
-            (rc = vls_apply(self, txn, h, e, elen, 0, why)) != VL_OK) {
+            (rc = vls_apply(self, txn, h, e, elen, 0, NULL, why)) != VL_OK) {
             /* Nothing of the run is applied (the txn is aborted): name the
              * row that failed so that it can be rejected or approved by id. */
             vls_short(vl_run_row(r, i)->prop, hex);

@@ -253,7 +253,7 @@ s_apply_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
         if (rc != VL_OK)
             return rc;
         /* Every signature: the stage is applied as a peer's single entries. */
-        if ((rc = vls_apply(self, txn, &h, v.mv_data, v.mv_size, 0, err)) != VL_OK) {
+        if ((rc = vls_apply(self, txn, &h, v.mv_data, v.mv_size, 0, NULL, err)) != VL_OK) {
             /* Our store's own failure (damage included) keeps the stage. */
             c->bad = rc != S_MAP_FULL && rc != VL_ESTORE && rc != VL_ENOMEM &&
                      rc != VL_ECORRUPT;

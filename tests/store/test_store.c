@@ -819,6 +819,45 @@ s_t_federation(const vl_testnet_t *tn, vl_store_t *a, bool verbose)
             VL_CHECK(strstr(err, "batch item 1 (entry 2): ") == err);
             VL_CHECK_RC(vl_store_head(sf, &hf), VL_OK);
             VL_CHECK(hf.seq == 0 && hf.records == 0);
+            /* The same refusal from a batch long enough to be decoded ahead
+             * on the worker (docs/store.md §3.1.2): the same code and the
+             * very same message, nothing written. */
+            char inl[VL_ERRMSG_MAX];
+            memcpy(inl, err, sizeof inl);
+            if (!cases[i].last) {
+                const uint8_t *lb[10];
+                size_t ll[10];
+                for (size_t j = 0; j < 10; j++) {
+                    lb[j] = j == 1 ? bad : L.e[j];
+                    ll[j] = j == 1 ? badl : L.len[j];
+                }
+                err[0] = '\0';
+                VL_CHECK_RC(vl_store_append_chain(sf, lb, ll, 10, err), cases[i].want);
+                VL_CHECK(strcmp(err, inl) == 0);
+            } else {
+                /* the forged entry last of 9: its signatures are checked on the worker */
+                uint8_t *b9 = NULL;
+                size_t b9l = 0;
+                VL_CHECK_RC(s_t_forge(tn, L.e[8], L.len[8], cases[i].how, NULL, 0, &b9, &b9l),
+                            VL_OK);
+                const uint8_t *lb[9];
+                size_t ll[9];
+                for (size_t j = 0; j < 9; j++) {
+                    lb[j] = j == 8 ? b9 : L.e[j];
+                    ll[j] = j == 8 ? b9l : L.len[j];
+                }
+                err[0] = '\0';
+                if (b9)
+                    VL_CHECK_RC(vl_store_append_chain(sf, lb, ll, 9, err), cases[i].want);
+                if (verbose)
+                    printf("store: a batch of 9 decoded ahead refuses %s: %s\n", cases[i].what,
+                           err);
+                VL_CHECK(strstr(err, "batch item 8 (entry 9): ") == err &&
+                         strstr(err, cases[i].msg) != NULL);
+                free(b9);
+            }
+            VL_CHECK_RC(vl_store_head(sf, &hf), VL_OK);
+            VL_CHECK(hf.seq == 0 && hf.records == 0);
             T_FREE(bad);
         }
         free(pw);
@@ -854,6 +893,29 @@ s_t_federation(const vl_testnet_t *tn, vl_store_t *a, bool verbose)
             T_FREE(bad);
             vl_store_close(sts[k]);
         }
+    }
+
+    /* ---- a batch decoded ahead applies as one that is not: the same head ---------------- */
+    {
+        char dp[600] = "";
+        vl_store_t *sp = NULL;
+        vl_head_t hp;
+        VL_CHECK_RC(s_t_mkdir(dp), VL_OK);
+        VL_CHECK_RC(vl_store_create(dp, tn->genesis, tn->genesis_len, tn->node, err), VL_OK);
+        VL_CHECK_RC(vl_store_open(dp, tn->node, 0, &sp, err), VL_OK);
+        if (sp) {
+            VL_CHECK_RC(vl_store_append_chain(sp, LE, L.len, L.n, err), VL_OK);
+            VL_CHECK_RC(vl_store_head(sp, &hp), VL_OK);
+            VL_CHECK(hp.seq == ha.seq && hp.records == ha.records &&
+                     memcmp(hp.hash, ha.hash, VL_HASH_LEN) == 0 &&
+                     memcmp(hp.root, ha.root, VL_HASH_LEN) == 0);
+            VL_CHECK(s_t_sigs(sp) == 0); /* the last entry's signatures only: no watermark */
+            VL_CHECK_RC(vl_store_check_sigs(sp, SIZE_MAX, &c, err), VL_OK);
+            VL_CHECK(c == L.n);
+        }
+        vl_store_close(&sp);
+        if (dp[0])
+            s_t_rmdir(dp);
     }
 
     /* ---- the good path, and how sigs_checked moves --------------------------------------- */
