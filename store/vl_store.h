@@ -23,6 +23,8 @@
  *
  * Thread safety: a vl_store_t is used by one thread at a time. Several
  * processes may open the same directory (LMDB serialises writers).
+ * append_batch and append_chain of 8 or more entries decode them ahead on
+ * a thread of their own, joined before they return (docs/store.md §3.1.2).
  */
 #ifndef VL_STORE_H
 #define VL_STORE_H

@@ -10,8 +10,8 @@
  * every signature was verified; it only moves up.
  *
  * Layer (map in vl_store_int.h): calls only vl_store_txn.c, vl_store_policy.c,
- * vl_store_head.c, vl_store_rest.c, vl_store_find.c, vl_store_plan.c and
- * vl_store_fork.c, below it.
+ * vl_store_head.c, vl_store_rest.c, vl_store_find.c, vl_store_plan.c,
+ * vl_store_fork.c and vl_store_prep.c, below it.
  */
 #include "vl_store_int.h"
 

@@ -17,7 +17,8 @@
  * vls_prep_stop), the store's policy versions, and the content keys resolved
  * by vls_prep_start on the calling thread; none of them changes during the
  * write txn. It writes only its own slots. It runs at most S_AHEAD entries
- * ahead of the taker, so the memory held is bounded whatever the batch.
+ * ahead of the taker, so at most S_AHEAD decoded entries are held (plus a
+ * slot of two messages per entry of the batch).
  *
  * Layer (map in vl_store_int.h): calls vl_store_policy.c and
  * vl_store_rest.c (on the calling thread only), below it.
@@ -102,10 +103,11 @@ vls_prep_start(vl_store_t *self, uint64_t h0, const uint8_t *const *entries, con
     pp->keys = calloc(self->npols, sizeof *pp->keys);
     pp->slots = calloc(n, sizeof *pp->slots);
     if (!pp->keys || !pp->slots) {
+        /* No memory for the slots: apply without the worker, as before. */
         free(pp->keys);
         free(pp->slots);
         free(pp);
-        return VL_ENOMEM;
+        return VL_OK;
     }
     /* vls_ckey caches what it unseals (not thread-safe): resolve here. A
      * key that cannot be had stays NULL; vls_apply then tries inline and
