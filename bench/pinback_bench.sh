@@ -17,12 +17,7 @@ N=${1:-100000}
 fed_network sec field
 fed_keys sec2b
 note "making $N entries"
-mkfork bulk sec "$N"
-for ((a = 1; a <= N; a += 1000)); do # vl_rawpeer appends at most VL_SYNC_BATCH at once
-    b=$((a + 999 > N ? N : a + 999))
-    "$VL_RAWPEER" append --from "$SCRATCH/bulk:$a-$b" --store "$(store sec)" --key "$(key sec)" \
-        >"$T/append.out" 2>&1 || fail "append $a-$b at sec: $(tail -3 "$T/append.out")"
-done
+mkbulk sec "$N"
 V() { "$VALISE" --store "$(store sec)" "$@"; }
 V policy propose --key "$(key sec1)" --rotate "$(pub sec2)=$(pub sec2b)" --out "$T/v2.vlp" \
     >/dev/null || fail "policy propose"

@@ -671,8 +671,12 @@ s_sync(const char *gen, const char *bin, const char *work, unsigned ae, unsigned
         vl_store_close(&base);
         printf("   %.0f entries/s (%.0f us per entry; vl_store_append_chain in batches of at "
                "most VL_SYNC_BYTES, reading excluded)\n\n", apply_rate, 1e6 / apply_rate);
-        if (apply_only)
+        if (apply_only) {
+            free(genesis);
+            vl_keypair_destroy(&k1);
+            vl_keypair_destroy(&k2);
             return 0;
+        }
     }
 
     s_node_t a = { .name = "node01" }, b = { .name = "node02" };

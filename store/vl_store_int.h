@@ -397,8 +397,8 @@ typedef struct vls_prep vls_prep_t;
 /* Start the worker on entries[0..n) to be applied at head h0 (chain: all
  * signatures but the last entry's skipped, as append_chain). *out is NULL
  * when no thread or no memory for its slots could be had: apply without
- * one. VL_OK or VL_ENOMEM (the first allocation). */
-int vls_prep_start(vl_store_t *self, uint64_t h0, const uint8_t *const *entries,
+ * one. */
+void vls_prep_start(vl_store_t *self, uint64_t h0, const uint8_t *const *entries,
                    const size_t *lens, size_t n, bool chain, vls_prep_t **out);
 /* Wait for slot i (i in order, each once) and lend it; NULL when pp is. */
 vls_pre_t *vls_prep_take(vls_prep_t *pp, size_t i);

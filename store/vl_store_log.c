@@ -215,9 +215,8 @@ s_append_txn(vl_store_t *self, MDB_txn *txn, void *vctx, char *err)
                       "version %llu pins: entries below a pin are taken only backwards from "
                       "the pin", (unsigned long long)h.seq + 1, (unsigned long long)h.seq + c->n,
                       (unsigned long long)pin, (unsigned long long)pv);
-    if (c->n >= S_PREP_MIN &&
-        (rc = vls_prep_start(self, h.seq, c->entries, c->lens, c->n, c->chain, &prep)) != VL_OK)
-        return rc;
+    if (c->n >= S_PREP_MIN)
+        vls_prep_start(self, h.seq, c->entries, c->lens, c->n, c->chain, &prep);
     rc = s_append_each(self, txn, c, &h, &sc, prep, err);
     vls_prep_stop(&prep);
     if (rc != VL_OK || (rc = vls_head_save(self, txn, &h, err)) != VL_OK)

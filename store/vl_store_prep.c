@@ -92,30 +92,30 @@ s_run(void *arg)
     return NULL;
 }
 
-int
+void
 vls_prep_start(vl_store_t *self, uint64_t h0, const uint8_t *const *entries, const size_t *lens,
                size_t n, bool chain, vls_prep_t **out)
 {
     *out = NULL;
     vls_prep_t *pp = calloc(1, sizeof *pp);
-    if (!pp)
-        return VL_ENOMEM;
-    pp->keys = calloc(self->npols, sizeof *pp->keys);
-    pp->slots = calloc(n, sizeof *pp->slots);
-    if (!pp->keys || !pp->slots) {
-        /* No memory for the slots: apply without the worker, as before. */
-        free(pp->keys);
-        free(pp->slots);
-        free(pp);
-        return VL_OK;
-    }
-    /* vls_ckey caches what it unseals (not thread-safe): resolve here. A
-     * key that cannot be had stays NULL; vls_apply then tries inline and
-     * reports the error in its place. */
-    for (size_t i = 0; i < self->npols; i++) {
+    sigset_t all, old;
+    bool sync = false;
+    if (!pp || !(pp->keys = calloc(self->npols, sizeof *pp->keys)) ||
+        !(pp->slots = calloc(n, sizeof *pp->slots)))
+        goto out; /* no memory for the slots: apply without the worker, as before */
+    /* vls_ckey caches what it unseals (not thread-safe): resolve here, for
+     * the versions that govern the batch only (a key this node cannot have,
+     * an old epoch's, is not tried again at every batch). A key that cannot
+     * be had stays NULL; vls_apply then tries inline and reports the error
+     * in its place. */
+    const vl_policy_t *lo = vls_pol_for(self, h0 + 1), *hi = vls_pol_for(self, h0 + n);
+    for (size_t i = 0, in = 0; i < self->npols; i++) {
+        in = in || self->pols[i] == lo;
         const uint8_t *k = NULL;
-        if (vls_ckey(self, vl_policy_epoch(self->pols[i]), &k, NULL) == VL_OK)
+        if (in && vls_ckey(self, vl_policy_epoch(self->pols[i]), &k, NULL) == VL_OK)
             pp->keys[i] = k;
+        if (self->pols[i] == hi)
+            break;
     }
     pp->store = self;
     pp->h0 = h0;
@@ -123,26 +123,34 @@ vls_prep_start(vl_store_t *self, uint64_t h0, const uint8_t *const *entries, con
     pp->lens = lens;
     pp->n = n;
     pp->chain = chain;
-    pthread_mutex_init(&pp->mu, NULL);
-    pthread_cond_init(&pp->cv, NULL);
+    if (pthread_mutex_init(&pp->mu, NULL) != 0)
+        goto out;
+    if (pthread_cond_init(&pp->cv, NULL) != 0) {
+        pthread_mutex_destroy(&pp->mu);
+        goto out;
+    }
+    sync = true;
     /* Signals stay with the caller's threads (the node wakes its loop on
      * them): the worker blocks them all. */
-    sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int e = pthread_create(&pp->thread, NULL, s_run, pp);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e != 0) {
-        /* No thread: the caller applies without one, as before. */
+    if (e == 0) {
+        *out = pp;
+        return;
+    }
+    /* No thread: the caller applies without one, as before. */
+out:
+    if (sync) {
         pthread_cond_destroy(&pp->cv);
         pthread_mutex_destroy(&pp->mu);
+    }
+    if (pp) {
         free(pp->keys);
         free(pp->slots);
-        free(pp);
-        return VL_OK;
     }
-    *out = pp;
-    return VL_OK;
+    free(pp);
 }
 
 vls_pre_t *

@@ -455,6 +455,20 @@ mkfork() {
         >/dev/null || fail "mkfork $name"
 }
 
+# mkbulk NODE N: N more entries in NODE's store (its daemon not running),
+# made by mkfork in $SCRATCH/bulk and appended by vl_rawpeer, at most
+# VL_SYNC_BATCH at a time.
+mkbulk() {
+    local n=$1 count=$2 a b
+    mkfork bulk "$n" "$count"
+    for ((a = 1; a <= count; a += 1000)); do
+        b=$((a + 999 > count ? count : a + 999))
+        "$VL_RAWPEER" append --from "$SCRATCH/bulk:$a-$b" --store "$(store "$n")" \
+            --key "$(nodekey "$n")" >"$T/append.out" 2>&1 ||
+            fail "append $a-$b at $n: $(tail -3 "$T/append.out")"
+    done
+}
+
 # propose_at NODE AUTHOR ARGS...: propose against NODE's store; prints the id.
 propose_at() {
     local n=$1 author=$2

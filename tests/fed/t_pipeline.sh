@@ -13,12 +13,7 @@ source "$(dirname "$0")/lib.sh"
 N=2600
 fed_network n1 n2
 note "making $N entries at n1"
-mkfork bulk n1 "$N"
-for ((a = 1; a <= N; a += 1000)); do # vl_rawpeer appends at most VL_SYNC_BATCH at once
-    b=$((a + 999 > N ? N : a + 999))
-    "$VL_RAWPEER" append --from "$SCRATCH/bulk:$a-$b" --store "$(store n1)" --key "$(nodekey n1)" \
-        >"$T/append.out" 2>&1 || fail "append $a-$b at n1: $(tail -3 "$T/append.out")"
-done
+mkbulk n1 "$N"
 fed_topology "n2-n1"
 fed_start n1 n2
 wait_until 120 at_seq "$N" n1 n2
