@@ -292,6 +292,18 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, vl_peer_t **pp, uint64_t now)
             vn_save_info(self, q, now, true);
             continue;
         }
+        /* The peer opens a new connection only once it gave up the old
+         * one (or lists us twice): a get we sent on the old one may sit
+         * behind TCP's retransmission back-off, never to be answered.
+         * Forget it, without blame, and pull again (protocol.md §3). */
+        if (self->puller == q) {
+            char label[512]; /* vl_peer_label is shorter */
+            vl_log_clean(label, sizeof label, vl_peer_label(q));
+            vl_info("peer %s: a new connection of this key; the get outstanding here is "
+                    "forgotten and asked again",
+                    label);
+            vn_pull_end(self, q);
+        }
         same++;
         if (!oldest || vl_peer_last_rx(q) < vl_peer_last_rx(oldest))
             oldest = q;

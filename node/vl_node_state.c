@@ -14,6 +14,8 @@
  */
 #include "vl_node_int.h"
 
+#include <string.h>
+
 #include "vl_log.h"
 
 /* The current policy. Never kept across store calls: adopting a version
@@ -91,6 +93,24 @@ vn_pull_end(vl_node_t *self, vl_peer_t *p)
     vl_peer_pull_end(p);
     if (self->puller == p)
         self->puller = NULL;
+}
+
+/* in[] keeps the order in which sessions were made (s_reap compacts it in
+ * place), so a newer session of p's key is one after p. */
+bool
+vn_in_superseded(const vl_node_t *self, const vl_peer_t *p)
+{
+    if (vl_peer_dir(p) != VL_PEER_IN)
+        return false;
+    size_t i = 0;
+    while (i < self->nin && self->in[i] != p)
+        i++;
+    for (i++; i < self->nin; i++) {
+        const vl_peer_t *q = self->in[i];
+        if (!vl_peer_gone(q) && memcmp(vl_peer_pk(q), vl_peer_pk(p), VL_PK_LEN) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* Our side's trouble, not the peer's (VL_EAGAIN: a store function not

@@ -56,13 +56,15 @@ s_mark_seen(vl_node_t *self, uint64_t now)
 /* May we pull from p? Not once a fork is known (docs/trust.md §5: the log
  * stops), not from a peer with a policy version we have not adopted (its
  * newer entries cannot be verified yet; it pushes the versions to us), not
- * while a pull from it failed for a reason that was not its fault. */
+ * while a pull from it failed for a reason that was not its fault, not from
+ * a connection its peer has replaced with a newer one. */
 static bool
 s_pullable(const vl_node_t *self, const vl_peer_t *p)
 {
     const vl_hello_t *t = vl_peer_theirs(p);
     return !self->fork_seq && t && vl_peer_sendable(p) && t->pv <= self->ours.pv &&
-           !vl_peer_pull_held(p, t->seq, self->ours.pv) && vl_peer_probe_seq(p) == 0;
+           !vl_peer_pull_held(p, t->seq, self->ours.pv) && vl_peer_probe_seq(p) == 0 &&
+           !vn_in_superseded(self, p);
 }
 
 static void s_store_backoff(vl_node_t *self, uint64_t now);
@@ -208,7 +210,7 @@ vn_pull_pick(vl_node_t *self, uint64_t now)
     for (size_t i = 0; i < self->nout + self->nin; i++) {
         vl_peer_t *p = vn_peer_at(self, i);
         const vl_hello_t *t = vl_peer_theirs(p);
-        if (t && s_pullable(self, p) && t->seq > best_seq) {
+        if (t && t->seq > best_seq && s_pullable(self, p)) {
             best = p;
             best_seq = t->seq;
         }
