@@ -70,7 +70,8 @@ source "$(dirname "$0")/../fed/lib.sh"
 : "${PART_AE_MS:=1000}" "${PART_TARGET:=strict}"
 [ "$PART_TARGET" = strict ] || [ "$PART_TARGET" = report ] || fail "PART_TARGET must be strict or report"
 FED_AE_MS=$PART_AE_MS
-FED_LOG_LEVEL=info
+: "${PART_LOG_LEVEL:=info}"
+FED_LOG_LEVEL=$PART_LOG_LEVEL
 NODES=(n1 n2 n3 n4 n5 n6 n7)
 SITES=(n1 n2 n3)          # stores where the approver keys are used
 LISTEN_PORT=7101
@@ -405,6 +406,7 @@ for R in $(seq 1 "$ROUNDS"); do
     nsx n1 ss -tin >"$T/ss.round$R" 2>&1 || true
     heal
     theal=$(now_ms)
+    echo "round $R: cut at $tcut, healed at $theal (ms since the epoch)" >>"$T/times"
     wait_converged "$theal"
     HEALED=$((HEALED + 1))
     target=$((2 * PART_AE_MS + MARGIN_MS))
