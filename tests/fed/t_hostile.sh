@@ -22,6 +22,10 @@
 #                           entry only because each entry's link (the next
 #                           entry's prev) covers its signatures; without that
 #                           (or a full check) the batch would be taken;
+#   forgery in a long batch the same checks when the batch is decoded ahead
+#                           on the store's second thread and fails past the
+#                           worker's 32-entry lead, with an early get out:
+#                           one drop, nothing written, the get forgotten;
 #   broken chain            the chain check, and one transaction per batch
 #                           (the valid first entry is not kept either);
 #   head denied             an `entries` answer below the head the peer
@@ -158,6 +162,26 @@ fed_alive h1 h2 h3
 
 note "h1's store verifies from scratch (no forged entry got in)"
 "$VALISE" verify --store "$(store h1)" --key "$(key h1)" || fail "verify h1"
+
+# A batch long enough to be decoded ahead on the store's second thread
+# (docs/store.md §3.1.2: from 8 entries, at most 32 ahead of the writer),
+# failing past the first 32, while h1's get for the next batch is already out
+# (the attacker claims a head far above its 60 entries, so h1 asks for more
+# before it applies these: protocol.md §3, pipelining). Entries E3..E62 are
+# really approved; the attacker forges a signature of E48 (the chain breaks
+# at E49, found by the writer after the worker has decoded ahead), then of
+# E62 (the last entry, whose signatures the worker checks). Each time h1 must
+# drop the attacker once, write nothing and forget the early get.
+mkfork forkE h1 60  # E3 .. E62
+before=$(fed_heads h1 | awk '{print $2, $3, $4}')
+early0=$(log_count h1 '\(before applying 3\.\.62\)')
+attack "60 entries, a forged signature at the 46th, an early get out" drop entries \
+    "$SCRATCH/forkE:3-62" --flip 45 --claim 500
+grep -q '^recv get from=63 ' "$T/raw.out" || fail "h1 did not ask for the next batch before applying"
+[ "$(log_count h1 '\(before applying 3\.\.62\)')" -gt "$early0" ] || fail "h1 logged no early get"
+attack "60 entries, the last one's signature forged, an early get out" drop entries \
+    "$SCRATCH/forkE:3-62" --flip 59 --claim 500
+"$VALISE" verify --store "$(store h1)" --key "$(key h1)" >/dev/null || fail "verify h1 after the long batches"
 
 # Last, because if h1 took the batch it would follow fork D from then on.
 # Entries D3..D14 are really approved (in a scratch copy); the attacker only
