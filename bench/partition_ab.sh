@@ -16,6 +16,9 @@ A=${1:?usage: partition_ab.sh NODE_A NODE_B [RUNS [ROUNDS [SEED]]]}
 B=${2:?usage: partition_ab.sh NODE_A NODE_B [RUNS [ROUNDS [SEED]]]}
 RUNS=${3:-7} ROUNDS=${4:-5} SEED=${5:-13}
 : "${VALISE:?}" "${VL_SOURCE_DIR:?}"
+for x in "$RUNS" "$ROUNDS"; do
+    [[ $x =~ ^[1-9][0-9]*$ ]] || { echo "partition_ab: RUNS and ROUNDS must be whole numbers >= 1" >&2; exit 2; }
+done
 for x in "$A" "$B"; do [ -x "$x" ] || { echo "partition_ab: $x is not an executable" >&2; exit 2; }; done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -25,8 +28,10 @@ for ((i = 1; i <= RUNS; i++)); do
         [ "$v" = A ] || node=$B
         log=$(PART_TARGET=report VALISE_NODE=$node bash "$VL_SOURCE_DIR/tests/campaign/partition.sh" \
             "$ROUNDS" "$SEED" 2>&1) || { echo "$log" | tail -5 >&2; exit 1; }
-        line="$v $(echo "$log" | grep -E '^\[round' | grep -o 'heads *[0-9]* ms' | grep -o '[0-9]*' | tr '\n' ' ')"
-        echo "$line" | tee -a "$out"
+        times=$(echo "$log" | grep -E '^\[round' | grep -o 'heads *[0-9]* ms' | grep -o '[0-9]*' | tr '\n' ' ' || true)
+        [ "$(wc -w <<<"$times")" -eq "$ROUNDS" ] ||
+            { echo "partition_ab: run $i of $v gave no time for every round:" >&2; echo "$log" | tail -5 >&2; exit 1; }
+        echo "$v $times" | tee -a "$out"
     done
 done
 python3 - "$out" <<'PYEOF'

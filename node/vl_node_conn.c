@@ -292,18 +292,6 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, vl_peer_t **pp, uint64_t now)
             vn_save_info(self, q, now, true);
             continue;
         }
-        /* The peer opens a new connection only once it gave up the old
-         * one (or lists us twice): a get we sent on the old one may sit
-         * behind TCP's retransmission back-off, never to be answered.
-         * Forget it, without blame, and pull again (protocol.md §3). */
-        if (self->puller == q) {
-            char label[512]; /* vl_peer_label is shorter */
-            vl_log_clean(label, sizeof label, vl_peer_label(q));
-            vl_info("peer %s: a new connection of this key; the get outstanding here is "
-                    "forgotten and asked again",
-                    label);
-            vn_pull_end(self, q);
-        }
         same++;
         if (!oldest || vl_peer_last_rx(q) < vl_peer_last_rx(oldest))
             oldest = q;
@@ -323,6 +311,23 @@ s_router_new(vl_node_t *self, const vl_rx_t *rx, vl_peer_t **pp, uint64_t now)
         goto out;
     }
     self->in[self->nin++] = p;
+    /* The peer opens a new connection only once it gave up the old one (or
+     * lists us twice): a get we sent on the old one, pull or fork probe, may
+     * sit behind TCP's retransmission back-off, never to be answered. Forget
+     * it, without blame, and ask again (protocol.md §3, a quiet peer). */
+    for (size_t i = 0; i + 1 < self->nin; i++) {
+        vl_peer_t *q = self->in[i];
+        if (vl_peer_gone(q) || memcmp(vl_peer_pk(q), rx->pk, VL_PK_LEN) != 0 ||
+            (self->puller != q && vl_peer_probe_seq(q) == 0))
+            continue;
+        char label[512]; /* vl_peer_label is shorter */
+        vl_log_clean(label, sizeof label, vl_peer_label(q));
+        vl_info("peer %s: a new connection of this key; the get outstanding here is "
+                "forgotten and asked again",
+                label);
+        vn_pull_end(self, q);
+        vl_peer_probe_end(q);
+    }
     vn_restore_info(self, p);
     vl_info("peer %s: connected to us", vl_peer_label(p));
     vl_peer_contact(p, now);

@@ -161,9 +161,10 @@ void vn_restore_info(vl_node_t *self, vl_peer_t *p);
 /** p pulls no more: its outstanding get is forgotten and, if it was the
  *  node's puller, the node may pull from another session. */
 void vn_pull_end(vl_node_t *self, vl_peer_t *p);
-/** p is an in session and a newer in session of the same key exists: the
+/** p is an in session and a newer in session of the same key exists, which
+ *  said a valid hello and received something no earlier than p did: the
  *  peer re-created its link (or lists us twice), so p is not pulled from
- *  while that one lasts (protocol.md §3, a quiet peer). */
+ *  (protocol.md §3, a quiet peer). */
 bool vn_in_superseded(const vl_node_t *self, const vl_peer_t *p);
 /** Our side's trouble, not the peer's. */
 bool vn_local_failure(int rc);

@@ -96,7 +96,9 @@ vn_pull_end(vl_node_t *self, vl_peer_t *p)
 }
 
 /* in[] keeps the order in which sessions were made (s_reap compacts it in
- * place), so a newer session of p's key is one after p. */
+ * place), so a newer session of p's key is one after p. It supersedes p once
+ * it said a valid hello and as long as it is not quieter than p: a newer
+ * connection that went silent does not hold back an older one that works. */
 bool
 vn_in_superseded(const vl_node_t *self, const vl_peer_t *p)
 {
@@ -107,7 +109,9 @@ vn_in_superseded(const vl_node_t *self, const vl_peer_t *p)
         i++;
     for (i++; i < self->nin; i++) {
         const vl_peer_t *q = self->in[i];
-        if (!vl_peer_gone(q) && memcmp(vl_peer_pk(q), vl_peer_pk(p), VL_PK_LEN) == 0)
+        if (!vl_peer_gone(q) && vl_peer_identified(q) &&
+            vl_peer_last_rx(q) >= vl_peer_last_rx(p) &&
+            memcmp(vl_peer_pk(q), vl_peer_pk(p), VL_PK_LEN) == 0)
             return true;
     }
     return false;
