@@ -52,7 +52,9 @@
 #   VL_TEST_TMP=/tmp bash tests/campaign/partition.sh 60 SEED
 # ctest runs campaign_partition: 5 rounds, seed 13 (PART_ROUNDS, PART_SEED
 # override the defaults when no arguments are given). PART_AE_MS (default
-# 1000) is every daemon's anti_entropy_ms.
+# 1000) is every daemon's anti_entropy_ms; PART_LOG_LEVEL (default info) its
+# log_level; $T/times holds each round's cut and heal instants, to find the
+# heal in the daemons' logs (kept with FED_KEEP=1 or on failure).
 
 ROUNDS=${1:-${PART_ROUNDS:-5}}
 SEED=${2:-${PART_SEED:-13}}

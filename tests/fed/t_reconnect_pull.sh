@@ -6,7 +6,7 @@
 # get we sent there may never be answered. The new connection's hello must
 # take the pull over at once, without blame, instead of leaving it to the
 # pull timeout (15 s here); the old session is not pulled from again while
-# the new one lasts.
+# the new one works.
 #
 # vl_rawpeer plays the peer with one node key ("px"): a first connection
 # claims a higher head, takes a's get and never answers (stall); a second
