@@ -32,7 +32,8 @@
  *
  * Thread safety: each thread keeps one compression and one decompression
  * context, made at its first call (reset before each use) and freed when the
- * thread exits (a thread-key destructor of this module); the main thread's live until the process ends.
+ * thread exits (a thread-key destructor of this module); the main thread's
+ * live until the process ends.
  * Nothing else is shared.
  */
 #ifndef VL_COMPRESS_H
